@@ -1,0 +1,287 @@
+package checker
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+	"golang.org/x/net/publicsuffix"
+)
+
+// Shell-page thresholds: fewer visible characters than this, with script
+// bundles, means the page is drawn by JavaScript.
+const (
+	shellMaxChars    = 40
+	shellInlineBytes = 2000
+)
+
+// checkRun carries one check's state between its rules.
+type checkRun struct {
+	r       *Report
+	want    Expect
+	wantICP ICPNumber
+	wantPSB PSBNumber
+	now     time.Time
+	base    *url.URL
+	doc     *document
+	icp     []icpOcc
+	psb     []psbOcc
+
+	levelChecked bool
+	psbImageOnly bool
+	psbMissing   bool
+}
+
+// Check judges one page against the filing rules and, where given, the
+// registry's expectations. It never fails: a page that cannot be judged
+// gets the verdict "error" and says why in Report.Error.
+func Check(page Page, want Expect) Report {
+	r := &Report{
+		Target:     page.Target,
+		HTTPStatus: page.Status,
+		CheckedAt:  page.FetchedAt.UTC(),
+		ICP:        []ICP{},
+		PSB:        []PSB{},
+		Findings:   []Finding{},
+	}
+	if page.URL != nil {
+		r.URL = page.URL.String()
+	}
+	c := &checkRun{r: r, want: want, now: page.FetchedAt, base: page.URL}
+	c.wantICP, _ = ParseICP(want.ICP)
+	c.wantPSB, _ = ParsePSB(want.PSB)
+	c.pageRules(page)
+	if page.Status >= 400 {
+		c.add(nil, CodeHTTPErrorStatus, page.Status)
+		r.Error = fmt.Sprintf("HTTP %d %s", page.Status, http.StatusText(page.Status))
+		c.deadlinesUnseen()
+		return c.finish()
+	}
+	dec := decode(page.Body, page.Header.Get("Content-Type"))
+	r.Encoding = dec.encoding
+	switch {
+	case dec.declared != "" && dec.declared != dec.encoding:
+		c.add(nil, CodeEncodingMismatch, dec.declared, dec.encoding)
+	case dec.declared == "" && dec.encoding != "utf-8" && hasNonASCII(page.Body):
+		c.add(nil, CodeEncodingUndeclared, dec.encoding)
+	}
+	root, err := html.Parse(strings.NewReader(dec.text))
+	if err != nil {
+		r.Error = fmt.Sprintf("parse HTML: %v", err)
+		c.deadlinesUnseen()
+		return c.finish()
+	}
+	c.doc = newDocument(root)
+	c.icp = collectICP(c.doc, c.base)
+	c.psb = collectPSB(c.doc, c.base)
+	for _, o := range c.icp {
+		r.ICP = append(r.ICP, o.entry)
+	}
+	for _, o := range c.psb {
+		r.PSB = append(r.PSB, o.entry)
+	}
+	if c.isShell() {
+		c.add(nil, CodeScriptRendered)
+		r.Error = "the page is rendered by JavaScript; filing numbers cannot be verified statically"
+		c.deadlinesUnseen()
+		return c.finish()
+	}
+	c.icpRules()
+	c.psbRules()
+	c.provinceRule()
+	c.deadlineRules()
+	return c.finish()
+}
+
+// finish sets the verdict.
+func (c *checkRun) finish() Report {
+	r := c.r
+	r.Verdict = VerdictPass
+	for _, f := range r.Findings {
+		if f.Severity == SeverityError {
+			r.Verdict = VerdictFail
+		}
+	}
+	if r.Error != "" {
+		r.Verdict = VerdictError
+	}
+	return *r
+}
+
+// add raises a finding whose evidence is the badge block (the last of the
+// chain).
+func (c *checkRun) add(chain []*html.Node, code string, args ...any) {
+	var at *html.Node
+	if len(chain) > 0 {
+		at = chain[len(chain)-1]
+	}
+	c.addAt(at, code, args...)
+}
+
+// addAt raises a finding with n as its evidence.
+func (c *checkRun) addAt(n *html.Node, code string, args ...any) {
+	c.push(n, newFinding(code, args...))
+}
+
+// addRaw raises a finding whose English and Chinese arguments differ.
+func (c *checkRun) addRaw(chain []*html.Node, code string, en, zh []any) {
+	f := newFinding(code, en...)
+	f.MessageZH = newFinding(code, zh...).MessageZH
+	c.push(chain[len(chain)-1], f)
+}
+
+// push appends a finding unless the same one stands already (a number
+// shown twice in one block).
+func (c *checkRun) push(n *html.Node, f Finding) {
+	if n != nil {
+		f.Evidence, f.Path = outerHTML(n), cssPath(n)
+	}
+	for _, g := range c.r.Findings {
+		if g.Code == f.Code && g.Message == f.Message && g.Path == f.Path {
+			return
+		}
+	}
+	c.r.Findings = append(c.r.Findings, f)
+}
+
+// pageRules judge how the page was reached.
+func (c *checkRun) pageRules(page Page) {
+	if page.HTTPSError != "" {
+		c.add(nil, CodeHTTPSFailed, page.HTTPSError)
+	}
+	if len(page.Redirects) > 0 && page.URL != nil {
+		from := page.Redirects[0]
+		if registrable(from.Hostname()) != registrable(page.URL.Hostname()) {
+			c.add(nil, CodeRedirectOffsite, from.Hostname(), page.URL.String())
+		}
+	}
+}
+
+// registrable returns a host's registrable domain (eTLD+1), or the host
+// itself for IP addresses and the like.
+func registrable(host string) string {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		return d
+	}
+	return host
+}
+
+// isShell reports a page drawn by script: almost no visible text, script
+// bundles, and nothing found.
+func (c *checkRun) isShell() bool {
+	d := c.doc
+	if d.scriptSrc == 0 && d.scriptBytes < shellInlineBytes {
+		return false
+	}
+	for _, o := range c.icp {
+		if o.entry.Visible {
+			return false
+		}
+	}
+	for _, o := range c.psb {
+		if o.entry.Visible {
+			return false
+		}
+	}
+	return d.visibleChars() < shellMaxChars
+}
+
+// provinceRule compares the provinces of the first valid ICP filing and
+// PSB numbers.
+func (c *checkRun) provinceRule() {
+	var icpProv Province
+	var block []*html.Node
+	for _, o := range c.icp {
+		if p, ok := o.num.Province(); ok && o.entry.Visible && o.num.Kind == KindFiling {
+			icpProv = p
+			break
+		}
+	}
+	var psbProv Province
+	for _, o := range c.psb {
+		if p, ok := o.num.DigitsProvince(); ok && o.entry.Visible && len(o.num.Digits) == 14 {
+			psbProv, block = p, o.block
+			break
+		}
+	}
+	if icpProv.Code != "" && psbProv.Code != "" && icpProv.Code != psbProv.Code {
+		c.addRaw(block, CodeProvincesDiffer, []any{icpProv.Name, psbProv.Name}, []any{icpProv.NameZH, psbProv.NameZH})
+	}
+}
+
+// Image kinds imageBadge looks for.
+const (
+	icpImage = iota
+	psbImage
+)
+
+var (
+	psbInImage = regexp.MustCompile(`公网安备|公安备案|网安备|\d{12,14}`)
+	icpInImage = regexp.MustCompile(`(?i)ICP\s*[备证]|ICP备案`)
+)
+
+// imageBadge returns a visible image that stands for a badge with no text:
+// its alt, title or file name names the filing, or it is the only content
+// of a link to the filing system.
+func (c *checkRun) imageBadge(kind int) *html.Node {
+	for _, im := range c.doc.images {
+		if im.hidden {
+			continue
+		}
+		n := im.node
+		s := attr(n, "alt") + " " + attr(n, "title") + " " + imageFile(n)
+		a := closest(n, atom.A)
+		switch kind {
+		case psbImage:
+			if psbInImage.MatchString(s) || a != nil && isPSBLink(c.base)(a) {
+				return n
+			}
+		case icpImage:
+			if icpInImage.MatchString(s) || a != nil && miitTarget(attr(a, "href"), c.base) != miitOther {
+				return n
+			}
+		}
+	}
+	return nil
+}
+
+// imageFile returns the decoded file name of an image's source.
+func imageFile(n *html.Node) string {
+	src := attr(n, "src")
+	if src == "" {
+		src = attr(n, "style")
+	}
+	if u, err := url.PathUnescape(src); err == nil {
+		src = u
+	}
+	if i := strings.LastIndexByte(src, '/'); i >= 0 {
+		src = src[i+1:]
+	}
+	return src
+}
+
+// imageName describes an image for a message.
+func imageName(n *html.Node) string {
+	for _, k := range []string{"alt", "title"} {
+		if v := strings.TrimSpace(attr(n, k)); v != "" {
+			return v
+		}
+	}
+	return imageFile(n)
+}
+
+func trimmedHref(a *html.Node) string { return strings.TrimSpace(attr(a, "href")) }
+
+func quoteHref(h string) string {
+	if h == "" {
+		return `""`
+	}
+	return h
+}
+

@@ -1,0 +1,180 @@
+package checker
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
+)
+
+const (
+	icpOK   = `<a href="https://beian.miit.gov.cn/">京ICP备2021034567号-1</a>`
+	psbOK   = `<a href="https://beian.mps.gov.cn/#/query/webSearch?code=11010502045678"><img src="/备案图标.png">京公网安备11010502045678号</a>`
+	pageFmt = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>t</title></head><body><main><h1>示例网站</h1><p>欢迎访问我们的网站,这里有很多内容。</p></main><footer>%s</footer></body></html>`
+)
+
+func checkHTML(t *testing.T, body []byte, contentType string) Report {
+	t.Helper()
+	u, _ := url.Parse("https://example.cn/")
+	return Check(Page{Target: "example.cn", URL: u, Status: 200, Body: body,
+		Header:    http.Header{"Content-Type": {contentType}},
+		FetchedAt: time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC)}, Expect{})
+}
+
+func page(footer string) []byte { return []byte(sprintf(pageFmt, footer)) }
+
+// TestVisibility pins down what counts as seen: each footer holds the ICP
+// number once, and the test says whether a visitor sees it.
+func TestVisibility(t *testing.T) {
+	tests := []struct {
+		name    string
+		footer  string
+		visible []bool // per ICP occurrence; nil = none reported
+	}{
+		{"plain", icpOK, []bool{true}},
+		{"comment", `<!-- ` + icpOK + ` -->`, nil},
+		{"script", `<script>document.write('京ICP备2021034567号-1')</script>`, nil},
+		{"noscript", `<noscript>` + icpOK + `</noscript>`, nil},
+		{"template", `<template>` + icpOK + `</template>`, nil},
+		{"attribute", `<a title="京ICP备2021034567号-1" href="#">备案</a>`, nil},
+		{"hidden attribute", `<p hidden>` + icpOK + `</p>`, []bool{false}},
+		{"display none on ancestor", `<div style="DISPLAY: none"><p>` + icpOK + `</p></div>`, []bool{false}},
+		{"visibility hidden", `<p style="visibility:hidden">` + icpOK + `</p>`, []bool{false}},
+		{"visibility restored by child", `<p style="visibility:hidden"><span style="visibility:visible">` + icpOK + `</span></p>`, []bool{true}},
+		{"font-size 0", `<p style="font-size:0px">` + icpOK + `</p>`, []bool{false}},
+		{"font-size 0 container, sized child", `<p style="font-size:0"><span style="font-size:12px">` + icpOK + `</span></p>`, []bool{true}},
+		{"opacity 0 cannot be undone", `<p style="opacity:0.0"><span style="opacity:1">` + icpOK + `</span></p>`, []bool{false}},
+		{"off-screen", `<p style="position:absolute;left:-9999px">` + icpOK + `</p>`, []bool{false}},
+		{"split across elements", `<a href="https://beian.miit.gov.cn/">京ICP备<span>2021034567</span>号-<b>1</b></a>`, []bool{true}},
+		{"hidden junk inside", `<a href="https://beian.miit.gov.cn/">京ICP备<span style="display:none">99</span>2021034567号-1</a>`, []bool{true}},
+		{"visible and hidden copies", icpOK + `<div hidden>` + icpOK + `</div>`, []bool{true, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := checkHTML(t, page(tt.footer), "text/html")
+			var got []bool
+			for _, e := range r.ICP {
+				got = append(got, e.Visible)
+				if e.Number != "京ICP备2021034567号-1" {
+					t.Errorf("number = %q, want 京ICP备2021034567号-1", e.Number)
+				}
+			}
+			if !slices.Equal(got, tt.visible) {
+				t.Errorf("visible = %v, want %v", got, tt.visible)
+			}
+		})
+	}
+}
+
+// TestEncodings checks that a GBK, GB18030 or Big5 page reads exactly like
+// its UTF-8 original, however its charset is declared.
+func TestEncodings(t *testing.T) {
+	footer := icpOK + psbOK + `<p>版权所有 示例公司</p>`
+	utf := page(footer)
+	want := checkHTML(t, utf, "text/html; charset=utf-8")
+	gbk, err := simplifiedchinese.GBK.NewEncoder().Bytes(utf)
+	if err != nil {
+		t.Fatalf("encode GBK: %v", err)
+	}
+	gb18030, err := simplifiedchinese.GB18030.NewEncoder().Bytes(utf)
+	if err != nil {
+		t.Fatalf("encode GB18030: %v", err)
+	}
+	big5Page := []byte(`<html><head><meta charset="utf-8"></head><body><p>歡迎光臨</p><footer><a href="https://beian.miit.gov.cn/">京ICP備2021034567號-1</a></footer></body></html>`)
+	big5, err := traditionalchinese.Big5.NewEncoder().Bytes(big5Page)
+	if err != nil {
+		t.Fatalf("encode Big5: %v", err)
+	}
+	tests := []struct {
+		name, contentType string
+		body              []byte
+		twin              []byte
+		encoding          string
+		codes             []string // encoding findings
+	}{
+		{"gbk by header", "text/html; charset=GBK", gbk, utf, "gbk", nil},
+		{"gb2312 label", "text/html; charset=gb2312", gbk, utf, "gbk", nil},
+		{"gb18030 by header", "text/html; charset=gb18030", gb18030, utf, "gb18030", nil},
+		{"gbk, header says utf-8, meta says gbk", "text/html; charset=utf-8", replaceMeta(gbk, "gbk"), utf, "gbk", []string{CodeEncodingMismatch}},
+		{"gbk undeclared", "text/html", replaceMeta(gbk, ""), utf, "gb18030", []string{CodeEncodingUndeclared}},
+		{"utf-8 declared gbk", "text/html", replaceMeta(utf, "gbk"), utf, "utf-8", []string{CodeEncodingMismatch}},
+		{"utf-8 bom", "", append([]byte{0xEF, 0xBB, 0xBF}, replaceMeta(utf, "")...), utf, "utf-8", nil},
+		{"big5", "text/html; charset=big5", big5, big5Page, "big5", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := checkHTML(t, tt.body, tt.contentType)
+			if got.Encoding != tt.encoding {
+				t.Errorf("encoding = %s, want %s", got.Encoding, tt.encoding)
+			}
+			want := want
+			if &tt.twin[0] != &utf[0] {
+				want = checkHTML(t, tt.twin, "text/html; charset=utf-8")
+			}
+			if !slices.Equal(icpNumbers(got), icpNumbers(want)) || !slices.Equal(psbNumbers(got), psbNumbers(want)) {
+				t.Errorf("numbers = %v %v, want %v %v", icpNumbers(got), psbNumbers(got), icpNumbers(want), psbNumbers(want))
+			}
+			var enc []string
+			for _, f := range got.Findings {
+				if f.Code == CodeEncodingMismatch || f.Code == CodeEncodingUndeclared {
+					enc = append(enc, f.Code)
+				}
+			}
+			if !slices.Equal(enc, tt.codes) {
+				t.Errorf("encoding findings = %v, want %v", enc, tt.codes)
+			}
+			if len(got.Findings)-len(enc) != len(want.Findings) {
+				t.Errorf("findings = %+v, want %+v", got.Findings, want.Findings)
+			}
+		})
+	}
+}
+
+// replaceMeta rewrites the page's <meta charset>; "" removes it.
+func replaceMeta(b []byte, cs string) []byte {
+	s := string(b)
+	m := `<meta charset="utf-8">`
+	if cs != "" {
+		return []byte(replaceOnce(s, m, `<meta charset="`+cs+`">`))
+	}
+	return []byte(replaceOnce(s, m, ""))
+}
+
+// TestLinks checks how ICP and PSB links are classified.
+func TestLinks(t *testing.T) {
+	tests := []struct {
+		name   string
+		footer string
+		codes  []string
+		style  string
+	}{
+		{"compliant", icpOK + psbOK, nil, LinkMPS},
+		{"protocol-relative miit link", `<a href="//beian.miit.gov.cn/#/Integrated/index">京ICP备2021034567号-1</a>` + psbOK, nil, LinkMPS},
+		{"miit without www over http", `<a href="http://beian.miit.gov.cn">京ICP备2021034567号-1</a>` + psbOK, nil, LinkMPS},
+		{"retired miit host", `<a href="http://www.miitbeian.gov.cn/">京ICP备2021034567号-1</a>` + psbOK, []string{CodeICPLinkOutdated}, LinkMPS},
+		{"icp not linked", `京ICP备2021034567号-1 ` + psbOK, []string{CodeICPNotLinked}, LinkMPS},
+		{"icp empty href", `<a href=" ">京ICP备2021034567号-1</a>` + psbOK, []string{CodeICPLinkWrong}, LinkMPS},
+		{"icp to a look-alike host", `<a href="https://beian.miit.gov.cn.evil.example/">京ICP备2021034567号-1</a>` + psbOK, []string{CodeICPLinkWrong}, LinkMPS},
+		{"legacy psb link with token", icpOK + `<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11010502045678&token=1b2c"><img src="ghs.png"><p>京公网安备 11010502045678号</p></a>`, []string{CodePSBLinkLegacy}, LinkLegacy},
+		{"icon link beside the text", icpOK + `<div class="beian"><a href="https://beian.mps.gov.cn/#/query/webSearch?code=11010502045678"><img src="gongan.png"></a><span>京公网安备11010502045678号</span></div>`, nil, LinkMPS},
+		{"code differs", icpOK + `<a href="https://beian.mps.gov.cn/#/query/webSearch?code=11010502045679"><img src="x.png">京公网安备11010502045678号</a>`, []string{CodePSBLinkCodeMismatch}, LinkMPS},
+		{"psb not linked, no icon", icpOK + `<span>京公网安备11010502045678号</span>`, []string{CodePSBNoIcon, CodePSBNotLinked}, LinkNone},
+		{"psb linked elsewhere", icpOK + `<a href="/about"><img src="police.png">京公网安备11010502045678号</a>`, []string{CodePSBLinkWrong}, LinkOther},
+		{"css background icon", icpOK + `<a href="https://beian.mps.gov.cn/#/query/webSearch?code=11010502045678" style="background:url(/img/police.png) no-repeat left;padding-left:20px">京公网安备11010502045678号</a>`, nil, LinkMPS},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := checkHTML(t, page(tt.footer), "text/html")
+			if got := codeSet(r); !slices.Equal(got, sortedSet(tt.codes)) {
+				t.Errorf("codes = %v, want %v", got, tt.codes)
+			}
+			if len(r.PSB) != 1 || r.PSB[0].LinkStyle != tt.style {
+				t.Errorf("psb = %+v, want one with link style %s", r.PSB, tt.style)
+			}
+		})
+	}
+}

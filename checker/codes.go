@@ -1,0 +1,193 @@
+package checker
+
+import "fmt"
+
+// Finding codes. They are stable: the registry stores them, alerts route on
+// them and dashboards count them. Never rename one; add a new one instead.
+const (
+	// Page and fetch.
+	CodeHTTPErrorStatus    = "HTTP_ERROR_STATUS"
+	CodeEncodingMismatch   = "ENCODING_MISMATCH"
+	CodeEncodingUndeclared = "ENCODING_UNDECLARED"
+	CodeScriptRendered     = "PAGE_SCRIPT_RENDERED"
+	CodeRedirectOffsite    = "REDIRECT_OFFSITE"
+	CodeHTTPSFailed        = "HTTPS_FAILED"
+
+	// ICP filing and licence numbers.
+	CodeICPMissing         = "ICP_MISSING"
+	CodeICPHidden          = "ICP_HIDDEN"
+	CodeICPImageOnly       = "ICP_IMAGE_ONLY"
+	CodeICPLicenseOnly     = "ICP_LICENSE_ONLY"
+	CodeICPNotLinked       = "ICP_NOT_LINKED"
+	CodeICPLinkWrong       = "ICP_LINK_WRONG"
+	CodeICPLinkOutdated    = "ICP_LINK_OUTDATED"
+	CodeICPMalformed       = "ICP_MALFORMED"
+	CodeICPNonstandard     = "ICP_FORMAT_NONSTANDARD"
+	CodeICPProvinceMissing = "ICP_PROVINCE_MISSING"
+	CodeICPProvinceInvalid = "ICP_PROVINCE_INVALID"
+	CodeICPPlaceholder     = "ICP_PLACEHOLDER"
+	CodeICPLevelRule       = "ICP_LEVEL_RULE"
+	CodeICPMismatch        = "ICP_MISMATCH"
+	CodeICPNotInRegistry   = "ICP_NOT_IN_REGISTRY"
+
+	// PSB (公安) numbers and badges.
+	CodePSBMissing          = "PSB_MISSING"
+	CodePSBHidden           = "PSB_HIDDEN"
+	CodePSBImageOnly        = "PSB_IMAGE_ONLY"
+	CodePSBNotLinked        = "PSB_NOT_LINKED"
+	CodePSBLinkWrong        = "PSB_LINK_WRONG"
+	CodePSBLinkLegacy       = "PSB_LINK_LEGACY"
+	CodePSBLinkCodeMismatch = "PSB_LINK_CODE_MISMATCH"
+	CodePSBNoIcon           = "PSB_NO_ICON"
+	CodePSBLegacyFormat     = "PSB_LEGACY_FORMAT"
+	CodePSBMalformed        = "PSB_MALFORMED"
+	CodePSBProvinceMissing  = "PSB_PROVINCE_MISSING"
+	CodePSBProvinceInvalid  = "PSB_PROVINCE_INVALID"
+	CodePSBProvinceMismatch = "PSB_PROVINCE_MISMATCH"
+	CodePSBPlaceholder      = "PSB_PLACEHOLDER"
+	CodePSBMismatch         = "PSB_MISMATCH"
+	CodePSBNotInRegistry    = "PSB_NOT_IN_REGISTRY"
+	CodeProvincesDiffer     = "ICP_PSB_PROVINCE_DIFFER"
+
+	// Deadlines.
+	CodePSBFilingOverdue = "PSB_FILING_OVERDUE"
+	CodePSBFilingLate    = "PSB_FILING_LATE"
+	CodePSBFilingDueSoon = "PSB_FILING_DUE_SOON"
+	CodeBadgeOverdue     = "BADGE_OVERDUE"
+	CodeBadgeLate        = "BADGE_LATE"
+	CodeBadgeDueSoon     = "BADGE_DUE_SOON"
+)
+
+// CodeInfo documents one finding code: its usual severity and its message
+// templates (fmt verbs filled by the rule that raises it).
+type CodeInfo struct {
+	Code     string
+	Severity Severity
+	// Summary is a one-line description for documentation.
+	Summary string
+	En, Zh  string
+}
+
+// catalog is the single table of finding codes. README's table is generated
+// from it (TestREADMECodes keeps them in step).
+var catalog = []CodeInfo{
+	{CodeHTTPErrorStatus, SeverityError, "The page answered with an HTTP error status; it cannot be judged.",
+		"the page answered HTTP %d", "页面返回 HTTP %d 错误"},
+	{CodeEncodingMismatch, SeverityInfo, "The declared charset does not match the bytes; the page was decoded with the charset that fits.",
+		"the page declares %s but is encoded as %s", "页面声明的编码为 %s,实际编码为 %s"},
+	{CodeEncodingUndeclared, SeverityInfo, "A non-UTF-8 page declares no charset; browsers may show it garbled.",
+		"the page declares no charset; it was read as %s", "页面未声明字符编码,按 %s 解析"},
+	{CodeScriptRendered, SeverityWarning, "The page is a script shell with almost no text: filing numbers cannot be verified without rendering it.",
+		"the page is rendered by JavaScript; its filing numbers cannot be verified statically", "页面由 JavaScript 渲染,无法静态核验备案号"},
+	{CodeRedirectOffsite, SeverityWarning, "The target redirects to another registrable domain, whose filing is what visitors see.",
+		"%s redirects to another domain: %s", "%s 跳转到其他域名:%s"},
+	{CodeHTTPSFailed, SeverityInfo, "HTTPS failed, so the page was fetched over plain HTTP.",
+		"HTTPS failed (%s); checked over HTTP", "HTTPS 访问失败(%s),已改用 HTTP 检查"},
+
+	{CodeICPMissing, SeverityError, "No ICP filing number is visible on the page.",
+		"no ICP filing number is visible on the page%s", "页面上没有可见的 ICP 备案号%s"},
+	{CodeICPHidden, SeverityInfo, "An ICP number is in the page but hidden from visitors.",
+		"ICP number %s is hidden from visitors (%s)", "ICP 备案号 %s 对访问者不可见(%s)"},
+	{CodeICPImageOnly, SeverityWarning, "The ICP number appears only in an image; it needs a manual look.",
+		"the ICP number appears only as an image (%s); check it by hand", "ICP 备案号仅以图片形式出现(%s),需人工核对"},
+	{CodeICPLicenseOnly, SeverityInfo, "Only an ICP licence (ICP证/B2) is shown, no ICP filing number.",
+		"only the ICP licence %s is shown, no ICP filing number", "仅显示经营许可证 %s,未显示 ICP 备案号"},
+	{CodeICPNotLinked, SeverityError, "The ICP number is not linked to the MIIT filing system (beian.miit.gov.cn).",
+		"ICP number %s is not linked to https://beian.miit.gov.cn/", "ICP 备案号 %s 未链接到 https://beian.miit.gov.cn/"},
+	{CodeICPLinkWrong, SeverityError, "The ICP number is linked, but not to the MIIT filing system.",
+		"ICP number %s links to %s instead of https://beian.miit.gov.cn/", "ICP 备案号 %s 链接到 %s,而非 https://beian.miit.gov.cn/"},
+	{CodeICPLinkOutdated, SeverityWarning, "The ICP link points at a retired MIIT host (miitbeian.gov.cn, miibeian.gov.cn, www.beian.miit.gov.cn).",
+		"ICP number %s links to the retired host %s; use https://beian.miit.gov.cn/", "ICP 备案号 %s 链接到已停用的地址 %s,应改为 https://beian.miit.gov.cn/"},
+	{CodeICPMalformed, SeverityError, "The ICP number does not have a valid shape (digit count, suffix).",
+		"ICP number %q is malformed: %s", "ICP 备案号 %q 格式错误:%s"},
+	{CodeICPNonstandard, SeverityInfo, "The ICP number is valid but written in a non-standard way (spaces, full-width digits, missing 号 …).",
+		"ICP number is written as %q; the standard form is %s", "ICP 备案号写作 %q,规范写法为 %s"},
+	{CodeICPProvinceMissing, SeverityError, "The ICP number has no province abbreviation.",
+		"ICP number %q has no province abbreviation", "ICP 备案号 %q 缺少省份简称"},
+	{CodeICPProvinceInvalid, SeverityError, "The ICP number's prefix is not a mainland province abbreviation (a vanity or fake number).",
+		"%q is not a mainland province abbreviation in %q", "%q 不是大陆省级行政区简称(%q)"},
+	{CodeICPPlaceholder, SeverityError, "The ICP number is a well-known placeholder copied from a template.",
+		"ICP number %s is a template placeholder, not a real filing", "ICP 备案号 %s 是模板占位号码,不是真实备案"},
+	{CodeICPLevelRule, SeverityWarning, "The page shows the entity number where the province expects the site number (-N), or the reverse.",
+		"%s: %s", "%s:%s"},
+	{CodeICPMismatch, SeverityError, "The page shows a different ICP number from the registry's.",
+		"the page shows ICP number %s, the filing is %s", "页面显示的 ICP 备案号为 %s,备案记录为 %s"},
+	{CodeICPNotInRegistry, SeverityWarning, "The page shows an ICP number, but the registry holds none for the site.",
+		"the page shows ICP number %s, but the registry has none for this site", "页面显示 ICP 备案号 %s,但登记库中没有该网站的 ICP 备案号"},
+
+	{CodePSBMissing, SeverityError, "No PSB (公安) filing number is visible. Severity follows the deadlines: error when overdue, info while pending, warning when unknown.",
+		"no PSB (公安) filing number is visible on the page%s", "页面上没有可见的公安备案号%s"},
+	{CodePSBHidden, SeverityInfo, "A PSB number is in the page but hidden from visitors.",
+		"PSB number %s is hidden from visitors (%s)", "公安备案号 %s 对访问者不可见(%s)"},
+	{CodePSBImageOnly, SeverityWarning, "The PSB badge appears only as an image with no text; it needs a manual look.",
+		"the PSB badge appears only as an image (%s); check it by hand", "公安备案标识仅以图片形式出现(%s),需人工核对"},
+	{CodePSBNotLinked, SeverityError, "The PSB number is not linked to the PSB query page.",
+		"PSB number %s is not linked to the PSB query page", "公安备案号 %s 未链接到公安备案查询页面"},
+	{CodePSBLinkWrong, SeverityError, "The PSB number is linked, but not to the PSB query page.",
+		"PSB number %s links to %s instead of the PSB query page", "公安备案号 %s 链接到 %s,而非公安备案查询页面"},
+	{CodePSBLinkLegacy, SeverityInfo, "The PSB badge links to the old platform (www.beian.gov.cn).",
+		"PSB number %s links to the old platform www.beian.gov.cn", "公安备案号 %s 链接到旧平台 www.beian.gov.cn"},
+	{CodePSBLinkCodeMismatch, SeverityError, "The PSB link's code differs from the number displayed.",
+		"PSB number %s links to code %s", "公安备案号 %s 的链接指向备案编号 %s"},
+	{CodePSBNoIcon, SeverityWarning, "The PSB number has no badge icon in its link or badge block.",
+		"PSB number %s has no badge icon", "公安备案号 %s 缺少备案图标"},
+	{CodePSBLegacyFormat, SeverityWarning, "The PSB number has the old 12- or 13-digit local format.",
+		"PSB number %s has the old %d-digit local format", "公安备案号 %s 为旧的 %d 位地方格式"},
+	{CodePSBMalformed, SeverityError, "The PSB number does not have 14 digits (nor a legacy 12 or 13).",
+		"PSB number %q is malformed: %s", "公安备案号 %q 格式错误:%s"},
+	{CodePSBProvinceMissing, SeverityWarning, "The PSB number has no province abbreviation.",
+		"PSB number %q has no province abbreviation", "公安备案号 %q 缺少省份简称"},
+	{CodePSBProvinceInvalid, SeverityError, "The PSB number's prefix is not a province abbreviation.",
+		"%q is not a province abbreviation in %q", "%q 不是省级行政区简称(%q)"},
+	{CodePSBProvinceMismatch, SeverityError, "The PSB number's first two digits do not belong to the province of its abbreviation.",
+		"PSB number %s starts with %s (%s) but its abbreviation is %s (%s)", "公安备案号 %s 以 %s(%s)开头,但简称为 %s(%s)"},
+	{CodePSBPlaceholder, SeverityError, "The PSB number is a well-known placeholder or a number copied from another site.",
+		"PSB number %s is a template placeholder or copied number", "公安备案号 %s 是模板占位号码或抄袭的号码"},
+	{CodePSBMismatch, SeverityError, "The page shows a different PSB number from the registry's.",
+		"the page shows PSB number %s, the filing is %s", "页面显示的公安备案号为 %s,备案记录为 %s"},
+	{CodePSBNotInRegistry, SeverityWarning, "The page shows a PSB number, but the registry holds none for the site.",
+		"the page shows PSB number %s, but the registry has none for this site", "页面显示公安备案号 %s,但登记库中没有该网站的公安备案号"},
+	{CodeProvincesDiffer, SeverityWarning, "The ICP and PSB numbers name different provinces (legitimate for some operators).",
+		"ICP number is from %s but PSB number is from %s", "ICP 备案省份为 %s,公安备案省份为 %s"},
+
+	{CodePSBFilingOverdue, SeverityError, "The PSB filing was due 30 days after launch and is missing.",
+		"the PSB filing was due on %s (%d days ago)", "公安备案应于 %s 前完成(已逾期 %d 天)"},
+	{CodePSBFilingLate, SeverityWarning, "The PSB filing was made after its deadline.",
+		"the PSB filing was due on %s and was made on %s", "公安备案应于 %s 前完成,实际于 %s 提交"},
+	{CodePSBFilingDueSoon, SeverityInfo, "The PSB filing is due within 30 days of launch and not yet made.",
+		"the PSB filing is due on %s (%d days left)", "公安备案应于 %s 前完成(剩余 %d 天)"},
+	{CodeBadgeOverdue, SeverityError, "The PSB badge was due on the site 30 days after PSB approval and is missing.",
+		"the PSB badge was due on %s (%d days ago)", "公安备案标识应于 %s 前展示(已逾期 %d 天)"},
+	{CodeBadgeLate, SeverityWarning, "The PSB badge went up after its deadline (our checks saw it missing then).",
+		"the PSB badge was due on %s and was still missing on %s", "公安备案标识应于 %s 前展示,%s 仍未展示"},
+	{CodeBadgeDueSoon, SeverityInfo, "The PSB badge is due within 30 days of PSB approval and not yet shown.",
+		"the PSB badge is due on %s (%d days left)", "公安备案标识应于 %s 前展示(剩余 %d 天)"},
+}
+
+// Codes returns the catalog of finding codes, in documentation order.
+func Codes() []CodeInfo {
+	return append([]CodeInfo(nil), catalog...)
+}
+
+// codeIndex finds a code's catalog entry.
+var codeIndex = func() map[string]CodeInfo {
+	m := make(map[string]CodeInfo, len(catalog))
+	for _, c := range catalog {
+		m[c.Code] = c
+	}
+	return m
+}()
+
+// newFinding fills a finding's messages from the catalog.
+func newFinding(code string, args ...any) Finding {
+	c, ok := codeIndex[code]
+	if !ok {
+		panic("checker: unknown finding code " + code)
+	}
+	return Finding{
+		Code:      code,
+		Severity:  c.Severity,
+		Message:   fmt.Sprintf(c.En, args...),
+		MessageZH: fmt.Sprintf(c.Zh, args...),
+	}
+}

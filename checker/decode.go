@@ -1,0 +1,174 @@
+package checker
+
+import (
+	"bytes"
+	"mime"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// metaScanLimit is how far into a page a <meta charset> is looked for.
+// The HTML standard's prescan stops at 1024 bytes, but old Chinese pages
+// often put long keyword and description tags first.
+const metaScanLimit = 64 << 10
+
+var metaCharset = regexp.MustCompile(`(?i)<meta\s[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)`)
+
+// decoded is a page body turned into UTF-8.
+type decoded struct {
+	text     string
+	encoding string // WHATWG name of the encoding used: utf-8, gbk, gb18030, big5 …
+	// declared is the first charset the page declared (BOM, header or
+	// meta), "" if none.
+	declared string
+}
+
+type candidate struct {
+	name string
+	enc  encoding.Encoding
+}
+
+// decode turns body into UTF-8 text. The order is the browser's (BOM,
+// Content-Type header, <meta>) but a declaration that the bytes plainly
+// contradict is passed over for the next one, then for sniffing, because
+// what a visitor sees in a Chinese browser is the text, not the mojibake.
+func decode(body []byte, contentType string) decoded {
+	var cands []candidate
+	if e, name := bomEncoding(body); e != nil {
+		cands = append(cands, candidate{name, e})
+	}
+	if _, params, err := mime.ParseMediaType(contentType); err == nil {
+		if c, ok := lookup(params["charset"]); ok {
+			cands = append(cands, c)
+		}
+	}
+	head := body
+	if len(head) > metaScanLimit {
+		head = head[:metaScanLimit]
+	}
+	if m := metaCharset.FindSubmatch(head); m != nil {
+		if c, ok := lookup(string(m[1])); ok {
+			cands = append(cands, c)
+		}
+	}
+	d := decoded{}
+	if len(cands) > 0 {
+		d.declared = cands[0].name
+	}
+	for _, c := range cands {
+		if text, ok := tryDecode(body, c); ok {
+			d.text, d.encoding = text, c.name
+			return d
+		}
+	}
+	c := sniff(body)
+	d.text, _ = tryDecode(body, c)
+	if d.text == "" && len(body) > 0 {
+		d.text = string(body)
+	}
+	d.encoding = c.name
+	return d
+}
+
+func lookup(label string) (candidate, bool) {
+	label = strings.TrimSpace(label)
+	if label == "" {
+		return candidate{}, false
+	}
+	e, name := charset.Lookup(label)
+	if e == nil {
+		return candidate{}, false
+	}
+	// A page labelled UTF-16 in a header or meta but without a BOM is, per
+	// the HTML standard, UTF-8; keep it simple and trust only the BOM.
+	if strings.HasPrefix(name, "utf-16") {
+		return candidate{"utf-8", unicode.UTF8}, true
+	}
+	return candidate{name, e}, true
+}
+
+func bomEncoding(b []byte) (encoding.Encoding, string) {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		return unicode.UTF8BOM, "utf-8"
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
+		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), "utf-16le"
+	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), "utf-16be"
+	}
+	return nil, ""
+}
+
+// tryDecode decodes body with c and says whether the bytes fit it.
+func tryDecode(body []byte, c candidate) (string, bool) {
+	if c.name == "utf-8" {
+		b := bytes.TrimPrefix(body, []byte{0xEF, 0xBB, 0xBF})
+		return string(b), utf8.Valid(b)
+	}
+	if !isASCIICompatibleMulti(c.name) {
+		out, err := c.enc.NewDecoder().Bytes(body)
+		return string(out), err == nil
+	}
+	// A page declaring a legacy encoding whose bytes are valid, non-ASCII
+	// UTF-8 was saved as UTF-8 (GBK text is almost never valid UTF-8):
+	// decoding it as declared would give mojibake such as 浜珺2.
+	if hasNonASCII(body) && utf8.Valid(body) {
+		return "", false
+	}
+	out, err := c.enc.NewDecoder().Bytes(body)
+	if err != nil {
+		return "", false
+	}
+	return string(out), !bytes.ContainsRune(out, utf8.RuneError) || bytes.ContainsRune(body, utf8.RuneError)
+}
+
+// isASCIICompatibleMulti lists the multi-byte legacy encodings whose
+// decoders report bad bytes as U+FFFD; single-byte ones fit any input.
+func isASCIICompatibleMulti(name string) bool {
+	switch name {
+	case "gbk", "gb18030", "big5", "euc-jp", "shift_jis", "euc-kr", "iso-2022-jp":
+		return true
+	}
+	return false
+}
+
+// sniff guesses an undeclared page's encoding: UTF-8 if valid, else the
+// Chinese legacy encoding that decodes with the fewest errors.
+func sniff(body []byte) candidate {
+	if utf8.Valid(body) {
+		return candidate{"utf-8", unicode.UTF8}
+	}
+	best, bestBad := candidate{}, -1
+	for _, name := range []string{"gb18030", "big5"} {
+		e, _ := htmlindex.Get(name)
+		out, _ := e.NewDecoder().Bytes(body)
+		bad := bytes.Count(out, []byte("\uFFFD"))
+		if bestBad < 0 || bad < bestBad {
+			best, bestBad = candidate{name, e}, bad
+		}
+	}
+	// A few bad bytes in a long GB page are damage, not another encoding.
+	if bestBad*100 <= countNonASCII(body) {
+		return best
+	}
+	return candidate{"windows-1252", charmap.Windows1252}
+}
+
+func countNonASCII(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c >= 0x80 {
+			n++
+		}
+	}
+	return n
+}
+
+func hasNonASCII(b []byte) bool { return countNonASCII(b) > 0 }

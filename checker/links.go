@@ -1,0 +1,111 @@
+package checker
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// ICP link targets.
+const (
+	miitCurrent  = "current"
+	miitOutdated = "outdated"
+	miitOther    = "other"
+)
+
+// miitHosts are the MIIT filing system's hosts; all but the first are
+// retired (domain.md §4) and flagged as outdated, not missing.
+var miitHosts = map[string]string{
+	"beian.miit.gov.cn":     miitCurrent,
+	"www.beian.miit.gov.cn": miitOutdated,
+	"miitbeian.gov.cn":      miitOutdated,
+	"www.miitbeian.gov.cn":  miitOutdated,
+	"miibeian.gov.cn":       miitOutdated,
+	"www.miibeian.gov.cn":   miitOutdated,
+}
+
+// parseHref parses an href the way a browser follows it.
+func parseHref(href string, base *url.URL) *url.URL {
+	href = strings.TrimSpace(href)
+	if href == "" {
+		return nil
+	}
+	u, err := url.Parse(href)
+	if err != nil {
+		return nil
+	}
+	if base != nil {
+		u = base.ResolveReference(u)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil
+	}
+	return u
+}
+
+// miitTarget classifies where an ICP number's link goes.
+func miitTarget(href string, base *url.URL) string {
+	u := parseHref(href, base)
+	if u == nil {
+		return miitOther
+	}
+	if t, ok := miitHosts[strings.ToLower(u.Hostname())]; ok {
+		return t
+	}
+	return miitOther
+}
+
+// psbCode matches the code in both PSB link styles, wherever the query
+// sits (the new platform keeps it in the URL fragment).
+var psbCode = regexp.MustCompile(`(?i)[?&](?:code|recordcode)=\s*([0-9]*)`)
+
+// psbTarget classifies a PSB link: its style and the code it carries.
+func psbTarget(href string, base *url.URL) (style, code string) {
+	u := parseHref(href, base)
+	if u == nil {
+		return LinkOther, ""
+	}
+	switch h := strings.ToLower(u.Hostname()); {
+	case h == "beian.mps.gov.cn":
+		style = LinkMPS
+	case (h == "www.beian.gov.cn" || h == "beian.gov.cn") && strings.Contains(strings.ToLower(u.Path), "registersysteminfo"):
+		style = LinkLegacy
+	default:
+		return LinkOther, ""
+	}
+	if m := psbCode.FindStringSubmatch(href); m != nil {
+		code = m[1]
+	}
+	return style, code
+}
+
+// isPSBLink reports an <a> pointing at either PSB query page.
+func isPSBLink(base *url.URL) func(*html.Node) bool {
+	return func(n *html.Node) bool {
+		if n.DataAtom != atom.A {
+			return false
+		}
+		s, _ := psbTarget(attr(n, "href"), base)
+		return s != LinkOther
+	}
+}
+
+// badgeWords mark an image as a filing badge by its name or text.
+var badgeWords = []string{"备案", "公安", "公网安", "网安", "beian", "gongan", "police", "ghs", "gaba", "ga_icon",
+	"filing", "record", "wangan", "logo01.dd7ff50e"}
+
+func isBadgeImage(n *html.Node) bool {
+	if !isImage(n) {
+		return false
+	}
+	s := strings.ToLower(attr(n, "src") + " " + attr(n, "alt") + " " + attr(n, "title") + " " + attr(n, "class") + " " + attr(n, "style"))
+	for _, w := range badgeWords {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}

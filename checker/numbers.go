@@ -1,0 +1,405 @@
+package checker
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Traditional forms (備 號 網 證) are accepted for Big5 pages.
+//
+// The finders run on normalised text (see normalize): half-width digits and
+// letters, '-' for every dash, ' ' for every space. They are lenient on
+// purpose (spaces, labels, missing 号, the -N suffix before 号) so that what
+// a visitor reads as a number is found; validation then says what is wrong.
+var (
+	// icpAt matches at an "ICP" found by indexFold; the province is looked
+	// up behind it separately.
+	icpAt = regexp.MustCompile(`^(?i:ICP)\s*([备備证證])\s*(?:案\s*)?(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?(\s*[号號])?(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?`)
+	psbFind = regexp.MustCompile(`公\s*(?:[网網]\s*安|安\s*[网網])\s*[备備]\s*(?:案\s*)?(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(\s*[号號])?`)
+	// telecomFind matches value-added telecom licences: 粤B2-20090059,
+	// A2.B1.B2-20090003, 合字B1.B2-20130004, 粤B2-20090191-18.
+	telecomFind = regexp.MustCompile(`(合字)?((?:[AB][12]\.)*[AB][12])\s*-\s*(\d{8})(?:-(\d{1,3}))?`)
+)
+
+// labelRunes may stand right before "ICP" or "公网安备" as part of a label
+// ("备案号ICP备…"), so they are not taken for a fake province.
+const labelRunes = "号案备站码证为是的及與与和或：:"
+
+// maxNumbers bounds how many numbers of one kind are taken from a page, so
+// a hostile page cannot make the check slow.
+const maxNumbers = 32
+
+// icpMatch is one ICP filing or licence number found in normalised text.
+type icpMatch struct {
+	start, end int // byte offsets in the normalised text
+	num        ICPNumber
+}
+
+// ICPNumber is a parsed ICP filing, ICP licence or telecom licence number.
+type ICPNumber struct {
+	Kind string // KindFiling or KindLicense
+	// Prefix is the rune before "ICP" (or before the telecom licence);
+	// 0 when there is none. It may not be a province: see Problems.
+	Prefix rune
+	// Class is "ICP备", "ICP证" or the telecom class ("B2", "A2.B1.B2").
+	Class string
+	// Digits is the number proper; Xs for a placeholder written as xxxx.
+	Digits string
+	// Suffix is the service suffix after '-': "1", "2A" …
+	Suffix string
+	// SuffixBeforeHao and NoHao record non-standard spellings.
+	SuffixBeforeHao, NoHao bool
+	// Foreign marks 合字 (foreign-invested) licences.
+	Foreign bool
+}
+
+// Canonical is the normalised text of the number: 京ICP备12345678号-1.
+func (n ICPNumber) Canonical() string {
+	var b strings.Builder
+	if n.Foreign {
+		b.WriteString("合字")
+	}
+	if n.Prefix != 0 {
+		b.WriteRune(n.Prefix)
+	}
+	if n.telecom() {
+		b.WriteString(n.Class + "-" + n.Digits)
+	} else {
+		b.WriteString(n.Class + n.Digits + "号")
+	}
+	if n.Suffix != "" {
+		b.WriteString("-" + n.Suffix)
+	}
+	return b.String()
+}
+
+// telecom reports a value-added telecom licence (粤B2-20090059).
+func (n ICPNumber) telecom() bool { return n.Class != "ICP备" && n.Class != "ICP证" }
+
+// Entity is the number without its service suffix.
+func (n ICPNumber) Entity() string {
+	n.Suffix = ""
+	return n.Canonical()
+}
+
+// Province returns the province the prefix names.
+func (n ICPNumber) Province() (Province, bool) { return provinceOf(n.Prefix, false) }
+
+// problem is one thing wrong with a number, as a finding code and the
+// arguments of its message.
+type problem struct {
+	code string
+	args []any
+}
+
+// Problems validates an ICP number. now is the check time, which bounds the
+// year of 10-digit numbers.
+func (n ICPNumber) Problems(text string, nowYear int) []problem {
+	var ps []problem
+	switch {
+	case n.Prefix == 0:
+		ps = append(ps, problem{CodeICPProvinceMissing, []any{text}})
+	default:
+		if _, ok := n.Province(); !ok {
+			ps = append(ps, problem{CodeICPProvinceInvalid, []any{string(n.Prefix), text}})
+		}
+	}
+	if strings.Trim(n.Digits, "X*") == "" || isPlaceholderDigits(n.Digits) {
+		return append(ps, problem{CodeICPPlaceholder, []any{text}})
+	}
+	if why := n.malformed(nowYear); why != "" {
+		ps = append(ps, problem{CodeICPMalformed, []any{text, why}})
+	}
+	return ps
+}
+
+func (n ICPNumber) malformed(nowYear int) string {
+	d := n.Digits
+	switch n.Class {
+	case "ICP备":
+		switch len(d) {
+		case 6, 7, 8:
+		case 10:
+			// 4-digit year of first approval + 6-digit sequence.
+			if y, _ := strconv.Atoi(d[:4]); y < 2000 || y > nowYear+1 {
+				return fmt.Sprintf("a 10-digit number starts with its year, and %s is not one", d[:4])
+			}
+		default:
+			return fmt.Sprintf("%d digits; ICP filing numbers have 8 or 10 (6–7 on old ones)", len(d))
+		}
+	case "ICP证":
+		if len(d) != 6 {
+			return fmt.Sprintf("%d digits; ICP licences have 6", len(d))
+		}
+	}
+	if n.Suffix != "" && n.Suffix[0] == '0' {
+		return "the site suffix -" + n.Suffix + " starts with 0"
+	}
+	return ""
+}
+
+// nonstandard reports whether the displayed text deviates from the
+// canonical spelling (spaces, full-width, missing 号, suffix before 号 …).
+func (n ICPNumber) nonstandard(display string) bool {
+	return strings.Join(strings.Fields(display), "") != n.Canonical() || strings.ContainsRune(display, ' ')
+}
+
+func isPlaceholderDigits(d string) bool {
+	if d == "" {
+		return false
+	}
+	if strings.Count(d, d[:1]) == len(d) {
+		return true // 00000000, 88888888
+	}
+	switch d {
+	case "123456", "1234567", "12345678", "123456789", "1234567890", "0123456789", "87654321",
+		"12345678901234", "235487154313", "11000002000001":
+		return true
+	}
+	// Year (or PSB unit) prefix followed by a zero sequence: 10000000,
+	// 2024000000.
+	switch len(d) {
+	case 8, 10:
+		return strings.Trim(d[len(d)-6:], "0") == ""
+	case 14:
+		return strings.Trim(d[8:], "0") == ""
+	}
+	return false
+}
+
+// findICP finds ICP filing and licence numbers ("ICP备", "ICP证") in
+// normalised text.
+func findICP(s string) []icpMatch {
+	var ms []icpMatch
+	for from := 0; len(ms) < maxNumbers; {
+		i := indexFold(s[from:], "ICP")
+		if i < 0 {
+			break
+		}
+		i += from
+		from = i + 3
+		loc := icpAt.FindStringSubmatchIndex(s[i:])
+		if loc == nil {
+			continue
+		}
+		m := icpMatch{start: i, end: i + loc[1]}
+		g := func(k int) string {
+			if loc[2*k] < 0 {
+				return ""
+			}
+			return s[i+loc[2*k] : i+loc[2*k+1]]
+		}
+		m.num.Kind = KindFiling
+		m.num.Class = "ICP备"
+		if g(1) != "备" && g(1) != "備" {
+			m.num.Kind, m.num.Class = KindLicense, "ICP证"
+		}
+		m.num.Digits = strings.ToUpper(g(2))
+		m.num.NoHao = g(5) == ""
+		switch {
+		case g(3) != "":
+			m.num.Suffix = g(3) + strings.ToUpper(g(4))
+			m.num.SuffixBeforeHao = !m.num.NoHao
+		case g(6) != "":
+			if m.end < len(s) && isDigit(s[m.end]) {
+				// "号-2023 版权所有": a year, not a suffix.
+				m.end = i + max(loc[2*2+1], loc[2*3+1], loc[2*4+1], loc[2*5+1])
+			} else {
+				m.num.Suffix = g(6) + strings.ToUpper(g(7))
+			}
+		}
+		// A label such as "ICP备案号:" before the number means no province
+		// prefix was meant, whatever precedes it.
+		labelled := strings.ContainsAny(s[i:i+loc[2*2]], "案号")
+		if r, at := prefixRune(s, i); r != 0 {
+			if _, ok := abbrev[r]; ok || (!labelled && !strings.ContainsRune(labelRunes, r)) {
+				m.num.Prefix, m.start = r, at
+			}
+		}
+		ms = append(ms, m)
+		from = m.end
+	}
+	return ms
+}
+
+// findTelecom finds value-added telecom licence numbers (粤B2-20090059).
+// Without a province prefix, a dotted class or 合字, the text before must
+// say it is a licence, so that product codes are not taken for one.
+func findTelecom(s string) []icpMatch {
+	if !strings.Contains(s, "B1") && !strings.Contains(s, "B2") && !strings.Contains(s, "A1") && !strings.Contains(s, "A2") {
+		return nil
+	}
+	var ms []icpMatch
+	for _, loc := range telecomFind.FindAllStringSubmatchIndex(s, maxNumbers) {
+		start := loc[0]
+		if start > 0 && isAlnum(s[start-1]) || loc[1] < len(s) && isDigit(s[loc[1]]) {
+			continue
+		}
+		n := ICPNumber{Kind: KindLicense, Class: s[loc[4]:loc[5]], Digits: s[loc[6]:loc[7]], Foreign: loc[2] >= 0}
+		if loc[8] >= 0 {
+			n.Suffix = s[loc[8]:loc[9]]
+		}
+		if !n.Foreign {
+			if r, at := prefixRune(s, start); r != 0 {
+				if _, ok := provinceOf(r, false); ok {
+					n.Prefix, start = r, at
+				}
+			}
+		}
+		ctx := s[max(0, start-40):start]
+		if n.Prefix == 0 && !n.Foreign && !strings.Contains(n.Class, ".") &&
+			!strings.Contains(ctx, "许可证") && !strings.Contains(ctx, "经营许可") && !strings.Contains(ctx, "ICP证") {
+			continue
+		}
+		ms = append(ms, icpMatch{start: start, end: loc[1], num: n})
+	}
+	return ms
+}
+
+// PSBNumber is a parsed public-security filing number.
+type PSBNumber struct {
+	Prefix rune // abbreviation before 公网安备, 0 if none
+	Digits string
+	NoHao  bool
+}
+
+// Province returns the province the abbreviation names.
+func (n PSBNumber) Province() (Province, bool) { return provinceOf(n.Prefix, true) }
+
+// DigitsProvince returns the province the first two digits name.
+func (n PSBNumber) DigitsProvince() (Province, bool) {
+	if len(n.Digits) < 2 {
+		return Province{}, false
+	}
+	return ProvinceByCode(n.Digits[:2])
+}
+
+// Canonical is the normalised text: 京公网安备11010502045678号.
+func (n PSBNumber) Canonical() string {
+	p := ""
+	if n.Prefix != 0 {
+		p = string(n.Prefix)
+	}
+	return p + "公网安备" + n.Digits + "号"
+}
+
+// Problems validates a PSB number.
+func (n PSBNumber) Problems(text string) []problem {
+	var ps []problem
+	abbr, abbrOK := n.Province()
+	switch {
+	case n.Prefix == 0:
+		ps = append(ps, problem{CodePSBProvinceMissing, []any{text}})
+	case !abbrOK:
+		ps = append(ps, problem{CodePSBProvinceInvalid, []any{string(n.Prefix), text}})
+	}
+	if strings.Trim(n.Digits, "X*") == "" || isPlaceholderDigits(n.Digits) {
+		return append(ps, problem{CodePSBPlaceholder, []any{n.Digits}})
+	}
+	switch len(n.Digits) {
+	case 14:
+	case 12, 13:
+		ps = append(ps, problem{CodePSBLegacyFormat, []any{n.Digits, len(n.Digits)}})
+	default:
+		return append(ps, problem{CodePSBMalformed, []any{text, fmt.Sprintf("%d digits; PSB numbers have 14", len(n.Digits))}})
+	}
+	dp, ok := n.DigitsProvince()
+	switch {
+	case !ok:
+		ps = append(ps, problem{CodePSBMalformed, []any{text, n.Digits[:2] + " is not a province code"}})
+	case abbrOK && dp.Code != abbr.Code:
+		ps = append(ps, problem{CodePSBProvinceMismatch, []any{n.Digits, n.Digits[:2], dp.Name, string(n.Prefix), abbr.Name}})
+	}
+	return ps
+}
+
+type psbMatch struct {
+	start, end int
+	num        PSBNumber
+}
+
+// findPSB finds 公网安备 numbers (and the common misspelling 公安网备).
+func findPSB(s string) []psbMatch {
+	if !strings.Contains(s, "公") {
+		return nil
+	}
+	var ms []psbMatch
+	for _, loc := range psbFind.FindAllStringSubmatchIndex(s, maxNumbers) {
+		m := psbMatch{start: loc[0], end: loc[1]}
+		m.num.Digits = strings.ToUpper(s[loc[2]:loc[3]])
+		m.num.NoHao = loc[4] < 0
+		if r, at := prefixRune(s, loc[0]); r != 0 && !strings.ContainsRune(labelRunes, r) {
+			m.num.Prefix, m.start = r, at
+		}
+		ms = append(ms, m)
+	}
+	return ms
+}
+
+// prefixRune returns the Han rune just before i (skipping up to three
+// spaces) and its offset, or 0.
+func prefixRune(s string, i int) (rune, int) {
+	for k := 0; k < 3 && i > 0 && (s[i-1] == ' ' || s[i-1] == '\n' || s[i-1] == '\t'); k++ {
+		i--
+	}
+	r, n := utf8.DecodeLastRuneInString(s[:i])
+	if n == 0 || !unicode.Is(unicode.Han, r) {
+		return 0, i
+	}
+	return r, i - n
+}
+
+// indexFold is strings.Index for an upper-case ASCII needle, ignoring case.
+func indexFold(s, upper string) int {
+	lower := strings.ToLower(upper)
+	for i := 0; i+len(upper) <= len(s); i++ {
+		j := strings.IndexAny(s[i:], upper[:1]+lower[:1])
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if i+len(upper) <= len(s) && strings.EqualFold(s[i:i+len(upper)], upper) {
+			return i
+		}
+	}
+	return -1
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isAlnum(c byte) bool {
+	return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.'
+}
+
+// ErrNoNumber is returned by ParseICP and ParsePSB for text holding none.
+var ErrNoNumber = errors.New("checker: no filing number found")
+
+// ParseICP parses an ICP filing or licence number written in any of the
+// spellings found on pages (京ICP备 12345678号-1, 京ICP证030173号,
+// 粤B2-20090059). It does not validate: see ICPNumber.Problems.
+func ParseICP(s string) (ICPNumber, error) {
+	t := normalize(strings.TrimSpace(s)).s
+	if ms := findICP(t); len(ms) > 0 {
+		return ms[0].num, nil
+	}
+	if ms := findTelecom("许可证" + t); len(ms) > 0 {
+		return ms[0].num, nil
+	}
+	return ICPNumber{}, fmt.Errorf("parse ICP number %q: %w", s, ErrNoNumber)
+}
+
+// ParsePSB parses a PSB number: the bare digits or the whole 公网安备 text.
+func ParsePSB(s string) (PSBNumber, error) {
+	t := normalize(strings.TrimSpace(s)).s
+	if ms := findPSB(t); len(ms) > 0 {
+		return ms[0].num, nil
+	}
+	if t != "" && strings.Trim(t, "0123456789") == "" {
+		return PSBNumber{Digits: t}, nil
+	}
+	return PSBNumber{}, fmt.Errorf("parse PSB number %q: %w", s, ErrNoNumber)
+}

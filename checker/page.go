@@ -1,0 +1,58 @@
+package checker
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Page is one fetched page, as the crawler or `beianwatch check` saw it.
+type Page struct {
+	// Target is what was asked for (a domain or URL), reported back verbatim.
+	Target string
+	// URL is the final URL, after redirects.
+	URL *url.URL
+	// Redirects holds the URLs that answered with a redirect, in order,
+	// starting with the first one requested. Empty when none.
+	Redirects []*url.URL
+	// Status is the final HTTP status code; 0 means unknown and is treated
+	// as 200.
+	Status int
+	// Header holds the final response's headers (Content-Type is read for
+	// the charset).
+	Header http.Header
+	// Body is the response body, already decompressed.
+	Body []byte
+	// FetchedAt is when the page was fetched; deadlines are judged at this
+	// instant.
+	FetchedAt time.Time
+	// HTTPSError, when set, says why https:// failed before the page was
+	// fetched over plain http://.
+	HTTPSError string
+}
+
+// Expect is what the registry (or the user's flags) says the page should
+// show. Every field is optional.
+type Expect struct {
+	// ICP is the expected ICP filing or licence number, in any spelling
+	// that ParseICP accepts.
+	ICP string
+	// PSB is the expected PSB number: the digits, or the whole 公网安备 text.
+	PSB string
+	// Registered says that the registry holds this site, so an empty ICP or
+	// PSB means the registry has none (and a number on the page is news).
+	Registered bool
+
+	// Launched is the site's launch date (by default its first ICP approval).
+	Launched Date
+	// PSBFiled and PSBApproved are the PSB filing's submission and approval
+	// dates.
+	PSBFiled    Date
+	PSBApproved Date
+	// BadgeFirstSeen is when our own checks first saw the PSB badge on the
+	// site; zero if never.
+	BadgeFirstSeen time.Time
+	// BadgeLastMissing is the latest of our own checks that saw the PSB
+	// badge missing; zero if never. It is the proof behind a late badge.
+	BadgeLastMissing time.Time
+}

@@ -1,0 +1,163 @@
+package checker
+
+import (
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// visState is what an element's inline styles and attributes, and its
+// ancestors', say about whether its text is rendered. Each property
+// inherits the way CSS does: display:none and opacity:0 hide a whole
+// subtree for good, while a descendant can undo visibility:hidden
+// (visibility:visible) and font-size:0 (any non-zero font-size; footers
+// use font-size:0 containers to remove the gaps between inline blocks).
+type visState struct {
+	display   string // reason the subtree is not displayed, "" if it is
+	opacity   bool
+	visHidden bool
+	fontZero  bool
+	offscreen bool
+}
+
+// hiddenReason says why text under this state is not seen, "" if it is.
+func (s visState) hiddenReason() string {
+	switch {
+	case s.display != "":
+		return s.display
+	case s.opacity:
+		return "opacity:0"
+	case s.visHidden:
+		return "visibility:hidden"
+	case s.fontZero:
+		return "font-size:0"
+	case s.offscreen:
+		return "positioned off-screen"
+	}
+	return ""
+}
+
+// child derives an element's state from its parent's.
+func (s visState) child(n *html.Node) visState {
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "hidden":
+			if s.display == "" {
+				s.display = "hidden attribute"
+			}
+		case "style":
+			s = s.withStyle(a.Val)
+		}
+	}
+	return s
+}
+
+// withStyle applies the declarations of an inline style attribute.
+func (s visState) withStyle(style string) visState {
+	var posAbs, overflowHidden, zeroHeight bool
+	for _, decl := range strings.Split(style, ";") {
+		k, v, ok := strings.Cut(decl, ":")
+		if !ok {
+			continue
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		v = strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "!important")))
+		switch k {
+		case "display":
+			if v == "none" && s.display == "" {
+				s.display = "display:none"
+			}
+		case "visibility":
+			s.visHidden = v == "hidden" || v == "collapse"
+		case "font-size":
+			s.fontZero = isZeroLength(v)
+		case "font":
+			// The image-replacement hack `font: 0/0 a`.
+			if f := strings.Fields(v); len(f) > 0 {
+				size, _, _ := strings.Cut(f[0], "/")
+				s.fontZero = isZeroLength(size)
+			}
+		case "opacity":
+			if isZeroNumber(v) {
+				s.opacity = true
+			}
+		case "position":
+			posAbs = v == "absolute" || v == "fixed"
+		case "left", "top":
+			if posAbs && farNegative(v) {
+				s.offscreen = true
+			}
+		case "text-indent":
+			if farNegative(v) {
+				s.offscreen = true
+			}
+		case "overflow":
+			overflowHidden = v == "hidden" || v == "clip"
+		case "height", "max-height":
+			zeroHeight = isZeroLength(v)
+		}
+	}
+	if overflowHidden && zeroHeight && s.display == "" {
+		s.display = "height:0 with overflow:hidden"
+	}
+	return s
+}
+
+// isZeroLength reports whether a CSS length is zero: 0, 0px, 0.0em, 0% …
+func isZeroLength(v string) bool {
+	num := strings.TrimRight(v, "abcdefghijklmnopqrstuvwxyz%")
+	return num != "" && isZeroNumber(num)
+}
+
+func isZeroNumber(v string) bool {
+	v = strings.TrimSuffix(v, "%")
+	f, err := strconv.ParseFloat(v, 64)
+	return err == nil && f <= 0
+}
+
+// farNegative reports a length of -999px or less, the usual way of moving
+// text off-screen.
+func farNegative(v string) bool {
+	num := strings.TrimRight(v, "abcdefghijklmnopqrstuvwxyz%")
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return false
+	}
+	if strings.HasSuffix(v, "em") || strings.HasSuffix(v, "rem") {
+		f *= 16
+	}
+	return f <= -999
+}
+
+// skipped elements render none of their text content: scripts, styles,
+// templates, fallback content of embedded objects, and the head.
+func skipped(n *html.Node) bool {
+	if n.Namespace == "svg" {
+		return n.Data == "title" || n.Data == "desc" || n.Data == "script" || n.Data == "style"
+	}
+	switch n.DataAtom {
+	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Head, atom.Title,
+		atom.Iframe, atom.Object, atom.Canvas, atom.Video, atom.Audio, atom.Noembed,
+		atom.Noframes, atom.Datalist, atom.Frameset, atom.Textarea, atom.Select:
+		return true
+	}
+	return false
+}
+
+// breaks reports elements that start a new line (block boxes, <br>, table
+// cells): text on either side does not run together.
+func breaks(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.Address, atom.Article, atom.Aside, atom.Blockquote, atom.Br, atom.Center,
+		atom.Dd, atom.Details, atom.Dialog, atom.Div, atom.Dl, atom.Dt, atom.Fieldset,
+		atom.Figcaption, atom.Figure, atom.Footer, atom.Form, atom.H1, atom.H2, atom.H3,
+		atom.H4, atom.H5, atom.H6, atom.Header, atom.Hgroup, atom.Hr, atom.Li, atom.Main,
+		atom.Nav, atom.Ol, atom.P, atom.Pre, atom.Section, atom.Summary, atom.Table,
+		atom.Tbody, atom.Td, atom.Tfoot, atom.Th, atom.Thead, atom.Tr, atom.Ul, atom.Caption,
+		atom.Legend, atom.Body, atom.Html:
+		return true
+	}
+	return false
+}
