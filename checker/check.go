@@ -32,6 +32,9 @@ type checkRun struct {
 	icp     []icpOcc
 	psb     []psbOcc
 
+	// scriptICP and scriptPSB are numbers found only in inline scripts.
+	scriptICP, scriptPSB string
+
 	levelChecked bool
 	psbImageOnly bool
 	psbMissing   bool
@@ -85,22 +88,91 @@ func Check(page Page, want Expect) Report {
 	for _, o := range c.psb {
 		r.PSB = append(r.PSB, o.entry)
 	}
+	c.scriptOnlyRules()
 	if c.isShell() {
-		c.add(nil, CodeScriptRendered)
-		r.Error = "the page is rendered by JavaScript; filing numbers cannot be verified statically"
+		c.add(nil, CodeScriptRendered, c.inScripts())
 		c.deadlinesUnseen()
 		return c.finish()
 	}
 	c.icpRules()
 	c.psbRules()
 	c.provinceRule()
+	if c.scriptICP != "" || c.scriptPSB != "" {
+		c.add(nil, CodeScriptRendered, c.inScripts())
+		c.deadlinesUnseen()
+		return c.finish()
+	}
 	c.deadlineRules()
 	return c.finish()
+}
+
+// scriptOnlyRules looks for numbers that no visitor-visible text holds but
+// an inline script does: a footer written by document.write, innerHTML or
+// an SPA's data. A browser would show them, so their absence from the
+// static text is not proof that they are missing.
+func (c *checkRun) scriptOnlyRules() {
+	text := ""
+	if c.doc.scripts.Len() > 0 {
+		text = normalize(c.doc.scripts.String()).s
+	}
+	if text == "" {
+		return
+	}
+	if !c.visibleICP() {
+		ms := findICP(text)
+		if len(ms) == 0 {
+			ms = findTelecom(text)
+		}
+		if len(ms) > 0 {
+			c.scriptICP = ms[0].num.Canonical()
+		}
+	}
+	if !c.visiblePSB() {
+		if ms := findPSB(text); len(ms) > 0 {
+			c.scriptPSB = ms[0].num.Canonical()
+		}
+	}
+}
+
+// inScripts says which numbers were found only in scripts, for messages.
+func (c *checkRun) inScripts() string {
+	var found []string
+	for _, n := range []string{c.scriptICP, c.scriptPSB} {
+		if n != "" {
+			found = append(found, n)
+		}
+	}
+	if len(found) == 0 {
+		return ""
+	}
+	c.r.Error = "filing numbers appear only in scripts (" + strings.Join(found, ", ") + "); render the page to verify them"
+	return " (" + strings.Join(found, ", ") + " only in scripts)"
+}
+
+func (c *checkRun) visibleICP() bool {
+	for _, o := range c.icp {
+		if o.entry.Visible {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *checkRun) visiblePSB() bool {
+	for _, o := range c.psb {
+		if o.entry.Visible {
+			return true
+		}
+	}
+	return false
 }
 
 // finish sets the verdict.
 func (c *checkRun) finish() Report {
 	r := c.r
+	if r.Verdict == "" && r.Error == "" && r.Has(CodeScriptRendered) {
+		r.Error = "the page is rendered by JavaScript; filing numbers cannot be verified statically"
+	}
 	r.Verdict = VerdictPass
 	for _, f := range r.Findings {
 		if f.Severity == SeverityError {
@@ -179,15 +251,8 @@ func (c *checkRun) isShell() bool {
 	if d.scriptSrc == 0 && d.scriptBytes < shellInlineBytes {
 		return false
 	}
-	for _, o := range c.icp {
-		if o.entry.Visible {
-			return false
-		}
-	}
-	for _, o := range c.psb {
-		if o.entry.Visible {
-			return false
-		}
+	if c.visibleICP() || c.visiblePSB() {
+		return false
 	}
 	return d.visibleChars() < shellMaxChars
 }
@@ -243,7 +308,7 @@ func (c *checkRun) imageBadge(kind int) *html.Node {
 				return n
 			}
 		case icpImage:
-			if icpInImage.MatchString(s) || a != nil && miitTarget(attr(a, "href"), c.base) != miitOther {
+			if icpInImage.MatchString(s) || a != nil && miitTarget(linkHref(a), c.base) != miitOther {
 				return n
 			}
 		}
@@ -276,7 +341,7 @@ func imageName(n *html.Node) string {
 	return imageFile(n)
 }
 
-func trimmedHref(a *html.Node) string { return strings.TrimSpace(attr(a, "href")) }
+func trimmedHref(a *html.Node) string { return strings.TrimSpace(linkHref(a)) }
 
 func quoteHref(h string) string {
 	if h == "" {
@@ -284,4 +349,3 @@ func quoteHref(h string) string {
 	}
 	return h
 }
-

@@ -34,18 +34,36 @@ func TestCatalog(t *testing.T) {
 	}
 }
 
-// TestREADMECodes keeps README's table of finding codes in step with the
-// catalog.
+// TestREADMECodes keeps README's table of finding codes (between the
+// codes:begin and codes:end markers) in step with the catalog; -update
+// rewrites it.
 func TestREADMECodes(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+	const path = "../README.md"
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	readme := string(b)
-	for _, c := range Codes() {
-		row := "| `" + c.Code + "` | " + string(c.Severity) + " | " + c.Summary + " |"
-		if !strings.Contains(readme, row) {
-			t.Errorf("README.md lacks the row:\n%s", row)
-		}
+	begin, end := "<!-- codes:begin -->\n", "<!-- codes:end -->"
+	i, j := strings.Index(readme, begin), strings.Index(readme, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the %q and %q markers", begin, end)
 	}
+	var table strings.Builder
+	table.WriteString("| code | severity | meaning |\n|---|---|---|\n")
+	for _, c := range Codes() {
+		table.WriteString("| `" + c.Code + "` | " + string(c.Severity) + " | " + c.Summary + " |\n")
+	}
+	got := readme[i+len(begin) : j]
+	if got == table.String() {
+		return
+	}
+	if *update {
+		readme = readme[:i+len(begin)] + table.String() + readme[j:]
+		if err := os.WriteFile(path, []byte(readme), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("README.md's table of finding codes is out of date; run go test ./checker -run TestREADMECodes -update")
 }

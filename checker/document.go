@@ -79,7 +79,14 @@ type document struct {
 	images   []image
 	// scriptSrc counts external scripts; scriptBytes sums inline ones.
 	scriptSrc, scriptBytes int
+	// scripts holds the start of the inline scripts' text (and JSON data
+	// such as __NEXT_DATA__), where script-drawn footers keep their numbers.
+	scripts strings.Builder
 }
+
+// maxScriptText bounds how much inline script text is kept for the
+// script-only number search.
+const maxScriptText = 512 << 10
 
 // newDocument walks the tree once, without recursion (fuzzed pages nest
 // deeply), collecting visible and hidden text.
@@ -149,6 +156,10 @@ func (d *document) countScript(n *html.Node) {
 	}
 	if c := n.FirstChild; c != nil && c.Type == html.TextNode {
 		d.scriptBytes += len(c.Data)
+		if room := maxScriptText - d.scripts.Len(); room > 0 {
+			d.scripts.WriteString(c.Data[:min(room, len(c.Data))])
+			d.scripts.WriteByte('\n')
+		}
 	}
 }
 
@@ -230,4 +241,3 @@ func runeCount(s string) int {
 	}
 	return n
 }
-

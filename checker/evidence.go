@@ -180,27 +180,3 @@ func blockChain(start *html.Node, numberLen int, hidden bool) []*html.Node {
 	}
 	return chain
 }
-
-// find returns the first element under n (n included) that ok accepts,
-// looking at a bounded number of nodes.
-func find(n *html.Node, ok func(*html.Node) bool) *html.Node {
-	budget := 2000
-	var walk func(*html.Node) *html.Node
-	walk = func(n *html.Node) *html.Node {
-		if budget--; budget < 0 {
-			return nil
-		}
-		if n.Type == html.ElementNode && ok(n) {
-			return n
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type == html.ElementNode && !skipped(c) {
-				if f := walk(c); f != nil {
-					return f
-				}
-			}
-		}
-		return nil
-	}
-	return walk(n)
-}

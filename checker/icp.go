@@ -45,8 +45,8 @@ func newICPOcc(buf *textBuf, m icpMatch, visible bool, base *url.URL) icpOcc {
 	}
 	for _, n := range nodes {
 		if a := closest(n, atom.A); a != nil {
-			o.entry.LinkURL = trimmedHref(a)
-			o.target = miitTarget(attr(a, "href"), base)
+			o.entry.LinkURL = linkHref(a)
+			o.target = miitTarget(linkHref(a), base)
 			o.entry.Linked = o.target != miitOther
 			break
 		}
@@ -75,6 +75,8 @@ func (c *checkRun) icpRules() {
 		switch {
 		case len(licences) > 0:
 			c.add(licences[0].block, CodeICPLicenseOnly, licences[0].entry.Number)
+		case c.scriptICP != "":
+			// Judged by scriptOnlyRules: not verifiable, not missing.
 		case c.imageBadge(icpImage) != nil:
 			img := c.imageBadge(icpImage)
 			c.addAt(img, CodeICPImageOnly, imageName(img))

@@ -27,6 +27,22 @@ var miitHosts = map[string]string{
 	"www.miibeian.gov.cn":   miitOutdated,
 }
 
+// onclickURL finds a URL opened by script: onclick="window.open('…')".
+var onclickURL = regexp.MustCompile(`https?://[^'"\s)]+`)
+
+// linkHref returns where a link takes the visitor: its href, or, when the
+// href goes nowhere (javascript:, #, empty), the URL its onclick opens.
+func linkHref(a *html.Node) string {
+	href := strings.TrimSpace(attr(a, "href"))
+	l := strings.ToLower(href)
+	if href == "" || href == "#" || strings.HasPrefix(l, "javascript:") {
+		if u := onclickURL.FindString(attr(a, "onclick")); u != "" {
+			return u
+		}
+	}
+	return href
+}
+
 // parseHref parses an href the way a browser follows it.
 func parseHref(href string, base *url.URL) *url.URL {
 	href = strings.TrimSpace(href)
@@ -88,7 +104,7 @@ func isPSBLink(base *url.URL) func(*html.Node) bool {
 		if n.DataAtom != atom.A {
 			return false
 		}
-		s, _ := psbTarget(attr(n, "href"), base)
+		s, _ := psbTarget(linkHref(n), base)
 		return s != LinkOther
 	}
 }

@@ -3,6 +3,8 @@ package checker
 import (
 	"net/url"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -61,15 +63,15 @@ func newPSBOcc(buf *textBuf, m psbMatch, visible bool, base *url.URL) psbOcc {
 		}
 	}
 	if link != nil {
-		o.entry.LinkURL = trimmedHref(link)
-		o.entry.LinkStyle, o.entry.LinkCode = psbTarget(attr(link, "href"), base)
+		o.entry.LinkURL = linkHref(link)
+		o.entry.LinkStyle, o.entry.LinkCode = psbTarget(linkHref(link), base)
 		o.entry.Linked = o.entry.LinkStyle == LinkMPS || o.entry.LinkStyle == LinkLegacy
 	}
 
 	// The icon: any image inside the link or the innermost two levels of
 	// the block; further out only an image that looks like the badge, so a
 	// company logo in the same footer is not taken for it.
-	if link != nil && find(link, isImage) != nil {
+	if link != nil && hasImage(link, isImage) {
 		o.entry.Icon = true
 	}
 	for i, n := range o.block {
@@ -80,7 +82,7 @@ func newPSBOcc(buf *textBuf, m psbMatch, visible bool, base *url.URL) psbOcc {
 		if i < 2 {
 			ok = isImage
 		}
-		o.entry.Icon = find(n, ok) != nil
+		o.entry.Icon = hasImage(n, ok)
 	}
 	return o
 }
@@ -88,28 +90,33 @@ func newPSBOcc(buf *textBuf, m psbMatch, visible bool, base *url.URL) psbOcc {
 func findPSBLink(chain []*html.Node, number string, base *url.URL) *html.Node {
 	isLink := isPSBLink(base)
 	for _, n := range chain {
-		var first, match *html.Node
-		find(n, func(a *html.Node) bool {
-			if !isLink(a) {
-				return false
-			}
-			if first == nil {
-				first = a
-			}
-			if _, code := psbTarget(attr(a, "href"), base); code == number {
-				match = a
-				return true
-			}
-			return false
+		links := under(n, "a[href]").FilterFunction(func(_ int, s *goquery.Selection) bool { return isLink(s.Get(0)) })
+		if links.Length() == 0 {
+			continue
+		}
+		match := links.FilterFunction(func(_ int, s *goquery.Selection) bool {
+			_, code := psbTarget(linkHref(s.Get(0)), base)
+			return code == number
 		})
-		if match != nil {
-			return match
+		if match.Length() > 0 {
+			return match.Get(0)
 		}
-		if first != nil {
-			return first
-		}
+		return links.Get(0)
 	}
 	return nil
+}
+
+// under selects the elements matching a CSS selector in n's subtree, n
+// included.
+func under(n *html.Node, selector string) *goquery.Selection {
+	s := goquery.NewDocumentFromNode(n).Selection
+	return s.Find(selector).AddSelection(s.Filter(selector))
+}
+
+// hasImage reports an image under n (n included) that ok accepts.
+func hasImage(n *html.Node, ok func(*html.Node) bool) bool {
+	imgs := under(n, "img, input, [style]").FilterFunction(func(_ int, s *goquery.Selection) bool { return ok(s.Get(0)) })
+	return imgs.Length() > 0
 }
 
 // psbRules judges the PSB numbers and badges a visitor sees.
@@ -123,7 +130,7 @@ func (c *checkRun) psbRules() {
 		}
 		shown = append(shown, o)
 	}
-	if len(shown) == 0 {
+	if len(shown) == 0 && c.scriptPSB == "" {
 		if img := c.imageBadge(psbImage); img != nil {
 			c.addAt(img, CodePSBImageOnly, imageName(img))
 			c.psbImageOnly = true
