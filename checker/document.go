@@ -82,6 +82,8 @@ type document struct {
 	// scripts holds the start of the inline scripts' text (and JSON data
 	// such as __NEXT_DATA__), where script-drawn footers keep their numbers.
 	scripts strings.Builder
+	// chars counts the non-space characters a visitor sees.
+	chars int
 }
 
 // maxScriptText bounds how much inline script text is kept for the
@@ -146,6 +148,7 @@ func newDocument(root *html.Node) *document {
 	}
 	d.vis.finish()
 	d.hid.finish()
+	d.chars = runeCount(d.vis.raw)
 	return d
 }
 
@@ -163,15 +166,71 @@ func (d *document) countScript(n *html.Node) {
 	}
 }
 
-// visibleChars counts the non-space characters a visitor sees.
-func (d *document) visibleChars() int {
-	n := 0
-	for _, r := range d.vis.raw {
-		if !unicode.IsSpace(r) {
-			n++
+// markers are what any filing number, badge or badge link has in its
+// source; case is folded for ASCII. A page with none of them needs no
+// parse tree.
+var markers = []string{"备", "備", "icp", "ｉｃｐ", "beian", "gongan", "police", "miit", "公安", "网安", "網安",
+	"b1-", "b2-", "a2.", "b1.", "ghs"}
+
+// mayHaveNumbers reports whether text holds any marker.
+func mayHaveNumbers(text string) bool {
+	for i := 0; i < len(text); i += 64 << 10 {
+		chunk := strings.ToLower(text[i:min(len(text), i+64<<10+8)])
+		for _, m := range markers {
+			if strings.Contains(chunk, m) {
+				return true
+			}
 		}
 	}
-	return n
+	return false
+}
+
+// scanDocument is the cheap stand-in for newDocument on a page with no
+// markers: a token scan that counts scripts and visible characters, and
+// stops as soon as the page has too much text to be a script shell.
+func scanDocument(text string) *document {
+	d := &document{}
+	z := html.NewTokenizer(strings.NewReader(text))
+	raw := "" // the raw-text or head element we are in
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return d
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, more := z.TagName()
+			tag := atom.Lookup(name)
+			switch tag {
+			case atom.Script:
+				for more {
+					var k []byte
+					k, _, more = z.TagAttr()
+					if string(k) == "src" {
+						d.scriptSrc++
+					}
+				}
+				raw = "script"
+			case atom.Style, atom.Noscript, atom.Template, atom.Title, atom.Textarea, atom.Head:
+				raw = tag.String()
+			case atom.Body:
+				raw = ""
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			if string(name) == raw {
+				raw = ""
+			}
+		case html.TextToken:
+			switch raw {
+			case "script":
+				d.scriptBytes += len(z.Raw())
+			case "":
+				d.chars += runeCount(string(z.Text()))
+				if d.chars >= shellMaxChars {
+					return d
+				}
+			}
+		}
+	}
 }
 
 func isImage(n *html.Node) bool {

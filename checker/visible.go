@@ -132,13 +132,15 @@ func farNegative(v string) bool {
 }
 
 // skipped elements render none of their text content: scripts, styles,
-// templates, fallback content of embedded objects, and the head.
+// templates, the title and fallback content of embedded objects. The head
+// is walked (its scripts count) but holds no text: the parser moves stray
+// text into the body.
 func skipped(n *html.Node) bool {
 	if n.Namespace == "svg" {
 		return n.Data == "title" || n.Data == "desc" || n.Data == "script" || n.Data == "style"
 	}
 	switch n.DataAtom {
-	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Head, atom.Title,
+	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Title,
 		atom.Iframe, atom.Object, atom.Canvas, atom.Video, atom.Audio, atom.Noembed,
 		atom.Noframes, atom.Datalist, atom.Frameset, atom.Textarea, atom.Select:
 		return true
