@@ -206,3 +206,53 @@ func TestFastPath(t *testing.T) {
 		})
 	}
 }
+
+// TestRules pins down the number, registry and page-level rules.
+func TestRules(t *testing.T) {
+	u, _ := url.Parse("https://www.example.cn/")
+	tests := []struct {
+		name    string
+		body    string
+		want    Expect
+		status  int
+		redirs  []string
+		verdict Verdict
+		codes   []string
+	}{
+		{"compliant", string(page(icpOK + psbOK)), Expect{}, 200, nil, VerdictPass, nil},
+		{"expected numbers", string(page(icpOK + psbOK)), Expect{ICP: "京ICP备2021034567号", PSB: "京公网安备 11010502045678号"}, 200, nil, VerdictPass, nil},
+		{"other icp expected", string(page(icpOK + psbOK)), Expect{ICP: "京ICP备2021034568号-1"}, 200, nil, VerdictFail, []string{CodeICPMismatch}},
+		{"other site number expected", string(page(icpOK + psbOK)), Expect{ICP: "京ICP备2021034567号-2"}, 200, nil, VerdictFail, []string{CodeICPMismatch}},
+		{"other psb expected", string(page(icpOK + psbOK)), Expect{PSB: "11010502045679"}, 200, nil, VerdictFail, []string{CodePSBMismatch}},
+		{"registry has none", string(page(icpOK + psbOK)), Expect{Registered: true}, 200, nil, VerdictPass, []string{CodeICPNotInRegistry, CodePSBNotInRegistry}},
+		{"placeholder the registry confirms", string(page(`<a href="https://beian.miit.gov.cn/">京ICP备12345678号-1</a>` + psbOK)), Expect{ICP: "京ICP备12345678号-1"}, 200, nil, VerdictPass, nil},
+		{"guangdong shows the site number", string(page(`<a href="https://beian.miit.gov.cn/">粤ICP备2023012345号-1</a>`)), Expect{}, 200, nil, VerdictPass, []string{CodeICPLevelRule, CodePSBMissing}},
+		{"guangdong entity number", string(page(`<a href="https://beian.miit.gov.cn/">粤ICP备2023012345号</a>`)), Expect{}, 200, nil, VerdictPass, []string{CodePSBMissing}},
+		{"provinces differ", string(page(icpOK + `<a href="https://beian.mps.gov.cn/#/query/webSearch?code=33010902004083"><img src="a.png">浙公网安备33010902004083号</a>`)), Expect{}, 200, nil, VerdictPass, []string{CodeProvincesDiffer}},
+		{"psb overdue", string(page(icpOK)), Expect{Launched: d("2026-01-01")}, 200, nil, VerdictFail, []string{CodePSBMissing, CodePSBFilingOverdue}},
+		{"psb pending", string(page(icpOK)), Expect{Launched: d("2026-11-20")}, 200, nil, VerdictPass, []string{CodePSBMissing, CodePSBFilingDueSoon}},
+		{"script shell", `<html><head><script src="/app.js"></script></head><body><div id="app"></div></body></html>`, Expect{}, 200, nil, VerdictError, []string{CodeScriptRendered}},
+		{"footer written by script", string(page(`<script>document.write('<a href="https://beian.miit.gov.cn/">京ICP备2021034567号-1</a>')</script>` + psbOK)), Expect{}, 200, nil, VerdictError, []string{CodeScriptRendered}},
+		{"psb badge image only", string(page(icpOK + `<a href="https://beian.mps.gov.cn/#/query/webSearch?code=11010502045678"><img src="/img/badge.png" alt="公安备案"></a>`)), Expect{}, 200, nil, VerdictPass, []string{CodePSBImageOnly}},
+		{"timestamped image is no badge", string(page(icpOK + `<img src="/upload/20240101123456.jpg">`)), Expect{}, 200, nil, VerdictPass, []string{CodePSBMissing}},
+		{"http error", string(page(icpOK + psbOK)), Expect{}, 503, nil, VerdictError, []string{CodeHTTPErrorStatus}},
+		{"redirect to another domain", string(page(icpOK + psbOK)), Expect{}, 200, []string{"https://example.com.cn/"}, VerdictPass, []string{CodeRedirectOffsite}},
+		{"redirect to www", string(page(icpOK + psbOK)), Expect{}, 200, []string{"https://example.cn/"}, VerdictPass, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Page{Target: "example.cn", URL: u, Status: tt.status, Body: []byte(tt.body), FetchedAt: time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC)}
+			for _, r := range tt.redirs {
+				ru, _ := url.Parse(r)
+				p.Redirects = append(p.Redirects, ru)
+			}
+			r := Check(p, tt.want)
+			if r.Verdict != tt.verdict {
+				t.Errorf("verdict = %s, want %s (%s)", r.Verdict, tt.verdict, r.Error)
+			}
+			if got := codeSet(r); !slices.Equal(got, sortedSet(tt.codes)) {
+				t.Errorf("codes = %v, want %v", got, sortedSet(tt.codes))
+			}
+		})
+	}
+}
