@@ -1,0 +1,302 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/crawler"
+)
+
+// checkOptions are the flags of `beianwatch check`.
+type checkOptions struct {
+	expectICP, expectPSB            string
+	launched, psbFiled, psbApproved string
+	json                            bool
+	timeout                         time.Duration
+	maxBody                         byteSize
+	userAgent                       string
+	allowPrivate                    bool
+	allowCIDRs                      []string
+	resolve                         []string
+	concurrency                     int
+	file                            string
+}
+
+func (a *app) checkCmd() *cobra.Command {
+	o := checkOptions{maxBody: crawler.DefaultMaxBody}
+	cmd := &cobra.Command{
+		Use:   "check [flags] <domain|URL>...",
+		Short: "Fetch pages and check their filing numbers",
+		Long: `Check fetches each target and checks the ICP and PSB (公安) filing numbers in
+the page. A target is a domain (tried over https://, then http://), a domain
+with a path, or a full http(s) URL. The --expect and date flags apply to
+every target.
+
+Exit status: 0 if every target passed, 1 if any failed, 2 if any could not be
+checked or the command was used wrongly.`,
+		Example: `  beianwatch check example.cn
+  beianwatch check --expect-icp 京ICP备2021034567号-1 --launched 2024-03-01 https://example.cn/
+  beianwatch check --json -f sites.txt
+  beianwatch check --allow-private --resolve example.test:127.0.0.1:8080 example.test`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runCheck(cmd.Context(), o, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.expectICP, "expect-icp", "", "the ICP `NUMBER` the page must show (e.g. 京ICP备2021034567号-1)")
+	f.StringVar(&o.expectPSB, "expect-psb", "", "the PSB `NUMBER` the page must show (digits or 京公网安备…号)")
+	f.StringVar(&o.launched, "launched", "", "launch `DATE`, YYYY-MM-DD (starts the 30-day PSB filing clock)")
+	f.StringVar(&o.psbFiled, "psb-filed", "", "PSB filing `DATE`, YYYY-MM-DD")
+	f.StringVar(&o.psbApproved, "psb-approved", "", "PSB approval `DATE`, YYYY-MM-DD (starts the 30-day badge clock)")
+	f.BoolVar(&o.json, "json", false, "print one JSON report per target per line")
+	f.DurationVar(&o.timeout, "timeout", crawler.DefaultTimeout, "time allowed for each attempt at a target, redirects and body included")
+	f.Var(&o.maxBody, "max-body", "largest page accepted, also after decompression (`SIZE`: 5MiB, 512KiB, 1MB, 1048576)")
+	f.StringVar(&o.userAgent, "user-agent", crawler.DefaultUserAgent(a.version), "User-Agent header `TEXT`")
+	f.BoolVar(&o.allowPrivate, "allow-private", false, "allow loopback, private and other non-public addresses")
+	f.StringSliceVar(&o.allowCIDRs, "allow-cidr", nil, "allow these non-public networks only (`CIDR`,…; repeatable)")
+	f.StringArrayVar(&o.resolve, "resolve", nil, "connect to ADDR for HOST, like curl's --resolve (`HOST:ADDR` or HOST:ADDR:PORT; repeatable)")
+	f.IntVar(&o.concurrency, "concurrency", 4, "`N` targets checked at once")
+	f.StringVarP(&o.file, "file", "f", "", "read targets from `FILE`, one a line (# comments; - for stdin)")
+	cmd.Flags().SortFlags = false
+	return cmd
+}
+
+// runCheck checks every target and prints the reports in input order.
+func (a *app) runCheck(ctx context.Context, o checkOptions, args []string) error {
+	want, err := o.expect()
+	if err != nil {
+		return err
+	}
+	cfg, err := o.fetchConfig()
+	if err != nil {
+		return err
+	}
+	targets, err := a.targets(o.file, args)
+	if err != nil {
+		return err
+	}
+	fetcher, err := crawler.NewFetcher(cfg)
+	if err != nil {
+		return err
+	}
+	defer fetcher.Close()
+
+	p := newPrinter(a.stdout, o.json, isTerminal(a.stdout) && a.getenv("NO_COLOR") == "")
+	var bar *progressbar.ProgressBar
+	if len(targets) > 1 && isTerminal(a.stderr) {
+		bar = progressbar.NewOptions(len(targets), progressbar.OptionSetWriter(a.stderr),
+			progressbar.OptionSetDescription("checking"), progressbar.OptionShowCount(),
+			progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+		p.bar = bar
+	}
+	status := exitOK
+	for r := range a.checkAll(ctx, fetcher, targets, want, o.concurrency) {
+		if err := p.print(r); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		if bar != nil {
+			_ = bar.Add(1)
+		}
+		switch r.Verdict {
+		case checker.VerdictError:
+			status = exitTrouble
+		case checker.VerdictFail:
+			status = max(status, exitFail)
+		}
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(a.stderr, "beianwatch: interrupted")
+		return &exitError{exitTrouble}
+	}
+	if status != exitOK {
+		return &exitError{status}
+	}
+	return nil
+}
+
+// checkAll checks the targets, n at a time, and yields the reports in the
+// order of the targets. It stops yielding when ctx is done.
+func (a *app) checkAll(ctx context.Context, f *crawler.Fetcher, targets []string, want checker.Expect, n int) func(yield func(checker.Report) bool) {
+	return func(yield func(checker.Report) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		// One buffered channel per target lets the workers finish in any
+		// order while the reports come out in input order.
+		results := make([]chan checker.Report, len(targets))
+		for i := range results {
+			results[i] = make(chan checker.Report, 1)
+		}
+		jobs := make(chan int)
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer cancel() // runs before wg.Wait, so the workers stop early
+		for range min(n, len(targets)) {
+			wg.Go(func() {
+				for i := range jobs {
+					results[i] <- a.checkOne(ctx, f, targets[i], want)
+				}
+			})
+		}
+		go func() {
+			defer close(jobs)
+			for i := range targets {
+				select {
+				case jobs <- i:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		for _, ch := range results {
+			select {
+			case r := <-ch:
+				if !yield(r) {
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// checkOne fetches and checks one target. It always returns a report: a
+// fetch failure is a report with the verdict "error".
+func (a *app) checkOne(ctx context.Context, f *crawler.Fetcher, target string, want checker.Expect) checker.Report {
+	start := time.Now()
+	page, err := f.Fetch(ctx, target)
+	if err != nil {
+		var fe *crawler.FetchError
+		url, status := target, 0
+		if errors.As(err, &fe) {
+			url, status = fe.URL, fe.Status
+		}
+		a.logger.Debug("fetch failed", "target", target, "reason", crawler.Reason(err), "err", err)
+		return checker.Failed(target, url, status, time.Now(), err)
+	}
+	r := checker.Check(*page, want)
+	a.logger.Debug("checked", "target", target, "url", r.URL, "verdict", r.Verdict, "duration", time.Since(start))
+	return r
+}
+
+// expect builds the expectations from the flags.
+func (o checkOptions) expect() (checker.Expect, error) {
+	want := checker.Expect{ICP: o.expectICP, PSB: o.expectPSB}
+	for _, d := range []struct {
+		flag string
+		in   string
+		out  *checker.Date
+	}{
+		{"--launched", o.launched, &want.Launched},
+		{"--psb-filed", o.psbFiled, &want.PSBFiled},
+		{"--psb-approved", o.psbApproved, &want.PSBApproved},
+	} {
+		v, err := checker.ParseDate(d.in)
+		if err != nil {
+			return checker.Expect{}, fmt.Errorf("invalid %s %q: want a date as YYYY-MM-DD", d.flag, d.in)
+		}
+		*d.out = v
+	}
+	return want, nil
+}
+
+// fetchConfig builds the crawler configuration from the flags.
+func (o checkOptions) fetchConfig() (crawler.FetchConfig, error) {
+	cfg := crawler.FetchConfig{
+		Timeout:      o.timeout,
+		MaxBody:      int64(o.maxBody),
+		UserAgent:    o.userAgent,
+		AllowPrivate: o.allowPrivate,
+	}
+	if o.timeout <= 0 {
+		return cfg, fmt.Errorf("invalid --timeout %v: must be positive", o.timeout)
+	}
+	if o.concurrency < 1 {
+		return cfg, fmt.Errorf("invalid --concurrency %d: must be at least 1", o.concurrency)
+	}
+	for _, s := range o.allowCIDRs {
+		p, err := parseCIDR(s)
+		if err != nil {
+			return cfg, fmt.Errorf("invalid --allow-cidr %q: want a network such as 10.0.0.0/8 or fd00::/8", s)
+		}
+		cfg.AllowCIDRs = append(cfg.AllowCIDRs, p)
+	}
+	for _, s := range o.resolve {
+		r, err := crawler.ParseResolve(s)
+		if err != nil {
+			return cfg, fmt.Errorf("invalid --resolve %q: want HOST:ADDR or HOST:ADDR:PORT, e.g. example.test:127.0.0.1:8080", s)
+		}
+		cfg.Resolve = append(cfg.Resolve, r)
+	}
+	return cfg, nil
+}
+
+// parseCIDR reads a network, or a single address as a one-address network.
+func parseCIDR(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return p.Masked(), nil
+}
+
+// targets gathers the targets from the arguments and the -f file.
+func (a *app) targets(file string, args []string) ([]string, error) {
+	targets := append([]string(nil), args...)
+	if file != "" {
+		var r io.Reader = a.stdin
+		if file != "-" {
+			f, err := os.Open(file)
+			if err != nil {
+				return nil, fmt.Errorf("read targets: %w", err)
+			}
+			defer f.Close()
+			r = f
+		}
+		more, err := readTargets(r)
+		if err != nil {
+			return nil, fmt.Errorf("read targets from %s: %w", file, err)
+		}
+		targets = append(targets, more...)
+	}
+	if len(targets) == 0 {
+		return nil, errors.New("no targets: give domains or URLs as arguments, or -f FILE")
+	}
+	return targets, nil
+}
+
+// readTargets reads one target a line, skipping blank lines and # comments.
+func readTargets(r io.Reader) ([]string, error) {
+	var out []string
+	sc := bufio.NewScanner(r)
+	for first := true; sc.Scan(); first = false {
+		line := sc.Text()
+		if first {
+			line = strings.TrimPrefix(line, "\ufeff") // files saved by Windows Notepad
+		}
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out, sc.Err()
+}

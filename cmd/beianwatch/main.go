@@ -1,0 +1,117 @@
+// Command beianwatch audits the ICP and PSB (公安) filing numbers that
+// Chinese websites show in their footers.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0 // every target passed
+	exitFail    = 1 // some target failed its check
+	exitTrouble = 2 // usage error, or some target could not be checked
+)
+
+func main() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) }
+
+// app is what every subcommand shares: the streams, the environment and the
+// logger. One is built per run, so tests can run the program in-process.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	version        string
+	logger         *slog.Logger
+}
+
+// run runs the program and returns its exit status. Only here do signals
+// become context cancellation.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a := &app{
+		stdin:   os.Stdin,
+		stdout:  stdout,
+		stderr:  stderr,
+		getenv:  os.Getenv,
+		version: buildVersion(),
+		logger:  slog.New(slog.DiscardHandler),
+	}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	return a.exitStatus(cmd, err)
+}
+
+// exitError ends a command with a status and no message: the command has
+// already said what it had to.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// exitStatus maps a command's error to the exit status, printing usage
+// errors (bad flags, arguments or values) with a hint.
+func (a *app) exitStatus(cmd *cobra.Command, err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	fmt.Fprintf(a.stderr, "beianwatch: %v\n", err)
+	if cmd != nil {
+		fmt.Fprintf(a.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	return exitTrouble
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	var logLevel string
+	root := &cobra.Command{
+		Use:   "beianwatch",
+		Short: "Audit the ICP and PSB (公安) filing numbers in Chinese website footers",
+		Long: `beianwatch checks that a website shows its ICP filing number (ICP备案) and its
+public-security filing number (公安备案) as the rules require: visible, well
+formed, linked to the official query pages, badged, and filed in time.`,
+		Version:       a.version,
+		SilenceErrors: true, // exitStatus prints them, with a hint
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return fmt.Errorf("invalid --log-level %q: want debug, info, warn or error", logLevel)
+			}
+			a.logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+			return nil
+		},
+	}
+	root.CompletionOptions.HiddenDefaultCmd = true
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetIn(a.stdin)
+	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
+	root.AddCommand(a.checkCmd())
+	return root
+}
+
+// buildVersion is the module version the binary was built from ("dev"
+// when built from a work tree).
+func buildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
+		return "dev"
+	}
+	return info.Main.Version
+}

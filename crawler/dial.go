@@ -1,0 +1,151 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// dialer connects only to addresses the policy allows. It resolves names
+// itself and dials the resulting IP addresses, so the address checked is the
+// address connected to: a DNS answer that changes between a check and the
+// connection (DNS rebinding) cannot slip through. The net.Dialer's Control
+// hook checks once more on the socket's actual peer address.
+type dialer struct {
+	policy  addrPolicy
+	resolve []ResolveRule
+	timeout time.Duration // per connection attempt, bounded by ctx
+	lookup  func(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// DialContext has the signature of http.Transport.DialContext.
+func (d *dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	host, portStr, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", address, err)
+	}
+	port, err := strconv.ParseUint(portStr, 10, 16)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: bad port: %w", address, err)
+	}
+	addrs, err := d.addrs(ctx, network, strings.ToLower(host), uint16(port))
+	if err != nil {
+		return nil, err
+	}
+	var firstErr error
+	for i, ap := range addrs {
+		conn, err := d.dialOne(ctx, network, ap, len(addrs)-i)
+		if err == nil {
+			return conn, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, firstErr
+}
+
+// addrs returns the allowed addresses for host, with their ports.
+func (d *dialer) addrs(ctx context.Context, network, host string, port uint16) ([]netip.AddrPort, error) {
+	var ips []netip.Addr
+	if rules := matchResolve(d.resolve, host); rules != nil {
+		var out []netip.AddrPort
+		for _, r := range rules {
+			p := port
+			if r.Port != 0 {
+				p = r.Port
+			}
+			out = append(out, netip.AddrPortFrom(r.Addr, p))
+		}
+		return d.allowed(host, out)
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ips = []netip.Addr{ip}
+	} else if oddIPv4(host) {
+		// Checked again here so that a Transport used without Fetch (by
+		// colly) refuses them too: the system resolver would read
+		// 0x7f.1 as 127.0.0.1.
+		return nil, oddIPv4Error(host)
+	} else {
+		ips, err = d.lookup(ctx, lookupNetwork(network), host)
+		if err != nil {
+			return nil, fmt.Errorf("resolve %s: %w", host, err)
+		}
+	}
+	out := make([]netip.AddrPort, len(ips))
+	for i, ip := range ips {
+		out[i] = netip.AddrPortFrom(ip, port)
+	}
+	return d.allowed(host, out)
+}
+
+// allowed drops the refused addresses; if none is left, it returns the
+// first refusal.
+func (d *dialer) allowed(host string, aps []netip.AddrPort) ([]netip.AddrPort, error) {
+	var ok []netip.AddrPort
+	var firstErr error
+	for _, ap := range aps {
+		if err := d.policy.check(host, ap.Addr()); err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		ok = append(ok, ap)
+	}
+	if len(ok) == 0 {
+		if firstErr == nil {
+			firstErr = &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
+		}
+		return nil, firstErr
+	}
+	return ok, nil
+}
+
+// dialOne connects to one address. Like net.Dialer with several addresses,
+// it gives each its share of the time left, but at least two seconds, so
+// that one black-holed address does not eat the whole budget.
+func (d *dialer) dialOne(ctx context.Context, network string, ap netip.AddrPort, left int) (net.Conn, error) {
+	timeout := d.timeout
+	if dl, ok := ctx.Deadline(); ok && left > 1 {
+		share := time.Until(dl) / time.Duration(left)
+		timeout = min(timeout, max(share, 2*time.Second))
+	}
+	nd := net.Dialer{
+		Timeout: timeout,
+		Control: func(_, address string, _ syscall.RawConn) error {
+			peer, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return fmt.Errorf("crawler: unexpected dial address %q: %w", address, err)
+			}
+			return d.policy.check("", peer.Addr())
+		},
+	}
+	conn, err := nd.DialContext(ctx, network, ap.String())
+	var blocked *BlockedError
+	if errors.As(err, &blocked) {
+		// Report the refusal itself, not wrapped in a *net.OpError.
+		return nil, blocked
+	}
+	return conn, err
+}
+
+// lookupNetwork maps a dial network to a LookupNetIP network.
+func lookupNetwork(network string) string {
+	switch network {
+	case "tcp4", "udp4":
+		return "ip4"
+	case "tcp6", "udp6":
+		return "ip6"
+	}
+	return "ip"
+}
