@@ -403,3 +403,38 @@ func ParsePSB(s string) (PSBNumber, error) {
 	}
 	return PSBNumber{}, fmt.Errorf("parse PSB number %q: %w", s, ErrNoNumber)
 }
+
+// Validate returns an error naming every error-severity problem of an ICP
+// number (warnings such as a missing province on a telecom licence pass),
+// for import validation. nowYear bounds the year of 10-digit numbers.
+func (n ICPNumber) Validate(nowYear int) error {
+	text := n.Canonical()
+	var ps []problem
+	for _, p := range n.Problems(text, nowYear) {
+		if p.code == CodeICPProvinceMissing && n.telecom() {
+			continue
+		}
+		ps = append(ps, p)
+	}
+	return problemsError("ICP number "+text, ps)
+}
+
+// Validate returns an error naming every error-severity problem of a PSB
+// number: digit count, province code, abbreviation, placeholder.
+func (n PSBNumber) Validate() error {
+	return problemsError("PSB number "+n.Digits, n.Problems(n.Canonical()))
+}
+
+func problemsError(what string, ps []problem) error {
+	var msgs []string
+	for _, p := range ps {
+		if codeIndex[p.code].Severity != SeverityError {
+			continue
+		}
+		msgs = append(msgs, newFinding(p.code, p.args...).Message)
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %s", what, strings.Join(msgs, "; "))
+}

@@ -117,3 +117,38 @@ func TestParsePSB(t *testing.T) {
 		}
 	}
 }
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		icp, psb string
+		wantErr  bool
+	}{
+		{"京ICP备2021034567号-1", "11010502045678", false},
+		{"粤B2-20090059", "京公网安备 11010502045678号", false},
+		{"萌ICP备20257012号", "", true},
+		{"京ICP备12345678号", "", true},
+		{"", "云公网安备36010902000181号", true},
+		{"", "1101050204567", false}, // legacy: a warning, not an error
+		{"", "11010502045", true},
+	}
+	for _, tt := range tests {
+		var err error
+		if tt.icp != "" {
+			n, perr := ParseICP(tt.icp)
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			err = n.Validate(2026)
+		}
+		if tt.psb != "" && err == nil {
+			n, perr := ParsePSB(tt.psb)
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			err = n.Validate()
+		}
+		if (err != nil) != tt.wantErr {
+			t.Errorf("Validate(%q, %q) = %v, want error %v", tt.icp, tt.psb, err, tt.wantErr)
+		}
+	}
+}

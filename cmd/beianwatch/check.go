@@ -186,6 +186,9 @@ func (a *app) checkOne(ctx context.Context, f *crawler.Fetcher, target string, w
 			url, status = fe.URL, fe.Status
 		}
 		a.logger.Debug("fetch failed", "target", target, "reason", crawler.Reason(err), "err", err)
+		if errors.Is(err, crawler.ErrBlockedAddress) {
+			err = fmt.Errorf("%w (--allow-private or --allow-cidr lifts this)", err)
+		}
 		return checker.Failed(target, url, status, time.Now(), err)
 	}
 	r := checker.Check(*page, want)
