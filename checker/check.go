@@ -132,18 +132,23 @@ func (c *checkRun) scriptOnlyRules() {
 	if text == "" {
 		return
 	}
+	// A script that builds the number ('鲁公网安备' + code + '号') holds
+	// the label but no whole number: the label is enough to know the
+	// footer is drawn by script.
 	if !c.visibleICP() {
-		ms := findICP(text)
-		if len(ms) == 0 {
-			ms = findTelecom(text)
-		}
-		if len(ms) > 0 {
+		if ms := findICP(text); len(ms) > 0 {
 			c.scriptICP = ms[0].num.Canonical()
+		} else if ms := findTelecom(text); len(ms) > 0 {
+			c.scriptICP = ms[0].num.Canonical()
+		} else if strings.Contains(text, "ICP备") {
+			c.scriptICP = "ICP备…"
 		}
 	}
 	if !c.visiblePSB() {
 		if ms := findPSB(text); len(ms) > 0 {
 			c.scriptPSB = ms[0].num.Canonical()
+		} else if strings.Contains(text, "公网安备") {
+			c.scriptPSB = "公网安备…"
 		}
 	}
 }
@@ -271,20 +276,20 @@ func (c *checkRun) isShell() bool {
 	return d.chars < shellMaxChars
 }
 
-// provinceRule compares the provinces of the first valid ICP filing and
-// PSB numbers.
+// provinceRule compares the provinces of the first ICP filing and PSB
+// numbers shown. Placeholders and malformed numbers take no part: they
+// have their own findings.
 func (c *checkRun) provinceRule() {
-	var icpProv Province
+	var icpProv, psbProv Province
 	var block []*html.Node
 	for _, o := range c.icp {
-		if p, ok := o.num.Province(); ok && o.entry.Visible && o.num.Kind == KindFiling {
+		if p, ok := o.num.Province(); ok && o.entry.Visible && o.num.Kind == KindFiling && !broken(o.num.Problems("", c.now.Year())) {
 			icpProv = p
 			break
 		}
 	}
-	var psbProv Province
 	for _, o := range c.psb {
-		if p, ok := o.num.DigitsProvince(); ok && o.entry.Visible && len(o.num.Digits) == 14 {
+		if p, ok := o.num.DigitsProvince(); ok && o.entry.Visible && len(o.num.Digits) == 14 && !broken(o.num.Problems("")) {
 			psbProv, block = p, o.block
 			break
 		}
@@ -292,6 +297,19 @@ func (c *checkRun) provinceRule() {
 	if icpProv.Code != "" && psbProv.Code != "" && icpProv.Code != psbProv.Code {
 		c.addRaw(block, CodeProvincesDiffer, []any{icpProv.Name, psbProv.Name}, []any{icpProv.NameZH, psbProv.NameZH})
 	}
+}
+
+// broken reports a placeholder or malformed number: one that names no real
+// filing unit. (A PSB number whose abbreviation contradicts its digits
+// still names the unit its digits name.)
+func broken(ps []problem) bool {
+	for _, p := range ps {
+		switch p.code {
+		case CodeICPPlaceholder, CodeICPMalformed, CodePSBPlaceholder, CodePSBMalformed:
+			return true
+		}
+	}
+	return false
 }
 
 // Image kinds imageBadge looks for.

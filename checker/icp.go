@@ -2,6 +2,7 @@ package checker
 
 import (
 	"net/url"
+	"slices"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -21,6 +22,7 @@ func collectICP(d *document, base *url.URL) []icpOcc {
 	var occs []icpOcc
 	for _, buf := range []*textBuf{&d.vis, &d.hid} {
 		ms := append(findICP(buf.norm.s), findTelecom(buf.norm.s)...)
+		slices.SortStableFunc(ms, func(a, b icpMatch) int { return a.start - b.start })
 		for _, m := range ms {
 			occs = append(occs, newICPOcc(buf, m, buf == &d.vis, base))
 		}
@@ -75,8 +77,8 @@ func (c *checkRun) icpRules() {
 		switch {
 		case len(licences) > 0:
 			c.add(licences[0].block, CodeICPLicenseOnly, licences[0].entry.Number)
-		case c.scriptICP != "":
-			// Judged by scriptOnlyRules: not verifiable, not missing.
+		case c.scriptICP != "" || c.scriptPSB != "":
+			// The footer is drawn by script: not verifiable, not missing.
 		case c.imageBadge(icpImage) != nil:
 			img := c.imageBadge(icpImage)
 			c.addAt(img, CodeICPImageOnly, imageName(img))
@@ -131,7 +133,11 @@ func groupICP(occs []*icpOcc) [][]*icpOcc {
 // spelling, its link and the province's number-level rule.
 func (c *checkRun) icpNumberRules(g []*icpOcc) {
 	first := g[0]
-	valid := c.validateICP(first)
+	if !c.validateICP(first) {
+		// A fake or broken number fails on its own; whether it is linked
+		// is beside the point (a joke 萌ICP备 badge, a quoted template).
+		return
+	}
 	best := first
 	for _, o := range g {
 		if rankMIIT(o.target) > rankMIIT(best.target) {
@@ -146,9 +152,6 @@ func (c *checkRun) icpNumberRules(g []*icpOcc) {
 		c.add(best.block, CodeICPLinkWrong, best.display(), quoteHref(best.entry.LinkURL))
 	default:
 		c.add(best.block, CodeICPNotLinked, best.display())
-	}
-	if !valid {
-		return
 	}
 	if first.num.nonstandard(first.entry.Text) {
 		c.add(first.block, CodeICPNonstandard, first.entry.Text, first.entry.Number)

@@ -85,7 +85,9 @@ func psbTarget(href string, base *url.URL) (style, code string) {
 		return LinkOther, ""
 	}
 	switch h := strings.ToLower(u.Hostname()); {
-	case h == "beian.mps.gov.cn":
+	case h == "beian.mps.gov.cn" && strings.Contains(strings.ToLower(href), "query"):
+		// The query page (its route sits in the fragment); the bare home
+		// page is not where a visitor can look the number up.
 		style = LinkMPS
 	case (h == "www.beian.gov.cn" || h == "beian.gov.cn") && strings.Contains(strings.ToLower(u.Path), "registersysteminfo"):
 		style = LinkLegacy

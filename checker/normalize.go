@@ -5,9 +5,18 @@ import (
 	"unicode/utf8"
 )
 
+// traditional maps the traditional forms found in Big5 and Hong Kong style
+// footers to the simplified ones filing numbers are issued in.
+var traditional = map[rune]rune{
+	'備': '备', '號': '号', '網': '网', '證': '证',
+	'粵': '粤', '滬': '沪', '遼': '辽', '蘇': '苏', '閩': '闽', '贛': '赣', '魯': '鲁',
+	'瓊': '琼', '貴': '贵', '隴': '陇', '寧': '宁', '晉': '晋', '陝': '陕', '雲': '云',
+}
+
 // normRune maps one rune to its normalised form for number matching:
-// full-width ASCII to half-width, dashes to '-', exotic spaces to ' '.
-// It returns -1 for runes to drop (zero-width characters).
+// full-width ASCII to half-width, dashes to '-', exotic spaces to ' ',
+// traditional characters to simplified. It returns -1 for runes to drop
+// (zero-width characters).
 func normRune(r rune) rune {
 	switch {
 	case r < 0x80:
@@ -20,6 +29,9 @@ func normRune(r rune) rune {
 		return -1
 	case (r >= 0x2010 && r <= 0x2015) || r == 0x2212 || r == 0xFE58 || r == 0xFE63:
 		return '-'
+	}
+	if t, ok := traditional[r]; ok {
+		return t
 	}
 	return r
 }

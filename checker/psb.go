@@ -74,11 +74,17 @@ func newPSBOcc(buf *textBuf, m psbMatch, visible bool, base *url.URL) psbOcc {
 	if link != nil && hasImage(link, isImage) {
 		o.entry.Icon = true
 	}
+	inPSBLink := func(n *html.Node) bool {
+		a := closest(n, atom.A)
+		return isImage(n) && a != nil && isPSBLink(base)(a)
+	}
 	for i, n := range o.block {
 		if o.entry.Icon {
 			break
 		}
-		ok := isBadgeImage
+		// An image in a PSB link of the block counts at any level: the
+		// icon and the number often sit in two links (or table cells).
+		ok := func(n *html.Node) bool { return isBadgeImage(n) || inPSBLink(n) }
 		if i < 2 {
 			ok = isImage
 		}
@@ -130,7 +136,7 @@ func (c *checkRun) psbRules() {
 		}
 		shown = append(shown, o)
 	}
-	if len(shown) == 0 && c.scriptPSB == "" {
+	if len(shown) == 0 && c.scriptPSB == "" && c.scriptICP == "" {
 		if img := c.imageBadge(psbImage); img != nil {
 			c.addAt(img, CodePSBImageOnly, imageName(img))
 			c.psbImageOnly = true

@@ -72,7 +72,9 @@ func (s visState) withStyle(style string) visState {
 		case "visibility":
 			s.visHidden = v == "hidden" || v == "collapse"
 		case "font-size":
-			s.fontZero = isZeroLength(v)
+			// em, %, ex, ch and smaller/larger scale the parent's size, so
+			// under a zero-size parent they stay zero.
+			s.fontZero = isZeroLength(v) || s.fontZero && relativeSize(v)
 		case "font":
 			// The image-replacement hack `font: 0/0 a`.
 			if f := strings.Fields(v); len(f) > 0 {
@@ -109,6 +111,15 @@ func (s visState) withStyle(style string) visState {
 func isZeroLength(v string) bool {
 	num := strings.TrimRight(v, "abcdefghijklmnopqrstuvwxyz%")
 	return num != "" && isZeroNumber(num)
+}
+
+func relativeSize(v string) bool {
+	for _, u := range []string{"em", "%", "ex", "ch", "smaller", "larger", "inherit"} {
+		if strings.HasSuffix(v, u) && !strings.HasSuffix(v, "rem") {
+			return true
+		}
+	}
+	return false
 }
 
 func isZeroNumber(v string) bool {
