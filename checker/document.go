@@ -99,7 +99,8 @@ func newDocument(root *html.Node) *document {
 		st   visState
 		exit bool
 	}
-	stack := []frame{{n: root}}
+	stack := make([]frame, 1, 256)
+	stack[0] = frame{n: root}
 	for len(stack) > 0 {
 		f := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]

@@ -21,9 +21,9 @@ var (
 	// up behind it separately.
 	icpAt   = regexp.MustCompile(`^(?i:ICP)\s*([备備证證])\s*(?:案\s*)?(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?(\s*[号號])?(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?`)
 	psbFind = regexp.MustCompile(`公\s*(?:(?:[网網]\s*安|安\s*[网網])\s*[备備]\s*(?:案\s*)?|安\s*[备備]\s*案\s*)(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(\s*[号號])?`)
-	// telecomFind matches value-added telecom licences: 粤B2-20090059,
+	// telecomAt matches value-added telecom licences: 粤B2-20090059,
 	// A2.B1.B2-20090003, 合字B1.B2-20130004, 粤B2-20090191-18.
-	telecomFind = regexp.MustCompile(`(合字)?((?:[AB][12]\.)*[AB][12])\s*-\s*(\d{8})(?:-(\d{1,3}))?`)
+	telecomAt = regexp.MustCompile(`^(合字)?((?:[AB][12]\.)*[AB][12])\s*-\s*(\d{8})(?:-(\d{1,3}))?`)
 )
 
 // labelRunes may stand right before "ICP" or "公网安备" as part of a label
@@ -231,12 +231,17 @@ func findICP(s string) []icpMatch {
 // Without a province prefix, a dotted class or 合字, the text before must
 // say it is a licence, so that product codes are not taken for one.
 func findTelecom(s string) []icpMatch {
-	if !strings.Contains(s, "B1") && !strings.Contains(s, "B2") && !strings.Contains(s, "A1") && !strings.Contains(s, "A2") {
-		return nil
-	}
 	var ms []icpMatch
-	for _, loc := range telecomFind.FindAllStringSubmatchIndex(s, maxNumbers) {
-		start := loc[0]
+	for _, start := range telecomCandidates(s) {
+		loc := telecomAt.FindStringSubmatchIndex(s[start:])
+		if loc == nil {
+			continue
+		}
+		for i := range loc {
+			if loc[i] >= 0 {
+				loc[i] += start
+			}
+		}
 		if start > 0 && isAlnum(s[start-1]) || loc[1] < len(s) && isDigit(s[loc[1]]) {
 			continue
 		}
@@ -257,8 +262,45 @@ func findTelecom(s string) []icpMatch {
 			continue
 		}
 		ms = append(ms, icpMatch{start: start, end: loc[1], num: n})
+		if len(ms) == maxNumbers {
+			break
+		}
 	}
 	return ms
+}
+
+// telecomCandidates returns where a licence class chain (A2.B1.B2, 合字B1)
+// may start: before each "[AB][12] -" in the text. Scanning for the dash
+// is much cheaper than running the pattern over a whole page.
+func telecomCandidates(s string) []int {
+	var starts []int
+	for from := 0; len(starts) < 4*maxNumbers; {
+		i := strings.IndexByte(s[from:], '-')
+		if i < 0 {
+			break
+		}
+		i += from
+		from = i + 1
+		j := i
+		for j > 0 && s[j-1] == ' ' {
+			j--
+		}
+		if j < 2 || (s[j-1] != '1' && s[j-1] != '2') || (s[j-2] != 'A' && s[j-2] != 'B') {
+			continue
+		}
+		start := j - 2
+		for start >= 3 && s[start-1] == '.' && (s[start-2] == '1' || s[start-2] == '2') && (s[start-3] == 'A' || s[start-3] == 'B') {
+			start -= 3
+		}
+		if strings.HasSuffix(s[:start], "合字") {
+			start -= len("合字")
+		}
+		if len(starts) > 0 && starts[len(starts)-1] == start {
+			continue
+		}
+		starts = append(starts, start)
+	}
+	return starts
 }
 
 // PSBNumber is a parsed public-security filing number.
