@@ -168,19 +168,23 @@ func (d *document) countScript(n *html.Node) {
 }
 
 // markers are what any filing number, badge or badge link has in its
-// source; case is folded for ASCII. A page with none of them needs no
-// parse tree.
-var markers = []string{"备", "備", "icp", "ｉｃｐ", "beian", "gongan", "police", "miit", "公安", "网安", "網安",
-	"b1-", "b2-", "a2.", "b1.", "ghs"}
+// source. A page with none of them needs no parse tree. The ASCII ones are
+// matched ignoring case.
+var (
+	markers      = []string{"备", "備", "ｉｃｐ", "ＩＣＰ", "公安", "网安", "網安"}
+	asciiMarkers = []string{"ICP", "BEIAN", "GONGAN", "POLICE", "MIIT", "B1-", "B2-", "A2.", "B1.", "GHS"}
+)
 
 // mayHaveNumbers reports whether text holds any marker.
 func mayHaveNumbers(text string) bool {
-	for i := 0; i < len(text); i += 64 << 10 {
-		chunk := strings.ToLower(text[i:min(len(text), i+64<<10+8)])
-		for _, m := range markers {
-			if strings.Contains(chunk, m) {
-				return true
-			}
+	for _, m := range markers {
+		if strings.Contains(text, m) {
+			return true
+		}
+	}
+	for _, m := range asciiMarkers {
+		if indexFold(text, m) >= 0 {
+			return true
 		}
 	}
 	return false
