@@ -75,8 +75,22 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	if resp.ContentLength > limit {
 		return nil, &TooLargeError{Limit: limit}
 	}
-	var r io.Reader = newCapReader(resp.Body, limit, false)
-	codings := contentCodings(resp.Header)
+	r, err := decodedBody(resp.Body, resp.Header, limit)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	return body, nil
+}
+
+// decodedBody wraps a body so that reading it undoes its content codings,
+// failing with a *TooLargeError past limit bytes on the wire or decoded.
+func decodedBody(body io.Reader, h http.Header, limit int64) (io.Reader, error) {
+	var r io.Reader = newCapReader(body, limit, false)
+	codings := contentCodings(h)
 	// Codings are listed in the order they were applied; undo the last first.
 	for i := len(codings) - 1; i >= 0; i-- {
 		var err error
@@ -87,11 +101,7 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	if len(codings) > 0 {
 		r = newCapReader(r, limit, true)
 	}
-	body, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read body: %w", err)
-	}
-	return body, nil
+	return r, nil
 }
 
 // contentCodings lists the Content-Encoding values, identity left out.

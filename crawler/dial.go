@@ -149,3 +149,13 @@ func lookupNetwork(network string) string {
 	}
 	return "ip"
 }
+
+// firstAddr returns the first address host would be dialled at, after
+// the resolve rules, DNS and the address policy.
+func (d *dialer) firstAddr(ctx context.Context, host string) (netip.Addr, error) {
+	aps, err := d.addrs(ctx, "tcp", strings.ToLower(host), 0)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return aps[0].Addr(), nil
+}

@@ -64,6 +64,7 @@ type Fetcher struct {
 	dialer    *dialer
 	transport *http.Transport
 	client    *http.Client
+	hop       hopper
 }
 
 // NewFetcher checks cfg, fills in its defaults and builds a Fetcher.
@@ -97,7 +98,9 @@ func NewFetcher(cfg FetchConfig) (*Fetcher, error) {
 		// Fetch follows redirects itself, to check and record every hop.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return &Fetcher{cfg: cfg, dialer: d, transport: t, client: c}, nil
+	f := &Fetcher{cfg: cfg, dialer: d, transport: t, client: c}
+	f.hop = f.netHop
+	return f, nil
 }
 
 // fill checks the configuration and sets the defaults.
@@ -202,54 +205,70 @@ func (f *Fetcher) attempt(parent context.Context, u *url.URL) (*checker.Page, *F
 	seen := map[string]bool{}
 	for {
 		seen[redirectKey(u)] = true
-		resp, err := f.get(ctx, u)
+		h, err := f.hop(ctx, u)
 		if err != nil {
 			return nil, fail(u, 0, err)
 		}
-		loc := resp.Header.Get("Location")
-		if !isRedirect(resp.StatusCode) || loc == "" {
-			p, err := f.page(u, redirects, resp)
+		loc := h.header.Get("Location")
+		if !isRedirect(h.status) || loc == "" {
+			at := time.Now()
+			body, err := h.body()
 			if err != nil {
-				return nil, fail(u, resp.StatusCode, err)
+				return nil, fail(u, h.status, err)
 			}
-			return p, nil
+			return &checker.Page{URL: u, Redirects: redirects, Status: h.status, Header: h.header, Body: body, FetchedAt: at}, nil
 		}
-		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10) // lets the connection be reused
-		resp.Body.Close()
+		h.discard()
 
 		next, err := u.Parse(loc)
 		if err == nil {
 			next, err = checkURL(next)
 		}
 		if err != nil {
-			return nil, fail(u, resp.StatusCode, fmt.Errorf("redirect to %q: %w", loc, err))
+			return nil, fail(u, h.status, fmt.Errorf("redirect to %q: %w", loc, err))
 		}
 		redirects = append(redirects, u)
 		switch {
 		case seen[redirectKey(next)]:
-			return nil, fail(u, resp.StatusCode, fmt.Errorf("%w: %s", ErrRedirectLoop, chain(redirects, next)))
+			return nil, fail(u, h.status, fmt.Errorf("%w: %s", ErrRedirectLoop, chain(redirects, next)))
 		case len(redirects) > f.cfg.MaxRedirects:
-			return nil, fail(u, resp.StatusCode, fmt.Errorf("%w: more than %d: %s", ErrTooManyRedirects, max(f.cfg.MaxRedirects, 0), chain(redirects, next)))
+			return nil, fail(u, h.status, fmt.Errorf("%w: more than %d: %s", ErrTooManyRedirects, max(f.cfg.MaxRedirects, 0), chain(redirects, next)))
 		}
 		u = next
 	}
 }
 
-// page reads the final response into a Page.
-func (f *Fetcher) page(u *url.URL, redirects []*url.URL, resp *http.Response) (*checker.Page, error) {
-	defer resp.Body.Close()
-	at := time.Now()
-	body, err := readBody(resp, f.cfg.MaxBody)
+// response is one HTTP exchange without redirects followed: the status
+// and headers, and the body still to be read (decoded and capped) or
+// thrown away.
+type response struct {
+	status  int
+	header  http.Header
+	body    func() ([]byte, error)
+	discard func()
+}
+
+// hopper sends one GET for u, within ctx's deadline, following no
+// redirect. Fetcher uses net/http directly; Collector goes through colly.
+type hopper func(ctx context.Context, u *url.URL) (*response, error)
+
+// netHop is the plain net/http hopper.
+func (f *Fetcher) netHop(ctx context.Context, u *url.URL) (*response, error) {
+	resp, err := f.get(ctx, u)
 	if err != nil {
 		return nil, err
 	}
-	return &checker.Page{
-		URL:       u,
-		Redirects: redirects,
-		Status:    resp.StatusCode,
-		Header:    resp.Header,
-		Body:      body,
-		FetchedAt: at,
+	return &response{
+		status: resp.StatusCode,
+		header: resp.Header,
+		body: func() ([]byte, error) {
+			defer resp.Body.Close()
+			return readBody(resp, f.cfg.MaxBody)
+		},
+		discard: func() {
+			_, _ = io.CopyN(io.Discard, resp.Body, 4<<10) // lets the connection be reused
+			resp.Body.Close()
+		},
 	}, nil
 }
 
@@ -259,13 +278,18 @@ func (f *Fetcher) get(ctx context.Context, u *url.URL) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("User-Agent", f.cfg.UserAgent)
-	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+	f.setHeaders(req.Header)
+	return f.client.Do(req)
+}
+
+// setHeaders sets the request headers every fetch sends.
+func (f *Fetcher) setHeaders(h http.Header) {
+	h.Set("User-Agent", f.cfg.UserAgent)
+	h.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
 	// Some sites show a different (or no) footer to foreign visitors; the
 	// filing rules are about what visitors in China see.
-	req.Header.Set("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.5")
-	req.Header.Set("Accept-Encoding", "gzip, deflate")
-	return f.client.Do(req)
+	h.Set("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.5")
+	h.Set("Accept-Encoding", "gzip, deflate")
 }
 
 // isRedirect reports whether a status asks to fetch another URL.

@@ -19,13 +19,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
 )
 
 // loopback opens only 127.0.0.0/8: the tests never connect anywhere else.
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 
-func newFetcher(t *testing.T, cfg crawler.FetchConfig) *crawler.Fetcher {
+// pageFetcher is what every fetch test exercises: Fetcher, and Collector
+// (the same contract through colly, see TestCollectorContract).
+type pageFetcher interface {
+	Fetch(ctx context.Context, target string) (*checker.Page, error)
+}
+
+// newFetcher builds the implementation under test. The tests in this file
+// do not run in parallel, so TestCollectorContract can swap it.
+var newFetcher = func(t *testing.T, cfg crawler.FetchConfig) pageFetcher {
 	t.Helper()
 	f, err := crawler.NewFetcher(cfg)
 	if err != nil {
@@ -553,7 +562,11 @@ func TestTransportIgnoresProxyEnvironment(t *testing.T) {
 	t.Setenv("HTTP_PROXY", "http://127.0.0.1:9")
 	t.Setenv("HTTPS_PROXY", "http://127.0.0.1:9")
 	srv, _ := serve(t, func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "direct") })
-	f := newFetcher(t, crawler.FetchConfig{AllowCIDRs: loopback})
+	f, err := crawler.NewFetcher(crawler.FetchConfig{AllowCIDRs: loopback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crawler.DisableDNS(f)
 	if f.Transport().Proxy != nil {
 		t.Error("Transport().Proxy is set, want nil")
 	}

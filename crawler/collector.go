@@ -1,0 +1,309 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gocolly/colly/v2"
+)
+
+// Internal headers between Collector and its transport. They never leave
+// the process: the transport strips them before the request is sent.
+const (
+	// hdrRequest names the caller's request (its context: deadline and
+	// cancellation), which colly has no way to carry.
+	hdrRequest = "X-Beianwatch-Request"
+	// The transport hides Content-Type from colly under this name: colly
+	// would otherwise convert a GBK body to UTF-8 on its own, and the
+	// checker must see the bytes (and the charset) the server sent.
+	hdrContentType = "X-Beianwatch-Content-Type"
+)
+
+// CollectorConfig configures a Collector. The zero value is valid.
+type CollectorConfig struct {
+	FetchConfig
+	// Concurrency bounds requests in flight across all hosts (colly's
+	// LimitRule). Zero means 16.
+	Concurrency int
+	// PerHost bounds requests in flight to one host name. Zero means 1.
+	PerHost int
+	// PerHostDelay is how long a host's slot stays taken after a request,
+	// to be gentle with small sites.
+	PerHostDelay time.Duration
+	// PerIP bounds requests in flight to one IP address (shared hosting
+	// puts many customers on one); zero means no such limit.
+	PerIP int
+}
+
+// Collector fetches pages through a gocolly collector within global,
+// per-host and per-IP limits, with the same safety rules and the same
+// contract as Fetcher.Fetch. It keeps no per-URL or per-host state beyond
+// the requests in flight, so its memory does not grow with the number of
+// sites or cycles. It is safe for concurrent use.
+type Collector struct {
+	*Fetcher
+	cfg   CollectorConfig
+	colly *colly.Collector
+	hosts *keyedLimit
+	ips   *keyedLimit
+	// inflight maps a request id (hdrRequest) to its caller's context.
+	inflight sync.Map
+	nextID   atomic.Uint64
+}
+
+// slot carries one request's outcome from colly's callbacks back to the
+// goroutine that made it (colly runs synchronously here).
+type slot struct {
+	resp *colly.Response
+	err  error
+}
+
+// NewCollector builds a Collector.
+func NewCollector(cfg CollectorConfig) (*Collector, error) {
+	f, err := NewFetcher(cfg.FetchConfig)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 16
+	}
+	if cfg.PerHost <= 0 {
+		cfg.PerHost = 1
+	}
+	cfg.FetchConfig = f.cfg
+	c := colly.NewCollector(
+		// Every cycle revisits every site: colly's visited-URL store would
+		// skip them all on the second cycle and grow without end.
+		colly.AllowURLRevisit(),
+		// HTTP errors are pages to judge too (the checker reports them).
+		colly.ParseHTTPErrorResponse(),
+		colly.UserAgent(f.cfg.UserAgent),
+		// robots.txt is our policy's business (see serve --robots).
+		colly.IgnoreRobotsTxt(),
+	)
+	// The transport caps the decoded body and reports too_large; colly's
+	// own cap would cut the body silently.
+	c.MaxBodySize = 0
+	// The caller's context travels with each request (hdrRequest).
+	c.SetRequestTimeout(0)
+	// Cookies would pile up per host, and a compliance check should see
+	// what a first-time visitor sees.
+	c.DisableCookies()
+	col := &Collector{Fetcher: f, cfg: cfg, colly: c, hosts: newKeyedLimit(cfg.PerHost)}
+	c.WithTransport(&collyTransport{inner: f.transport, maxBody: f.cfg.MaxBody, inflight: &col.inflight})
+	// Redirects are followed by Fetcher.attempt, hop by hop, so that each
+	// hop is counted, checked for loops and limited like any request.
+	c.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
+	if err := c.Limit(&colly.LimitRule{DomainGlob: "*", Parallelism: cfg.Concurrency}); err != nil {
+		return nil, fmt.Errorf("crawler: colly limit: %w", err)
+	}
+	c.OnResponse(func(r *colly.Response) {
+		if s, ok := r.Ctx.GetAny("slot").(*slot); ok {
+			s.resp = r
+		}
+	})
+	c.OnError(func(r *colly.Response, err error) {
+		if s, ok := r.Ctx.GetAny("slot").(*slot); ok {
+			s.err = err
+		}
+	})
+	if cfg.PerIP > 0 {
+		col.ips = newKeyedLimit(cfg.PerIP)
+	}
+	f.hop = col.hop
+	return col, nil
+}
+
+// hop sends one request through colly, holding the host's (and the
+// address's) slot for its duration.
+func (c *Collector) hop(ctx context.Context, u *url.URL) (*response, error) {
+	host := u.Hostname()
+	if err := c.hosts.acquire(ctx, host); err != nil {
+		return nil, err
+	}
+	defer c.hosts.releaseAfter(host, c.cfg.PerHostDelay)
+	if c.ips != nil {
+		if ip, err := c.dialer.firstAddr(ctx, host); err == nil {
+			key := ip.String()
+			if err := c.ips.acquire(ctx, key); err != nil {
+				return nil, err
+			}
+			defer c.ips.releaseAfter(key, 0)
+		}
+	}
+	hdr := http.Header{}
+	c.setHeaders(hdr)
+	id := strconv.FormatUint(c.nextID.Add(1), 10)
+	c.inflight.Store(id, ctx)
+	defer c.inflight.Delete(id)
+	hdr.Set(hdrRequest, id)
+	s := &slot{}
+	cctx := colly.NewContext()
+	cctx.Put("slot", s)
+	err := c.colly.Request(http.MethodGet, u.String(), nil, cctx, hdr)
+	if err == nil {
+		err = s.err
+	}
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, err
+	}
+	if s.resp == nil {
+		return nil, fmt.Errorf("crawler: colly returned no response for %s", u.Redacted())
+	}
+	h := s.resp.Headers.Clone()
+	if ct := h.Get(hdrContentType); ct != "" {
+		h.Set("Content-Type", ct)
+	}
+	h.Del(hdrContentType)
+	body := s.resp.Body
+	return &response{
+		status:  s.resp.StatusCode,
+		header:  h,
+		body:    func() ([]byte, error) { return body, nil },
+		discard: func() {},
+	}, nil
+}
+
+// collyTransport is the RoundTripper colly uses: the Fetcher's safe
+// transport, the caller's context (deadline and cancellation), and bodies
+// decoded and capped as they are read, so that colly's single read makes
+// the only copy of the body.
+type collyTransport struct {
+	inner    http.RoundTripper
+	maxBody  int64
+	inflight *sync.Map
+}
+
+func (t *collyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if v, ok := t.inflight.Load(req.Header.Get(hdrRequest)); ok {
+		ctx = v.(context.Context)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	req = req.Clone(ctx)
+	req.Header.Del(hdrRequest)
+	resp, err := t.inner.RoundTrip(req)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if resp.ContentLength > t.maxBody {
+		resp.Body.Close()
+		cancel()
+		return nil, &TooLargeError{Limit: t.maxBody}
+	}
+	r, err := decodedBody(resp.Body, resp.Header, t.maxBody)
+	if err != nil {
+		resp.Body.Close()
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelBody{Reader: r, c: resp.Body, cancel: cancel}
+	resp.Header.Del("Content-Encoding")
+	resp.Header.Del("Content-Length")
+	resp.ContentLength = -1
+	resp.Uncompressed = true
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		resp.Header.Set(hdrContentType, ct)
+		resp.Header.Del("Content-Type")
+	}
+	return resp, nil
+}
+
+// cancelBody reads a decoded body; closing it releases the request's
+// context.
+type cancelBody struct {
+	io.Reader
+	c      io.Closer
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	defer b.cancel()
+	return b.c.Close()
+}
+
+// keyedLimit bounds concurrent users per key (a host or an address). Keys
+// are forgotten when their last user leaves, so it holds only the keys in
+// use.
+type keyedLimit struct {
+	mu   sync.Mutex
+	n    int
+	keys map[string]*keySlot
+}
+
+type keySlot struct {
+	sem   chan struct{}
+	users int // holders and waiters
+}
+
+func newKeyedLimit(n int) *keyedLimit {
+	return &keyedLimit{n: n, keys: map[string]*keySlot{}}
+}
+
+func (l *keyedLimit) acquire(ctx context.Context, key string) error {
+	key = strings.ToLower(key)
+	l.mu.Lock()
+	s := l.keys[key]
+	if s == nil {
+		s = &keySlot{sem: make(chan struct{}, l.n)}
+		l.keys[key] = s
+	}
+	s.users++
+	l.mu.Unlock()
+	select {
+	case s.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		l.leave(key, s)
+		return fmt.Errorf("%w waiting for a slot on %s", ErrTimeout, key)
+	}
+}
+
+// releaseAfter frees the key's slot, after delay (a politeness pause).
+func (l *keyedLimit) releaseAfter(key string, delay time.Duration) {
+	key = strings.ToLower(key)
+	l.mu.Lock()
+	s := l.keys[key]
+	l.mu.Unlock()
+	if s == nil {
+		return
+	}
+	release := func() {
+		<-s.sem
+		l.leave(key, s)
+	}
+	if delay > 0 {
+		time.AfterFunc(delay, release)
+		return
+	}
+	release()
+}
+
+func (l *keyedLimit) leave(key string, s *keySlot) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s.users--; s.users == 0 {
+		delete(l.keys, key)
+	}
+}
+
+// inUse reports how many keys are held or waited for (for tests).
+func (l *keyedLimit) inUse() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.keys)
+}

@@ -1,0 +1,85 @@
+package crawler_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/beianwatch/beianwatch/crawler"
+)
+
+func newCollector(t *testing.T, cfg crawler.CollectorConfig) *crawler.Collector {
+	t.Helper()
+	c, err := crawler.NewCollector(cfg)
+	if err != nil {
+		t.Fatalf("NewCollector: %v", err)
+	}
+	crawler.DisableDNS(c.Fetcher)
+	t.Cleanup(c.Close)
+	return c
+}
+
+// TestCollectorContract runs every Fetcher test against the Collector:
+// through colly, the same pages, errors, limits and safety rules.
+func TestCollectorContract(t *testing.T) {
+	saved := newFetcher
+	t.Cleanup(func() { newFetcher = saved })
+	newFetcher = func(t *testing.T, cfg crawler.FetchConfig) pageFetcher {
+		return newCollector(t, crawler.CollectorConfig{FetchConfig: cfg, Concurrency: 4, PerHost: 2})
+	}
+	tests := map[string]func(*testing.T){
+		"Page": TestFetchPage, "ErrorStatus": TestFetchErrorStatus, "Redirects": TestFetchRedirects,
+		"RedirectErrors": TestFetchRedirectErrors, "NoRedirects": TestFetchNoRedirects,
+		"RedirectToBlockedHost": TestFetchRedirectToBlockedHost, "BlockedByDefault": TestFetchBlockedByDefault,
+		"InvalidTarget": TestFetchInvalidTarget, "BareDomainFallsBackToHTTP": TestFetchBareDomainFallsBackToHTTP,
+		"BareDomainBothFail": TestFetchBareDomainBothFail, "BrokenTLS": TestFetchBrokenTLS,
+		"Timeout": TestFetchTimeout, "Canceled": TestFetchCanceled, "Body": TestFetchBody,
+		"UnknownEncoding": TestFetchUnknownEncodingError,
+	}
+	for name, test := range tests {
+		t.Run(name, test)
+	}
+}
+
+// TestCollectorPerHostLimit checks that one host never sees more requests
+// at once than PerHost, while other hosts proceed, and that no host is
+// remembered once its requests are done.
+func TestCollectorPerHostLimit(t *testing.T) {
+	var inFlight, peak atomic.Int64
+	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		inFlight.Add(-1)
+		fmt.Fprint(w, "<p>ok</p>")
+	})
+	c := newCollector(t, crawler.CollectorConfig{
+		FetchConfig: crawler.FetchConfig{AllowCIDRs: loopback, Resolve: []crawler.ResolveRule{mustResolve(t, "*.example.test:127.0.0.1:"+port(t, srv))}},
+		Concurrency: 8, PerHost: 1,
+	})
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Go(func() {
+			// Every request is for the same host.
+			if _, err := c.Fetch(context.Background(), fmt.Sprintf("http://one.example.test/%d", i)); err != nil {
+				t.Errorf("Fetch: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := peak.Load(); got != 1 {
+		t.Errorf("peak requests in flight to one host = %d, want 1", got)
+	}
+	if n := crawler.HostsInUse(c); n != 0 {
+		t.Errorf("hosts remembered after the requests = %d, want 0", n)
+	}
+}
