@@ -1,0 +1,357 @@
+package crawler
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/beianwatch/beianwatch/checker"
+)
+
+// Job is one site to check, handed out under a lease.
+type Job struct {
+	SiteID int64
+	// Target is the page to check: the site's check URL or its first
+	// domain.
+	Target string
+	Want   checker.Expect
+	// Failures counts the site's consecutive failed checks so far; it
+	// sets the back-off.
+	Failures int
+}
+
+// Outcome is a finished check, ready to be stored.
+type Outcome struct {
+	Job    Job
+	Report checker.Report
+	// BodySHA256 is the hex SHA-256 of the body judged ("" if none).
+	BodySHA256 string
+	Duration   time.Duration
+	// BadgeShown says a PSB badge was visible (the badge clock's proof).
+	BadgeShown bool
+	// Next is when the site is due again.
+	Next time.Time
+	// Addrs are the addresses the target's host resolved to.
+	Addrs []netip.Addr
+}
+
+// Queue hands out due sites under leases and stores outcomes. A lease
+// keeps a site from other replicas until it expires; Complete and Release
+// end it.
+type Queue interface {
+	Lease(ctx context.Context, owner string, n int, ttl time.Duration) ([]Job, error)
+	Complete(ctx context.Context, owner string, o Outcome) error
+	Release(ctx context.Context, owner string, jobs []Job) error
+}
+
+// ScheduleConfig configures Run. The zero value is valid.
+type ScheduleConfig struct {
+	// Owner names this replica in leases; it must be unique among replicas.
+	Owner string
+	// Workers is how many sites are checked at once. Zero means 16.
+	Workers int
+	// Batch is how many sites are leased at a time. Zero means 4×Workers.
+	Batch int
+	// LeaseTTL is how long a lease lasts; a replica that dies loses its
+	// sites for this long. Zero means 5 minutes.
+	LeaseTTL time.Duration
+	// Interval is the normal time between checks of a site (24 h); each
+	// next-due time gets ±10% jitter so that the load spreads evenly.
+	Interval time.Duration
+	// RecheckInterval is used instead for sites with error findings or a
+	// deadline within 7 days (1 h).
+	RecheckInterval time.Duration
+	// RetryBase is the first back-off after a failed fetch; it doubles with
+	// each failure, up to Interval. Zero means 5 minutes.
+	RetryBase time.Duration
+	// Poll is how long to wait when nothing is due. Zero means 10 s.
+	Poll time.Duration
+	// Grace is how long in-flight checks may finish after shutdown starts;
+	// the rest are released. Zero means 10 s.
+	Grace time.Duration
+	// Once makes Run check every due site and return.
+	Once bool
+}
+
+func (c *ScheduleConfig) fill() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if c.Workers <= 0 {
+		c.Workers = 16
+	}
+	if c.Batch <= 0 {
+		c.Batch = 4 * c.Workers
+	}
+	def(&c.LeaseTTL, 5*time.Minute)
+	def(&c.Interval, 24*time.Hour)
+	def(&c.RecheckInterval, time.Hour)
+	def(&c.RetryBase, 5*time.Minute)
+	def(&c.Poll, 10*time.Second)
+	def(&c.Grace, 10*time.Second)
+}
+
+// Summary counts what a Run did.
+type Summary struct {
+	Checked, Pass, Fail, Error int
+	Duration                   time.Duration
+}
+
+// Scheduler keeps every site in a Queue checked on time.
+type Scheduler struct {
+	cfg     ScheduleConfig
+	fetch   func(ctx context.Context, target string) (*checker.Page, error)
+	logger  *slog.Logger
+	metrics *metrics
+	now     func() time.Time
+	rand    func() float64
+
+	mu      sync.Mutex
+	summary Summary
+	running bool
+}
+
+// NewScheduler builds a Scheduler that fetches with c.
+func NewScheduler(cfg ScheduleConfig, c *Collector, logger *slog.Logger, reg prometheus.Registerer) (*Scheduler, error) {
+	if reg == nil || logger == nil {
+		return nil, errors.New("crawler: NewScheduler needs a logger and a metrics registerer")
+	}
+	cfg.fill()
+	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	return &Scheduler{
+		cfg: cfg, fetch: c.Fetch, logger: logger.With("component", "scheduler"), metrics: m,
+		now: time.Now, rand: rand.Float64,
+	}, nil
+}
+
+// Running reports whether Run is going (for readiness).
+func (s *Scheduler) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running
+}
+
+// Run leases due sites in batches and checks them with a bounded pool of
+// workers until ctx ends (or, with Once, until nothing is due). On
+// shutdown it stops leasing, lets in-flight checks finish within Grace,
+// and releases the leases of the rest. A Queue that fails is retried with
+// back-off; Run returns only on shutdown.
+func (s *Scheduler) Run(ctx context.Context, q Queue) (Summary, error) {
+	s.mu.Lock()
+	s.running, s.summary = true, Summary{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}()
+	start := s.now()
+
+	// work outlives ctx by Grace, so in-flight checks can finish.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	go func() {
+		select {
+		case <-ctx.Done():
+			select {
+			case <-time.After(s.cfg.Grace):
+				stopWork()
+			case <-work.Done():
+			}
+		case <-work.Done():
+		}
+	}()
+
+	jobs := make(chan Job)
+	var wg sync.WaitGroup
+	for range s.cfg.Workers {
+		wg.Go(func() {
+			for j := range jobs {
+				s.process(work, q, j)
+			}
+		})
+	}
+	err := s.lease(ctx, q, jobs)
+	close(jobs)
+	wg.Wait()
+	stopWork()
+
+	s.mu.Lock()
+	sum := s.summary
+	s.mu.Unlock()
+	sum.Duration = s.now().Sub(start)
+	return sum, err
+}
+
+// lease feeds jobs until ctx ends or, with Once, nothing is due.
+func (s *Scheduler) lease(ctx context.Context, q Queue, jobs chan<- Job) error {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		batch, err := q.Lease(ctx, s.cfg.Owner, s.cfg.Batch, s.cfg.LeaseTTL)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			s.logger.Warn("lease failed; retrying", "err", err, "in", backoff)
+			s.metrics.queueErrors.WithLabelValues("lease").Inc()
+			sleep(ctx, backoff)
+			backoff = min(2*backoff, time.Minute)
+			continue
+		}
+		backoff = time.Second
+		if len(batch) == 0 {
+			if s.cfg.Once {
+				return nil
+			}
+			sleep(ctx, s.cfg.Poll)
+			continue
+		}
+		for i, j := range batch {
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				s.release(q, batch[i:])
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+// release gives back leases not worked on, with a short context of its own
+// (the run's is done).
+func (s *Scheduler) release(q Queue, js []Job) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := q.Release(ctx, s.cfg.Owner, js); err != nil {
+		s.logger.Warn("release failed; the leases will expire", "sites", len(js), "err", err)
+	}
+}
+
+// process checks one site and stores the outcome, retrying the store with
+// back-off while the work context lasts.
+func (s *Scheduler) process(ctx context.Context, q Queue, j Job) {
+	if ctx.Err() != nil {
+		s.release(q, []Job{j})
+		return
+	}
+	start := s.now()
+	o := s.check(ctx, j)
+	o.Duration = s.now().Sub(start)
+	if ctx.Err() != nil && o.Report.Verdict == checker.VerdictError {
+		// Cut short by shutdown: not the site's fault. Let another check it.
+		s.release(q, []Job{j})
+		return
+	}
+	s.metrics.observe(o)
+	backoff := 100 * time.Millisecond
+	for {
+		err := q.Complete(ctx, s.cfg.Owner, o)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			s.logger.Error("could not store a check before shutdown; the site will be checked again", "site", j.SiteID, "err", err)
+			return
+		}
+		s.logger.Warn("storing a check failed; retrying", "site", j.SiteID, "err", err, "in", backoff)
+		s.metrics.queueErrors.WithLabelValues("complete").Inc()
+		sleep(ctx, backoff)
+		backoff = min(2*backoff, 30*time.Second)
+	}
+	s.count(o.Report.Verdict)
+	s.logger.Debug("checked", "site", j.SiteID, "target", j.Target, "verdict", o.Report.Verdict, "duration", o.Duration)
+}
+
+// check fetches and judges one site.
+func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
+	o := Outcome{Job: j}
+	page, err := s.fetch(ctx, j.Target)
+	if err != nil {
+		var fe *FetchError
+		u, status := j.Target, 0
+		if errors.As(err, &fe) {
+			u, status = fe.URL, fe.Status
+		}
+		s.metrics.fetchErrors.WithLabelValues(Reason(err)).Inc()
+		o.Report = checker.Failed(j.Target, u, status, s.now(), err)
+	} else {
+		sum := sha256.Sum256(page.Body)
+		o.BodySHA256 = hex.EncodeToString(sum[:])
+		o.Report = checker.Check(*page, j.Want)
+		for _, p := range o.Report.PSB {
+			o.BadgeShown = o.BadgeShown || p.Visible
+		}
+	}
+	o.Next = s.next(j, o.Report)
+	return o
+}
+
+// next is when a site is due again: soon after a failed fetch (doubling
+// with each failure, up to Interval), within RecheckInterval while it has
+// error findings or a deadline within 7 days, else after Interval. Each
+// gets ±10% jitter so that sites imported together spread out.
+func (s *Scheduler) next(j Job, r checker.Report) time.Time {
+	d := s.cfg.Interval
+	switch {
+	case r.Verdict == checker.VerdictError:
+		d = s.cfg.RetryBase << min(j.Failures, 20)
+		d = min(d, s.cfg.Interval)
+	case r.Verdict == checker.VerdictFail || dueWithin(r.Deadlines, 7):
+		d = min(s.cfg.RecheckInterval, s.cfg.Interval)
+	}
+	jitter := time.Duration((s.rand()*0.2 - 0.1) * float64(d))
+	return s.now().Add(d + jitter)
+}
+
+func dueWithin(d checker.Deadlines, days int) bool {
+	for _, dl := range []checker.Deadline{d.PSBFiling, d.Badge} {
+		if dl.Status == checker.DeadlinePending && dl.DaysLeft != nil && *dl.DaysLeft <= days {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Scheduler) count(v checker.Verdict) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.summary.Checked++
+	switch v {
+	case checker.VerdictPass:
+		s.summary.Pass++
+	case checker.VerdictFail:
+		s.summary.Fail++
+	default:
+		s.summary.Error++
+	}
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// String formats a summary for `serve --once`.
+func (s Summary) String() string {
+	return fmt.Sprintf("checked %d: %d pass, %d fail, %d error in %v", s.Checked, s.Pass, s.Fail, s.Error, s.Duration.Round(time.Millisecond))
+}
