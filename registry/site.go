@@ -111,8 +111,11 @@ type State struct {
 	// badge deadline (see checker.BadgeDeadline).
 	BadgeFirstSeenAt   time.Time
 	BadgeLastMissingAt time.Time
-	LastCheckAt        time.Time
-	NextCheckAt        time.Time
+	// BadgeShown says the latest check that could see the page saw the
+	// badge (a check ending in VerdictError leaves it as it was).
+	BadgeShown  bool
+	LastCheckAt time.Time
+	NextCheckAt time.Time
 	// ConsecutiveFailures counts checks in a row with the verdict error.
 	ConsecutiveFailures int
 	// LeaseOwner and LeaseExpiresAt hand the site to one crawler replica.
@@ -142,4 +145,25 @@ type Result struct {
 	BodySHA256 string
 	Duration   time.Duration
 	Error      string
+}
+
+// Deadlines judges the site's two filing clocks at now from the registry's
+// dates and, when st is given, our own proof about the badge: when checks
+// first saw it, last missed it, and whether the latest check saw it.
+func (s *Site) Deadlines(st *State, now time.Time) checker.Deadlines {
+	w := s.Expect(st)
+	shown := st != nil && st.BadgeShown
+	d := checker.Deadlines{
+		PSBFiling: checker.PSBFilingDeadline(w.Launched, w.PSBFiled, shown || w.PSB != "", now),
+		Badge:     checker.BadgeDeadline(w.PSBApproved, shown, w.BadgeFirstSeen, w.BadgeLastMissing, now),
+	}
+	if !shown && (st == nil || st.BadgeLastMissingAt.IsZero()) {
+		// No check of ours has read the page without a badge yet: "not
+		// seen" is not "missing", so the badge clock cannot be overdue.
+		d.Badge = checker.Deadline{Status: checker.DeadlineUnknown}
+		if !w.PSBApproved.IsZero() {
+			d.Badge.Due = w.PSBApproved.AddDays(checker.BadgeDays)
+		}
+	}
+	return d
 }

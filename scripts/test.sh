@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as README and CI run it: formatting, vet, then every
-# package's tests with the race detector.
+# package's tests with the race detector. The registry's tests also run
+# against PostgreSQL: unless BEIANWATCH_TEST_POSTGRES names a server, this
+# starts a throwaway one on a loopback port and removes it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,4 +13,88 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+
+# find_pg_bin prints the directory holding initdb and pg_ctl, if any.
+find_pg_bin() {
+  if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
+    dirname "$(command -v initdb)"
+    return
+  fi
+  local d
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then
+      echo "$d"
+      return
+    fi
+  done
+}
+
+# start_postgres starts a server in a temp dir and exports
+# BEIANWATCH_TEST_POSTGRES; the EXIT trap stops and deletes it.
+start_postgres() {
+  local bin=$1 dir port tmp=${TMPDIR:-/tmp} as=()
+  if [ "$(id -u)" = 0 ]; then
+    # PostgreSQL refuses to run as root: run it as nobody, in a dir it owns
+    # (under /tmp, which nobody can reach, unlike root's own TMPDIR).
+    tmp=/tmp
+    if command -v runuser >/dev/null; then
+      as=(runuser -u nobody --)
+    else
+      as=(setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups --)
+    fi
+  fi
+  dir=$(mktemp -d "$tmp/beianwatch-pg.XXXXXX")
+  chmod 700 "$dir"
+  [ "$(id -u)" != 0 ] || chown nobody "$dir"
+  PG_STOP=("${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop)
+  PG_DIR=$dir
+  trap stop_postgres EXIT
+  "${as[@]}" "$bin/initdb" -A trust -U postgres -E UTF8 --no-locale -D "$dir/data" >"$dir/initdb.log" 2>&1 ||
+    { cat "$dir/initdb.log" >&2; return 1; }
+  port=$(free_port)
+  # fsync off: a throwaway server need not survive a power cut.
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
+  export BEIANWATCH_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+  echo "test.sh: throwaway PostgreSQL on 127.0.0.1:$port ($("$bin/postgres" --version))" >&2
+}
+
+stop_postgres() {
+  if [ -n "${PG_DIR:-}" ]; then
+    "${PG_STOP[@]}" >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+  fi
+}
+
+# free_port prints a loopback TCP port that nothing listens on.
+free_port() {
+  local port
+  for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+  echo "test.sh: no free port found" >&2
+  return 1
+}
+
+if [ -z "${BEIANWATCH_TEST_POSTGRES:-}" ]; then
+  bin=$(find_pg_bin)
+  if [ -z "$bin" ] && [ "${CI:-}" = true ]; then
+    echo "test.sh: installing PostgreSQL" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    bin=$(find_pg_bin)
+  fi
+  if [ -n "$bin" ]; then
+    start_postgres "$bin"
+  else
+    echo "test.sh: warning: no PostgreSQL (initdb, pg_ctl) found: the PostgreSQL tests will skip" >&2
+  fi
+fi
+
 go test -race -count=1 "$@" ./...

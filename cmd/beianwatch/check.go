@@ -32,6 +32,11 @@ type checkOptions struct {
 	resolve                         []string
 	concurrency                     int
 	file                            string
+	// registry says to take each target's expectations from the registry
+	// (--db given, or BEIANWATCH_DB set); changed tells which flags were
+	// given, as they override the registry field by field.
+	registry bool
+	changed  func(flag string) bool
 }
 
 func (a *app) checkCmd() *cobra.Command {
@@ -51,6 +56,8 @@ checked or the command was used wrongly.`,
   beianwatch check --json -f sites.txt
   beianwatch check --allow-private --resolve example.test:127.0.0.1:8080 example.test`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.registry = cmd.Flags().Changed("db") || a.getenv("BEIANWATCH_DB") != ""
+			o.changed = cmd.Flags().Changed
 			return a.runCheck(cmd.Context(), o, args)
 		},
 	}
@@ -87,6 +94,10 @@ func (a *app) runCheck(ctx context.Context, o checkOptions, args []string) error
 	if err != nil {
 		return err
 	}
+	wants, err := a.expectations(ctx, o, want, targets)
+	if err != nil {
+		return err
+	}
 	fetcher, err := crawler.NewFetcher(cfg)
 	if err != nil {
 		return err
@@ -102,7 +113,7 @@ func (a *app) runCheck(ctx context.Context, o checkOptions, args []string) error
 		p.bar = bar
 	}
 	status := exitOK
-	for r := range a.checkAll(ctx, fetcher, targets, want, o.concurrency) {
+	for r := range a.checkAll(ctx, fetcher, targets, wants, o.concurrency) {
 		if err := p.print(r); err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
@@ -129,9 +140,10 @@ func (a *app) runCheck(ctx context.Context, o checkOptions, args []string) error
 	return nil
 }
 
-// checkAll checks the targets, n at a time, and yields the reports in the
-// order of the targets. It stops yielding when ctx is done.
-func (a *app) checkAll(ctx context.Context, f *crawler.Fetcher, targets []string, want checker.Expect, n int) func(yield func(checker.Report) bool) {
+// checkAll checks the targets, n at a time, each against its expectations
+// in wants, and yields the reports in the order of the targets. It stops
+// yielding when ctx is done.
+func (a *app) checkAll(ctx context.Context, f *crawler.Fetcher, targets []string, wants []checker.Expect, n int) func(yield func(checker.Report) bool) {
 	return func(yield func(checker.Report) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		// One buffered channel per target lets the workers finish in any
@@ -147,7 +159,7 @@ func (a *app) checkAll(ctx context.Context, f *crawler.Fetcher, targets []string
 		for range min(n, len(targets)) {
 			wg.Go(func() {
 				for i := range jobs {
-					results[i] <- a.checkOne(ctx, f, targets[i], want)
+					results[i] <- a.checkOne(ctx, f, targets[i], wants[i])
 				}
 			})
 		}

@@ -13,7 +13,10 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
+
+	"github.com/beianwatch/beianwatch/registry"
 )
 
 // Exit statuses.
@@ -33,6 +36,11 @@ type app struct {
 	getenv         func(string) string
 	version        string
 	logger         *slog.Logger
+	// dsn is the registry's address (--db, BEIANWATCH_DB); see openStore.
+	dsn string
+	// metrics collects the run's metrics. One-shot commands do not serve
+	// it, but the store refuses to work without one (style.md).
+	metrics *prometheus.Registry
 }
 
 // run runs the program and returns its exit status. Only here do signals
@@ -47,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		getenv:  os.Getenv,
 		version: buildVersion(),
 		logger:  slog.New(slog.DiscardHandler),
+		metrics: prometheus.NewRegistry(),
 	}
 	root := a.rootCmd()
 	root.SetArgs(args)
@@ -102,8 +111,21 @@ formed, linked to the official query pages, badged, and filed in time.`,
 	root.SetErr(a.stderr)
 	root.SetIn(a.stdin)
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
+	root.PersistentFlags().StringVar(&a.dsn, "db", a.defaultDSN(), "registry `DSN`: sqlite://FILE, sqlite::memory: or postgres://… (env BEIANWATCH_DB)")
 	root.AddCommand(a.checkCmd())
+	root.AddCommand(a.importCmd(), a.exportCmd())
+	root.AddCommand(a.migrateCmd())
+	root.AddCommand(a.sitesCmd())
 	return root
+}
+
+// defaultDSN is the --db default: BEIANWATCH_DB when set, else a SQLite
+// file in the working directory.
+func (a *app) defaultDSN() string {
+	if dsn := a.getenv("BEIANWATCH_DB"); dsn != "" {
+		return dsn
+	}
+	return registry.DefaultDSN
 }
 
 // buildVersion is the module version the binary was built from ("dev"

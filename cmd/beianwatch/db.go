@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/beianwatch/beianwatch/registry"
+)
+
+// openStore opens the registry named by --db (or BEIANWATCH_DB) and, when
+// migrate is set, brings its schema up to date first. The caller closes
+// it. Errors name the DSN without its password.
+func (a *app) openStore(ctx context.Context, migrate bool) (*registry.Store, error) {
+	st, err := registry.Open(ctx, a.dsn, a.logger, a.metrics)
+	if err != nil {
+		return nil, err
+	}
+	if !migrate {
+		return st, nil
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("%s: %w", registry.RedactDSN(a.dsn), err)
+	}
+	return st, nil
+}
+
+// openCurrentStore opens the registry for commands that only read or
+// change sites: they do not migrate (a typo in --db should not grow a new
+// database), and say so plainly when the schema is behind.
+func (a *app) openCurrentStore(ctx context.Context) (*registry.Store, error) {
+	st, err := a.openStore(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := st.MigrationStatus(ctx)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("%s: %w", registry.RedactDSN(a.dsn), err)
+	}
+	for _, m := range ms {
+		if !m.Applied {
+			st.Close()
+			return nil, fmt.Errorf("registry %s is not up to date (migration %d %s pending): run 'beianwatch migrate'",
+				registry.RedactDSN(a.dsn), m.Version, m.Name)
+		}
+	}
+	return st, nil
+}
+
+// trouble prints a runtime error (not a usage error: no usage hint) and
+// ends the command with exitTrouble.
+func (a *app) trouble(err error) error {
+	fmt.Fprintf(a.stderr, "beianwatch: %v\n", err)
+	return &exitError{exitTrouble}
+}

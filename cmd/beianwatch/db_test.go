@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/lib/pq" // for the test schema's admin connection
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/beianwatch/beianwatch/registry"
+)
+
+// forEachDB runs test on a fresh SQLite file and, when
+// BEIANWATCH_TEST_POSTGRES names a server (scripts/test.sh starts one),
+// on a fresh schema there; under CI=true a missing server fails.
+func forEachDB(t *testing.T, test func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		test(t, "sqlite://"+filepath.Join(t.TempDir(), "registry.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		test(t, postgresSchema(t))
+	})
+}
+
+func postgresSchema(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("BEIANWATCH_TEST_POSTGRES")
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("BEIANWATCH_TEST_POSTGRES is empty, but CI=true requires the PostgreSQL tests")
+		}
+		t.Skip("BEIANWATCH_TEST_POSTGRES is empty: PostgreSQL tests skipped")
+	}
+	admin, err := sql.Open("postgres", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	schema := "cmd_" + strings.ToLower(rand.Text()[:16])
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`) })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// seedStore opens the registry at dsn, migrated, for a test to fill.
+func seedStore(t *testing.T, dsn string) *registry.Store {
+	t.Helper()
+	st, err := registry.Open(context.Background(), dsn, nil, prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestDBFlag(t *testing.T) {
+	dsn := "sqlite://" + filepath.Join(t.TempDir(), "env.db")
+	t.Setenv("BEIANWATCH_DB", dsn)
+	if r := runInProcess(t, "migrate"); r.code != exitOK {
+		t.Fatalf("migrate with BEIANWATCH_DB = %d, stderr %q", r.code, r.stderr)
+	}
+	if r := runInProcess(t, "migrate", "status", "--db", dsn); !strings.Contains(r.stdout, "init") || strings.Contains(r.stdout, "pending") {
+		t.Errorf("migrate status --db (the BEIANWATCH_DB file) = %q, want init applied", r.stdout)
+	}
+	other := "sqlite://" + filepath.Join(t.TempDir(), "flag.db")
+	if r := runInProcess(t, "migrate", "status", "--db", other); !strings.Contains(r.stdout, "pending") {
+		t.Errorf("migrate status --db (a new file) = %q, want init pending: --db overrides BEIANWATCH_DB", r.stdout)
+	}
+}
+
+// Neither errors nor debug logs show a DSN's password.
+func TestDSNPasswordHidden(t *testing.T) {
+	for _, args := range [][]string{
+		{"--log-level", "debug", "migrate", "--db", "postgres://bw:s3cret@127.0.0.1:1/bw?sslmode=disable"},
+		{"--log-level", "debug", "sites", "list", "--db", "postgres://127.0.0.1:1/bw?password=s3cret&sslmode=disable"},
+		{"--log-level", "debug", "migrate", "--db", "mysql://bw:s3cret@127.0.0.1/bw"},
+	} {
+		r := runInProcess(t, args...)
+		if r.code != exitTrouble || strings.Contains(r.stdout+r.stderr, "s3cret") {
+			t.Errorf("%q = %d, stderr %q; want exit %d and no password", args, r.code, r.stderr, exitTrouble)
+		}
+	}
+}

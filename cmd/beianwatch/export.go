@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/sitefile"
+)
+
+// exportOptions are the flags of `beianwatch export`.
+type exportOptions struct {
+	format          string
+	withResults     bool
+	includePersonal bool
+	output          string
+}
+
+func (a *app) exportCmd() *cobra.Command {
+	var o exportOptions
+	cmd := &cobra.Command{
+		Use:   "export [flags]",
+		Short: "Export the registry's active sites as CSV or JSON",
+		Long: `Export writes the registry's active sites with the columns import reads, in
+the same order, so that an export re-imports cleanly. CSV is UTF-8 with a BOM
+and CRLF line ends, so that Excel in China shows Chinese correctly; a cell
+that a spreadsheet would run as a formula (= + - @) gets a leading '.
+
+Personal data (contact name, phone and email, a personal operator's name) is
+masked (张*, 138****5678, z***@example.com) unless --include-personal is
+given. A masked export does not re-import its masked cells: import rejects
+them rather than overwrite the real values with stars.
+
+With --with-results, five columns follow: verdict, findings (codes, ;
+separated), psb_filing_deadline and badge_deadline (status and due date, as
+"pending 2026-12-20"), and last_check_at.`,
+		Example: `  beianwatch export > sites.csv
+  beianwatch export --with-results --output report.csv
+  beianwatch export --format json --include-personal --output backup.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runExport(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", sitefile.FormatCSV, "output `FORMAT`: csv or json")
+	f.BoolVar(&o.withResults, "with-results", false, "add the current verdict, finding codes and deadline statuses")
+	f.BoolVar(&o.includePersonal, "include-personal", false, "write contact names, phones and emails unmasked")
+	f.StringVarP(&o.output, "output", "o", "", "write to `FILE` instead of standard output")
+	cmd.Flags().SortFlags = false
+	return cmd
+}
+
+func (a *app) runExport(ctx context.Context, o exportOptions) error {
+	opts := sitefile.WriteOptions{
+		Format:          strings.ToLower(o.format),
+		WithResults:     o.withResults,
+		IncludePersonal: o.includePersonal,
+		Now:             time.Now(),
+	}
+	if opts.Format != sitefile.FormatCSV && opts.Format != sitefile.FormatJSON {
+		return fmt.Errorf("invalid --format %q: want csv or json", o.format)
+	}
+	if o.includePersonal {
+		fmt.Fprintln(a.stderr, "beianwatch: warning: the export holds personal data (names, phone numbers, email addresses): keep it safe and delete it when done")
+	}
+	st, err := a.openStore(ctx, false)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "beianwatch: %v\n", err)
+		return &exitError{exitTrouble}
+	}
+	defer st.Close()
+
+	out, finish, err := a.exportOutput(o)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "beianwatch: %v\n", err)
+		return &exitError{exitTrouble}
+	}
+	n, err := exportSites(ctx, st, out, opts)
+	if err := finish(err == nil); err != nil {
+		fmt.Fprintf(a.stderr, "beianwatch: export: %v\n", err)
+		return &exitError{exitTrouble}
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "beianwatch: export: %v\n", err)
+		return &exitError{exitTrouble}
+	}
+	if o.output != "" {
+		fmt.Fprintf(a.stderr, "exported %d sites to %s\n", n, o.output)
+	}
+	return nil
+}
+
+// exportSites streams the active sites to w, holding one page of them at
+// a time, and returns how many it wrote.
+func exportSites(ctx context.Context, st *registry.Store, w io.Writer, opts sitefile.WriteOptions) (int, error) {
+	wr, err := sitefile.NewWriter(w, opts)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = st.ListSites(ctx, registry.SiteFilter{}, func(s *registry.Site, state *registry.State) error {
+		n++
+		return wr.Write(s, state)
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, wr.Close()
+}
+
+// exportOutput returns where to write and a finish function to call with
+// whether all was written. A file is written beside its final name and
+// renamed into place only then, so that a failed export never leaves a
+// truncated file behind, nor replaces a good one.
+func (a *app) exportOutput(o exportOptions) (io.Writer, func(ok bool) error, error) {
+	if o.output == "" || o.output == "-" {
+		return a.stdout, func(bool) error { return nil }, nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(o.output), "."+filepath.Base(o.output)+".*")
+	if err != nil {
+		return nil, nil, err
+	}
+	finish := func(ok bool) error {
+		if !ok {
+			tmp.Close()
+			return os.Remove(tmp.Name())
+		}
+		// CreateTemp makes the file 0600; that stays so when it holds
+		// personal data, else it gets the usual mode.
+		mode := os.FileMode(0o644)
+		if o.includePersonal {
+			mode = 0o600
+		}
+		err := tmp.Chmod(mode)
+		if err == nil {
+			err = tmp.Close()
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), o.output)
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+		return err
+	}
+	return tmp, finish, nil
+}

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/registry"
+)
+
+// showResults is how many of a site's latest checks `sites show` prints.
+const showResults = 5
+
+// sitesListOptions are the flags of `beianwatch sites list`.
+type sitesListOptions struct {
+	verdict string
+	tag     string
+	all     bool
+	limit   int
+	json    bool
+}
+
+func (a *app) sitesCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sites [list|show DOMAIN|retire DOMAIN]",
+		Short: "Look at the registry's sites from the shell",
+		Long: `Sites lists the registry's sites, shows one with its state and latest checks,
+or retires one. With no subcommand it lists the active sites.
+
+Contacts and personal operators' names are shown masked (张*, 138****5678,
+z***@example.com); use export --include-personal for the real values.
+
+Exit status: 0 on success, 1 when no site lists the DOMAIN given, 2 on
+trouble (a usage error, an unreachable or outdated registry).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runSitesList(cmd.Context(), sitesListOptions{})
+		},
+	}
+	cmd.AddCommand(a.sitesListCmd(), a.sitesShowCmd(), a.sitesRetireCmd())
+	return cmd
+}
+
+func (a *app) sitesListCmd() *cobra.Command {
+	var o sitesListOptions
+	cmd := &cobra.Command{
+		Use:   "list [flags]",
+		Short: "List sites with their current verdict",
+		Example: `  beianwatch sites list --verdict fail
+  beianwatch sites list --tag vip --all --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runSitesList(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.verdict, "verdict", "", "only sites whose current `VERDICT` is pass, fail, error or unchecked")
+	f.StringVar(&o.tag, "tag", "", "only sites carrying `TAG`")
+	f.BoolVar(&o.all, "all", false, "include retired sites")
+	f.IntVar(&o.limit, "limit", 0, "list at most `N` sites (0: all)")
+	f.BoolVar(&o.json, "json", false, "print one JSON object per site per line")
+	return cmd
+}
+
+func (a *app) sitesShowCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show DOMAIN",
+		Short: "Show a site, its state and its latest checks",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runSitesShow(cmd.Context(), args[0], asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the site as one JSON object")
+	return cmd
+}
+
+func (a *app) sitesRetireCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "retire DOMAIN",
+		Short: "Stop checking a site; keep it and its history",
+		Long: `Retire stops checking the site listing DOMAIN. The site and its check history
+stay in the registry (sites list --all shows it); importing it again brings
+it back.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runSitesRetire(cmd.Context(), args[0])
+		},
+	}
+}
+
+var verdicts = []checker.Verdict{checker.VerdictPass, checker.VerdictFail, checker.VerdictError, registry.VerdictUnchecked}
+
+func (a *app) runSitesList(ctx context.Context, o sitesListOptions) error {
+	f := registry.SiteFilter{IncludeRetired: o.all, Tag: o.tag, Limit: o.limit, Verdict: checker.Verdict(o.verdict)}
+	switch {
+	case o.verdict != "" && !isVerdict(f.Verdict):
+		return fmt.Errorf("invalid --verdict %q: want pass, fail, error or unchecked", o.verdict)
+	case o.limit < 0:
+		return fmt.Errorf("invalid --limit %d: want 0 or more", o.limit)
+	}
+	st, err := a.openCurrentStore(ctx)
+	if err != nil {
+		return a.trouble(err)
+	}
+	defer st.Close()
+	if o.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetEscapeHTML(false)
+		err := st.ListSites(ctx, f, func(s *registry.Site, state *registry.State) error {
+			return enc.Encode(listView(s, state))
+		})
+		if err != nil {
+			return a.trouble(err)
+		}
+		return nil
+	}
+	// Rows are written as they come, in fixed-width columns (the domain,
+	// of any width, last), so that a long list streams.
+	fmt.Fprintln(a.stdout, listRow("ID", "VERDICT", "NEXT CHECK", "ICP", "PSB", "DOMAIN"))
+	n := 0
+	err = st.ListSites(ctx, f, func(s *registry.Site, state *registry.State) error {
+		n++
+		_, err := fmt.Fprintln(a.stdout, listRow(strconv.FormatInt(s.ID, 10), siteVerdict(s, state), nextCheck(s, state),
+			orDash(s.ICPNumber), orDash(s.PSBNumber), domainList(s.Domains)))
+		return err
+	})
+	if err != nil {
+		return a.trouble(err)
+	}
+	a.logger.Debug("listed sites", "count", n)
+	return nil
+}
+
+func isVerdict(v checker.Verdict) bool {
+	for _, w := range verdicts {
+		if v == w {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *app) runSitesShow(ctx context.Context, domain string, asJSON bool) error {
+	st, err := a.openCurrentStore(ctx)
+	if err != nil {
+		return a.trouble(err)
+	}
+	defer st.Close()
+	s, state, err := st.SiteByDomain(ctx, domain)
+	if err != nil {
+		return a.siteError(domain, err)
+	}
+	results, err := st.Results(ctx, s.ID, showResults)
+	if err != nil {
+		return a.trouble(err)
+	}
+	if asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(showView(s, state, results))
+	}
+	_, err = fmt.Fprint(a.stdout, siteText(s, state, results))
+	return err
+}
+
+func (a *app) runSitesRetire(ctx context.Context, domain string) error {
+	st, err := a.openCurrentStore(ctx)
+	if err != nil {
+		return a.trouble(err)
+	}
+	defer st.Close()
+	if err := st.RetireSite(ctx, domain); err != nil {
+		return a.siteError(domain, err)
+	}
+	s, _, err := st.SiteByDomain(ctx, domain)
+	if err != nil {
+		return a.siteError(domain, err)
+	}
+	a.logger.Info("site retired", "site_id", s.ID, "domain", primaryDomain(s))
+	_, err = fmt.Fprintf(a.stdout, "retired site %d (%s)\n", s.ID, primaryDomain(s))
+	return err
+}
+
+// siteError reports a failed lookup: a domain no site lists ends the
+// command with exitFail, as grep does when nothing matches.
+func (a *app) siteError(domain string, err error) error {
+	if errors.Is(err, registry.ErrNotFound) {
+		fmt.Fprintf(a.stderr, "beianwatch: no site lists %s\n", domain)
+		return &exitError{exitFail}
+	}
+	return a.trouble(err)
+}
+
+func primaryDomain(s *registry.Site) string {
+	if len(s.Domains) == 0 {
+		return "-"
+	}
+	return s.Domains[0].Unicode
+}
+
+// listRow is one line of `sites list`. ICP numbers take up to 24 cells
+// (京ICP备2021000001号-12: Chinese characters are two cells wide).
+func listRow(id, verdict, next, icp, psb, domains string) string {
+	return fmt.Sprintf("%-6s  %-9s  %-23s  %s  %s  %s", id, verdict, next, padCells(icp, 24), padCells(psb, 14), domains)
+}
+
+// siteVerdict is the current verdict, or "retired".
+func siteVerdict(s *registry.Site, st *registry.State) string {
+	if !s.Active {
+		return "retired"
+	}
+	return string(st.Verdict)
+}
+
+// nextCheck is when the site is due, "-" if retired (never).
+func nextCheck(s *registry.Site, st *registry.State) string {
+	if !s.Active {
+		return "-"
+	}
+	return cstTime(st.NextCheckAt)
+}
+
+// domainList shows domains in Unicode, with the ASCII form of IDNs.
+func domainList(ds []registry.Domain) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = d.Unicode
+		if d.ASCII != d.Unicode {
+			parts[i] += " (" + d.ASCII + ")"
+		}
+	}
+	return strings.Join(parts, ", ")
+}

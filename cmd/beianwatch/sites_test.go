@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/registry"
+)
+
+// seedSites stores three sites: 中文.中国 (a person's, failing, checked six
+// times), example.cn (passing, tagged vip) and old.example.cn.
+func seedSites(t *testing.T, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	st := seedStore(t, dsn)
+	domain := func(s string) []registry.Domain {
+		d, err := registry.NormalizeDomain(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []registry.Domain{d}
+	}
+	sites := []registry.Site{{
+		Name: "个人博客", ICPNumber: "京ICP备2021000001号-1", PSBNumber: "11010502000001",
+		LaunchedOn: checker.Date{Year: 2026, Month: 3, Day: 1},
+		Operator:   registry.Operator{Type: registry.OperatorPersonal, Name: "张三丰"},
+		Contact:    registry.Contact{Name: "张三丰", Phone: "13812345678", Email: "zhangsf@example.com"},
+		Domains:    domain("中文.中国"),
+		IPs:        []netip.Addr{netip.MustParseAddr("203.0.113.7")},
+	}, {
+		Name: "示例公司", ICPNumber: "京ICP备2021000002号-1", Tags: []string{"vip"},
+		Operator: registry.Operator{Type: registry.OperatorOrganization, Name: "北京示例科技有限公司"},
+		Domains:  domain("example.cn"),
+	}, {
+		Name: "旧站", Domains: domain("old.example.cn"),
+	}}
+	if _, err := st.UpsertSites(ctx, sites); err != nil {
+		t.Fatal(err)
+	}
+	check := func(domain string, at time.Time, v checker.Verdict) {
+		s, _, err := st.SiteByDomain(ctx, domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := registry.Result{SiteID: s.ID, CheckedAt: at, Target: domain, FinalURL: "https://" + domain + "/",
+			HTTPStatus: 200, Verdict: v, Duration: 1500 * time.Millisecond}
+		if err := st.SaveResult(ctx, r, at.Add(time.Hour), checker.Deadlines{}, v == checker.VerdictPass); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	for i := range 6 {
+		check("中文.中国", start.Add(time.Duration(i)*time.Hour), checker.VerdictFail)
+	}
+	check("example.cn", start, checker.VerdictPass)
+}
+
+func TestSitesCommands(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dsn string) {
+		seedSites(t, dsn)
+		tests := []struct {
+			args       []string
+			wantCode   int
+			want       []string // substrings of stdout
+			wantNot    []string // nor of stdout and stderr
+			wantStderr string
+		}{{
+			args: []string{"sites"},
+			want: []string{"中文.中国", "example.cn", "old.example.cn", "unchecked", "fail"},
+		}, {
+			args:    []string{"sites", "list", "--verdict", "fail"},
+			want:    []string{"1       fail       2026-11-27 14:00:00 CST  京ICP备2021000001号-1     11010502000001  中文.中国 (xn--fiq228c.xn--fiqs8s)\n"},
+			wantNot: []string{"example.cn  ", "old.example.cn"},
+		}, {
+			args:    []string{"sites", "list", "--tag", "vip"},
+			want:    []string{"example.cn"},
+			wantNot: []string{"中文.中国", "old.example.cn"},
+		}, {
+			args:    []string{"sites", "show", "XN--FIQ228C.xn--fiqs8s"},
+			want:    []string{"个人博客  (active)", "中文.中国 (xn--fiq228c.xn--fiqs8s)", "personal 张*", "张* 138****5678 z***@example.com", "Latest checks (5)", "  2026-11-27 13:00:00 CST  fail   200  https://中文.中国/  1.5s\n"},
+			wantNot: []string{"张三丰", "13812345678", "zhangsf", "2026-11-27 08:00:00 CST  fail"},
+		}, {
+			args: []string{"sites", "show", "example.cn"},
+			want: []string{"organization 北京示例科技有限公司", "Contact        -", "Verdict        pass", "PSB filing     -"},
+		}, {
+			args:       []string{"sites", "show", "nowhere.cn"},
+			wantCode:   exitFail,
+			wantStderr: "no site lists nowhere.cn",
+		}, {
+			args:       []string{"sites", "list", "--verdict", "bad"},
+			wantCode:   exitTrouble,
+			wantStderr: `invalid --verdict "bad"`,
+		}, {
+			args:       []string{"sites", "show"},
+			wantCode:   exitTrouble,
+			wantStderr: "accepts 1 arg",
+		}}
+		for _, tt := range tests {
+			r := runInProcess(t, append(tt.args, "--db", dsn)...)
+			if r.code != tt.wantCode || !strings.Contains(r.stderr, tt.wantStderr) {
+				t.Errorf("%q = %d, stderr %q; want %d, stderr with %q", tt.args, r.code, r.stderr, tt.wantCode, tt.wantStderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("%q: stdout lacks %q:\n%s", tt.args, w, r.stdout)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(r.stdout+r.stderr, w) {
+					t.Errorf("%q: output has %q:\n%s", tt.args, w, r.stdout)
+				}
+			}
+		}
+	})
+}
+
+func TestSitesJSON(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dsn string) {
+		seedSites(t, dsn)
+		r := runInProcess(t, "sites", "list", "--json", "--limit", "2", "--db", dsn)
+		var listed []siteListJSON
+		for line := range strings.Lines(r.stdout) {
+			var v siteListJSON
+			if err := json.Unmarshal([]byte(line), &v); err != nil {
+				t.Fatalf("sites list --json line %q: %v", line, err)
+			}
+			listed = append(listed, v)
+		}
+		if r.code != exitOK || len(listed) != 2 || listed[0].Domains[0] != "中文.中国" || listed[0].Verdict != checker.VerdictFail {
+			t.Errorf("sites list --json --limit 2 = %d, %+v; want 2 sites, 中文.中国 failing first", r.code, listed)
+		}
+
+		r = runInProcess(t, "sites", "show", "--json", "中文.中国", "--db", dsn)
+		var shown showJSON
+		if err := json.Unmarshal([]byte(r.stdout), &shown); err != nil {
+			t.Fatalf("sites show --json: %v\n%s", err, r.stdout)
+		}
+		c := shown.Site
+		if c.ContactName != "张*" || c.ContactPhone != "138****5678" || c.ContactEmail != "z***@example.com" || c.OperatorName != "张*" {
+			t.Errorf("sites show --json personal data = %q %q %q %q, want masked", c.ContactName, c.ContactPhone, c.ContactEmail, c.OperatorName)
+		}
+		if len(shown.Results) != 5 || !shown.Results[0].CheckedAt.After(shown.Results[4].CheckedAt) {
+			t.Errorf("sites show --json: %d results, want the 5 newest first", len(shown.Results))
+		}
+		if shown.State.Verdict != checker.VerdictFail || shown.State.FirstLiveAt == nil || c.DomainsASCII[0] != "xn--fiq228c.xn--fiqs8s" {
+			t.Errorf("sites show --json state %+v, domains %q", shown.State, c.DomainsASCII)
+		}
+	})
+}
+
+func TestSitesRetire(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dsn string) {
+		seedSites(t, dsn)
+		if r := runInProcess(t, "sites", "retire", "OLD.example.cn", "--db", dsn); r.code != exitOK || !strings.Contains(r.stdout, "retired site 3 (old.example.cn)") {
+			t.Errorf("sites retire = %d, %q, %q", r.code, r.stdout, r.stderr)
+		}
+		if r := runInProcess(t, "sites", "list", "--db", dsn); strings.Contains(r.stdout, "old.example.cn") {
+			t.Errorf("sites list shows the retired site:\n%s", r.stdout)
+		}
+		if r := runInProcess(t, "sites", "list", "--all", "--db", dsn); !strings.Contains(r.stdout, "3       retired    -                        -                         -               old.example.cn\n") {
+			t.Errorf("sites list --all does not show the site retired:\n%s", r.stdout)
+		}
+		if r := runInProcess(t, "sites", "retire", "nowhere.cn", "--db", dsn); r.code != exitFail {
+			t.Errorf("sites retire nowhere.cn = %d, want %d", r.code, exitFail)
+		}
+	})
+}
+
+func TestMask(t *testing.T) {
+	tests := []struct {
+		fn       func(string) string
+		in, want string
+	}{
+		{maskName, "张三", "张*"},
+		{maskName, "欧阳娜娜", "欧*"},
+		{maskName, "John Smith", "J***"},
+		{maskName, "", ""},
+		{maskPhone, "13812345678", "138****5678"},
+		{maskPhone, "010-12345678", "010-****5678"},
+		{maskPhone, "1234567", "*******"},
+		{maskEmail, "zhang@example.com", "z***@example.com"},
+		{maskEmail, "not-an-email", "n***"},
+	}
+	for _, tt := range tests {
+		if got := tt.fn(tt.in); got != tt.want {
+			t.Errorf("mask(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,41 @@
+package registry
+
+import "github.com/pressly/goose/v3"
+
+// dialect holds what differs between the engines: the few statements that
+// cannot be written once, and limits.
+type dialect struct {
+	name  string // "sqlite" or "postgres": also the migrations directory
+	goose goose.Dialect
+	// maxParams bounds the bound parameters of one statement (SQLite's
+	// SQLITE_MAX_VARIABLE_NUMBER is 32766, PostgreSQL's protocol 65535).
+	maxParams int
+	// reserveIDs returns ? new ids for table %[1]s, one a row. Ids are
+	// taken before inserting so that a batch's sites, domains and state
+	// are written by multi-row statements without reading ids back.
+	reserveIDs string
+	// hasTag is the condition "site s carries tag ?".
+	hasTag string
+	// copy says bulk inserts use COPY FROM STDIN.
+	copy bool
+}
+
+var sqliteDialect = dialect{
+	name:      "sqlite",
+	goose:     goose.DialectSQLite3,
+	maxParams: 32000,
+	// Write transactions hold SQLite's write lock from BEGIN (_txlock
+	// immediate), so nobody else can take ids above MAX(id) meanwhile.
+	reserveIDs: `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?)
+		SELECT (SELECT COALESCE(MAX(id), 0) FROM %[1]s) + i FROM seq`,
+	hasTag: `EXISTS (SELECT 1 FROM json_each(s.tags) WHERE json_each.value = ?)`,
+}
+
+var postgresDialect = dialect{
+	name:       "postgres",
+	goose:      goose.DialectPostgres,
+	maxParams:  65000,
+	reserveIDs: `SELECT nextval(pg_get_serial_sequence('%[1]s', 'id')) FROM generate_series(1, ?)`,
+	hasTag:     `s.tags @> jsonb_build_array(?::text)`,
+	copy:       true,
+}

@@ -1,0 +1,13 @@
+// Package registry stores what a hosting provider knows about its
+// customers' filings (sites, domains, operators, contacts) and every check
+// of them, in an embedded SQLite file or in PostgreSQL.
+//
+// One Store serves both engines; the DSN picks the engine. Queries are
+// written once with ? placeholders and rebound for PostgreSQL; the few that
+// must differ live in the dialect. The schema is versioned by embedded
+// migrations that Open does not run by itself: call Migrate.
+//
+// Contacts and personal operators' names are personal data: they are
+// stored, but never appear in logs, metrics or errors, which name site ids
+// and domains instead.
+package registry

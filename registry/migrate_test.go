@@ -1,0 +1,59 @@
+package registry
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func TestMigrate(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openStore(t, dsn)
+		status := func(want ...Migration) {
+			t.Helper()
+			got, err := s.MigrationStatus(ctx)
+			if err != nil {
+				t.Fatalf("MigrationStatus: %v", err)
+			}
+			for _, m := range got {
+				if m.Applied == m.AppliedAt.IsZero() {
+					t.Errorf("migration %d: Applied %v but AppliedAt %v", m.Version, m.Applied, m.AppliedAt)
+				}
+			}
+			if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Migration{}, "AppliedAt")); diff != "" {
+				t.Errorf("MigrationStatus (-want +got):\n%s", diff)
+			}
+		}
+		status(Migration{Version: 1, Name: "init"})
+
+		for range 2 { // up twice: the second does nothing
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatalf("Migrate: %v", err)
+			}
+		}
+		status(Migration{Version: 1, Name: "init", Applied: true})
+		mustUpsert(t, s, exampleSite(1))
+
+		if err := s.MigrateDown(ctx); err != nil {
+			t.Fatalf("MigrateDown: %v", err)
+		}
+		status(Migration{Version: 1, Name: "init"})
+		if _, _, err := s.SiteByDomain(ctx, "site1.example.cn"); err == nil {
+			t.Errorf("SiteByDomain after MigrateDown: no error, want one (no tables)")
+		}
+		if err := s.MigrateDown(ctx); err == nil {
+			t.Errorf("MigrateDown with nothing applied: no error, want one")
+		}
+
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatalf("Migrate again: %v", err)
+		}
+		status(Migration{Version: 1, Name: "init", Applied: true})
+		if st := mustUpsert(t, s, exampleSite(1)); st.Inserted != 1 {
+			t.Errorf("UpsertSites after re-migrating = %+v, want 1 inserted", st)
+		}
+	})
+}

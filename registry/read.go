@@ -1,0 +1,323 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/beianwatch/beianwatch/checker"
+)
+
+// SiteFilter selects the sites ListSites visits. The zero value selects
+// every active site.
+type SiteFilter struct {
+	IncludeRetired bool
+	// Verdict keeps sites whose current verdict is this one ("" for any;
+	// VerdictUnchecked for sites never checked).
+	Verdict checker.Verdict
+	// Tag keeps sites carrying this tag ("" for any).
+	Tag string
+	// Limit stops after this many sites (0 for all).
+	Limit int
+}
+
+// listPage is how many sites ListSites reads at a time.
+const listPage = 1000
+
+// siteSelect reads a site, its operator, contact and state; siteRow scans
+// it. The WHERE clause follows.
+const siteSelect = `SELECT s.id, s.name, s.icp_number, s.icp_approved_on, s.launched_on,
+	s.psb_number, s.psb_filed_on, s.psb_approved_on, s.customer_id, s.access_provider,
+	s.registrar, s.interactive, s.languages, s.tags, s.check_url, s.active,
+	s.created_at, s.updated_at,
+	o.type AS operator_type, o.name AS operator_name, o.org_code AS operator_org_code,
+	c.name AS contact_name, c.phone AS contact_phone, c.email AS contact_email,
+	st.verdict, st.findings, st.first_live_at, st.badge_first_seen_at,
+	st.badge_last_missing_at, st.badge_shown, st.last_check_at, st.next_check_at,
+	st.consecutive_failures, st.lease_owner, st.lease_expires_at,
+	st.psb_filing_status, st.psb_filing_due, st.psb_filing_days_left,
+	st.badge_status, st.badge_due, st.badge_days_left
+FROM sites s
+JOIN site_state st ON st.site_id = s.id
+LEFT JOIN operators o ON o.id = s.operator_id
+LEFT JOIN contacts c ON c.id = s.contact_id
+`
+
+type siteRow struct {
+	ID             int64            `db:"id"`
+	Name           string           `db:"name"`
+	ICPNumber      string           `db:"icp_number"`
+	ICPApprovedOn  dbDate           `db:"icp_approved_on"`
+	LaunchedOn     dbDate           `db:"launched_on"`
+	PSBNumber      string           `db:"psb_number"`
+	PSBFiledOn     dbDate           `db:"psb_filed_on"`
+	PSBApprovedOn  dbDate           `db:"psb_approved_on"`
+	CustomerID     string           `db:"customer_id"`
+	AccessProvider string           `db:"access_provider"`
+	Registrar      string           `db:"registrar"`
+	Interactive    bool             `db:"interactive"`
+	Languages      jsonList[string] `db:"languages"`
+	Tags           jsonList[string] `db:"tags"`
+	CheckURL       string           `db:"check_url"`
+	Active         bool             `db:"active"`
+	CreatedAt      dbTime           `db:"created_at"`
+	UpdatedAt      dbTime           `db:"updated_at"`
+
+	OperatorType    sql.NullString `db:"operator_type"`
+	OperatorName    sql.NullString `db:"operator_name"`
+	OperatorOrgCode sql.NullString `db:"operator_org_code"`
+	ContactName     sql.NullString `db:"contact_name"`
+	ContactPhone    sql.NullString `db:"contact_phone"`
+	ContactEmail    sql.NullString `db:"contact_email"`
+
+	Verdict             string                    `db:"verdict"`
+	Findings            jsonList[checker.Finding] `db:"findings"`
+	FirstLiveAt         dbTime                    `db:"first_live_at"`
+	BadgeFirstSeenAt    dbTime                    `db:"badge_first_seen_at"`
+	BadgeLastMissingAt  dbTime                    `db:"badge_last_missing_at"`
+	BadgeShown          bool                      `db:"badge_shown"`
+	LastCheckAt         dbTime                    `db:"last_check_at"`
+	NextCheckAt         dbTime                    `db:"next_check_at"`
+	ConsecutiveFailures int                       `db:"consecutive_failures"`
+	LeaseOwner          string                    `db:"lease_owner"`
+	LeaseExpiresAt      dbTime                    `db:"lease_expires_at"`
+	PSBFilingStatus     string                    `db:"psb_filing_status"`
+	PSBFilingDue        dbDate                    `db:"psb_filing_due"`
+	PSBFilingDaysLeft   sql.NullInt64             `db:"psb_filing_days_left"`
+	BadgeStatus         string                    `db:"badge_status"`
+	BadgeDue            dbDate                    `db:"badge_due"`
+	BadgeDaysLeft       sql.NullInt64             `db:"badge_days_left"`
+}
+
+func (r *siteRow) site() *Site {
+	return &Site{
+		ID:             r.ID,
+		Name:           r.Name,
+		ICPNumber:      r.ICPNumber,
+		ICPApprovedOn:  checker.Date(r.ICPApprovedOn),
+		LaunchedOn:     checker.Date(r.LaunchedOn),
+		PSBNumber:      r.PSBNumber,
+		PSBFiledOn:     checker.Date(r.PSBFiledOn),
+		PSBApprovedOn:  checker.Date(r.PSBApprovedOn),
+		CustomerID:     r.CustomerID,
+		AccessProvider: r.AccessProvider,
+		Registrar:      r.Registrar,
+		Interactive:    r.Interactive,
+		Languages:      r.Languages,
+		Tags:           r.Tags,
+		CheckURL:       r.CheckURL,
+		Active:         r.Active,
+		Operator: Operator{
+			Type:    OperatorType(r.OperatorType.String),
+			Name:    r.OperatorName.String,
+			OrgCode: r.OperatorOrgCode.String,
+		},
+		Contact: Contact{
+			Name:  r.ContactName.String,
+			Phone: r.ContactPhone.String,
+			Email: r.ContactEmail.String,
+		},
+		CreatedAt: time.Time(r.CreatedAt),
+		UpdatedAt: time.Time(r.UpdatedAt),
+	}
+}
+
+func (r *siteRow) state() *State {
+	return &State{
+		SiteID:              r.ID,
+		Verdict:             checker.Verdict(r.Verdict),
+		Findings:            r.Findings,
+		FirstLiveAt:         time.Time(r.FirstLiveAt),
+		BadgeFirstSeenAt:    time.Time(r.BadgeFirstSeenAt),
+		BadgeLastMissingAt:  time.Time(r.BadgeLastMissingAt),
+		BadgeShown:          r.BadgeShown,
+		LastCheckAt:         time.Time(r.LastCheckAt),
+		NextCheckAt:         time.Time(r.NextCheckAt),
+		ConsecutiveFailures: r.ConsecutiveFailures,
+		LeaseOwner:          r.LeaseOwner,
+		LeaseExpiresAt:      time.Time(r.LeaseExpiresAt),
+		Deadlines: checker.Deadlines{
+			PSBFiling: deadline(r.PSBFilingStatus, r.PSBFilingDue, r.PSBFilingDaysLeft),
+			Badge:     deadline(r.BadgeStatus, r.BadgeDue, r.BadgeDaysLeft),
+		},
+	}
+}
+
+func deadline(status string, due dbDate, left sql.NullInt64) checker.Deadline {
+	d := checker.Deadline{Status: checker.DeadlineStatus(status), Due: checker.Date(due)}
+	if left.Valid {
+		n := int(left.Int64)
+		d.DaysLeft = &n
+	}
+	return d
+}
+
+// loadSites reads the sites that where (a WHERE clause with its args)
+// selects, with their domains and IPs, in the clause's order.
+func (s *Store) loadSites(ctx context.Context, tx *sqlx.Tx, where string, args ...any) ([]*Site, []*State, error) {
+	var rows []siteRow
+	if err := tx.SelectContext(ctx, &rows, tx.Rebind(siteSelect+where), args...); err != nil {
+		return nil, nil, err
+	}
+	sites := make([]*Site, len(rows))
+	states := make([]*State, len(rows))
+	byID := make(map[int64]*Site, len(rows))
+	ids := make([]int64, len(rows))
+	for i := range rows {
+		sites[i], states[i] = rows[i].site(), rows[i].state()
+		byID[rows[i].ID] = sites[i]
+		ids[i] = rows[i].ID
+	}
+	if err := loadDomains(ctx, tx, ids, byID); err != nil {
+		return nil, nil, err
+	}
+	if err := loadIPs(ctx, tx, ids, byID); err != nil {
+		return nil, nil, err
+	}
+	return sites, states, nil
+}
+
+// loadSitesByID reads the sites with these ids, in id order.
+func (s *Store) loadSitesByID(ctx context.Context, tx *sqlx.Tx, ids []int64) ([]*Site, []*State, error) {
+	var sites []*Site
+	var states []*State
+	err := inChunks(ids, func(chunk []int64) error {
+		q, args, err := sqlx.In("WHERE s.id IN (?) ORDER BY s.id", chunk)
+		if err != nil {
+			return err
+		}
+		ss, sts, err := s.loadSites(ctx, tx, q, args...)
+		sites, states = append(sites, ss...), append(states, sts...)
+		return err
+	})
+	return sites, states, err
+}
+
+func loadDomains(ctx context.Context, tx *sqlx.Tx, ids []int64, byID map[int64]*Site) error {
+	var rows []struct {
+		SiteID  int64  `db:"site_id"`
+		Unicode string `db:"unicode"`
+		ASCII   string `db:"ascii"`
+	}
+	err := selectIn(ctx, tx, `SELECT site_id, unicode, ascii FROM domains WHERE site_id IN (?) ORDER BY site_id, position`, ids, &rows)
+	if err != nil {
+		return fmt.Errorf("domains: %w", err)
+	}
+	for _, r := range rows {
+		s := byID[r.SiteID]
+		s.Domains = append(s.Domains, Domain{Unicode: r.Unicode, ASCII: r.ASCII})
+	}
+	return nil
+}
+
+func loadIPs(ctx context.Context, tx *sqlx.Tx, ids []int64, byID map[int64]*Site) error {
+	var rows []struct {
+		SiteID int64  `db:"site_id"`
+		Addr   string `db:"addr"`
+	}
+	err := selectIn(ctx, tx, `SELECT site_id, addr FROM site_ips WHERE site_id IN (?) ORDER BY site_id, position`, ids, &rows)
+	if err != nil {
+		return fmt.Errorf("IPs: %w", err)
+	}
+	for _, r := range rows {
+		a, err := netip.ParseAddr(r.Addr)
+		if err != nil {
+			return fmt.Errorf("site %d: IP: %w", r.SiteID, err)
+		}
+		s := byID[r.SiteID]
+		s.IPs = append(s.IPs, a)
+	}
+	return nil
+}
+
+// SiteByDomain returns the site (active or retired) that lists the domain,
+// given in Unicode or ASCII form in any case, and its state. "www." is
+// not stripped: www.example.cn is a domain of its own. It returns
+// ErrNotFound when no site lists the domain.
+func (s *Store) SiteByDomain(ctx context.Context, domain string) (_ *Site, _ *State, err error) {
+	defer s.observe("site_by_domain", time.Now(), &err)
+	d, err := NormalizeDomain(domain)
+	if err != nil {
+		return nil, nil, fmt.Errorf("site by domain: %w", err)
+	}
+	var sites []*Site
+	var states []*State
+	err = s.inReadTx(ctx, func(tx *sqlx.Tx) (err error) {
+		sites, states, err = s.loadSites(ctx, tx, "WHERE s.id = (SELECT site_id FROM domains WHERE ascii = ?)", d.ASCII)
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, nil, fmt.Errorf("site by domain %s: %w", d.ASCII, err)
+	case len(sites) == 0:
+		return nil, nil, fmt.Errorf("site by domain %s: %w", d.ASCII, ErrNotFound)
+	}
+	return sites[0], states[0], nil
+}
+
+// ListSites calls fn for each site the filter selects, in id order, with
+// its state. It reads a thousand sites at a time, and calls fn between
+// reads, so fn may use the store. An error from fn stops the listing and
+// is returned as is.
+func (s *Store) ListSites(ctx context.Context, f SiteFilter, fn func(*Site, *State) error) (err error) {
+	defer s.observe("list_sites", time.Now(), &err)
+	var after int64
+	for left := f.Limit; f.Limit == 0 || left > 0; {
+		n := s.pageSize
+		if f.Limit > 0 {
+			n = min(n, left)
+		}
+		where, args := f.where(s.d, after, n)
+		var sites []*Site
+		var states []*State
+		err := s.inReadTx(ctx, func(tx *sqlx.Tx) (err error) {
+			sites, states, err = s.loadSites(ctx, tx, where, args...)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("list sites: %w", err)
+		}
+		for i := range sites {
+			if err := fn(sites[i], states[i]); err != nil {
+				return err
+			}
+		}
+		if len(sites) < n {
+			return nil
+		}
+		after, left = sites[len(sites)-1].ID, left-len(sites)
+	}
+	return nil
+}
+
+// where is the filter's WHERE clause for the n sites after id after.
+func (f SiteFilter) where(d dialect, after int64, n int) (string, []any) {
+	conds := []string{"s.id > ?"}
+	args := []any{after}
+	if !f.IncludeRetired {
+		conds, args = append(conds, "s.active = ?"), append(args, true)
+	}
+	if f.Verdict != "" {
+		conds, args = append(conds, "st.verdict = ?"), append(args, string(f.Verdict))
+	}
+	if f.Tag != "" {
+		conds, args = append(conds, d.hasTag), append(args, f.Tag)
+	}
+	return "WHERE " + strings.Join(conds, " AND ") + " ORDER BY s.id LIMIT ?", append(args, n)
+}
+
+// siteID returns the id of the site listing the ASCII domain.
+func siteID(ctx context.Context, tx *sqlx.Tx, ascii string) (int64, error) {
+	var id int64
+	err := tx.GetContext(ctx, &id, tx.Rebind("SELECT site_id FROM domains WHERE ascii = ?"), ascii)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return id, err
+}

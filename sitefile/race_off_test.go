@@ -1,0 +1,5 @@
+//go:build !race
+
+package sitefile
+
+const raceEnabled = false
