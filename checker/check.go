@@ -3,6 +3,7 @@ package checker
 import (
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -67,6 +68,7 @@ func check(page Page, want Expect, full bool) Report {
 	c.wantICP, _ = ParseICP(want.ICP)
 	c.wantPSB, _ = ParsePSB(want.PSB)
 	c.pageRules(page)
+	c.accessRules(page)
 	if page.Status >= 400 {
 		c.add(nil, CodeHTTPErrorStatus, page.Status)
 		r.Error = fmt.Sprintf("HTTP %d %s", page.Status, http.StatusText(page.Status))
@@ -251,6 +253,58 @@ func (c *checkRun) pageRules(page Page) {
 			c.add(nil, CodeRedirectOffsite, from.Hostname(), page.URL.String())
 		}
 	}
+}
+
+// accessRules judge where the site is served from: inside the provider's
+// networks, and at the addresses its filing names.
+func (c *checkRun) accessRules(page Page) {
+	if len(page.Addrs) == 0 {
+		return
+	}
+	host := page.Target
+	if len(page.Redirects) > 0 {
+		host = page.Redirects[0].Hostname()
+	} else if page.URL != nil {
+		host = page.URL.Hostname()
+	}
+	addrs := joinAddrs(page.Addrs)
+	if len(c.want.ProviderRanges) > 0 && !anyIn(page.Addrs, func(a netip.Addr) bool {
+		for _, p := range c.want.ProviderRanges {
+			if p.Contains(a.Unmap()) {
+				return true
+			}
+		}
+		return false
+	}) {
+		c.add(nil, CodeAccessOutside, host, addrs)
+	}
+	if len(c.want.FiledIPs) > 0 && !anyIn(page.Addrs, func(a netip.Addr) bool {
+		for _, f := range c.want.FiledIPs {
+			if f.Unmap() == a.Unmap() {
+				return true
+			}
+		}
+		return false
+	}) {
+		c.add(nil, CodeAccessNotFiled, host, addrs, joinAddrs(c.want.FiledIPs))
+	}
+}
+
+func anyIn(addrs []netip.Addr, ok func(netip.Addr) bool) bool {
+	for _, a := range addrs {
+		if ok(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func joinAddrs(addrs []netip.Addr) string {
+	s := make([]string, len(addrs))
+	for i, a := range addrs {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
 }
 
 // registrable returns a host's registrable domain (eTLD+1), or the host

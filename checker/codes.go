@@ -12,6 +12,8 @@ const (
 	CodeScriptRendered     = "PAGE_SCRIPT_RENDERED"
 	CodeRedirectOffsite    = "REDIRECT_OFFSITE"
 	CodeHTTPSFailed        = "HTTPS_FAILED"
+	CodeAccessOutside      = "ACCESS_OUTSIDE_PROVIDER"
+	CodeAccessNotFiled     = "ACCESS_IP_NOT_FILED"
 
 	// ICP filing and licence numbers.
 	CodeICPMissing         = "ICP_MISSING"
@@ -83,6 +85,11 @@ var catalog = []CodeInfo{
 		"%s redirects to another domain: %s", "%s 跳转到其他域名:%s"},
 	{CodeHTTPSFailed, SeverityInfo, "HTTPS failed, so the page was fetched over plain HTTP.",
 		"HTTPS failed (%s); checked over HTTP", "HTTPS 访问失败(%s),已改用 HTTP 检查"},
+
+	{CodeAccessOutside, SeverityError, "The domain resolves outside the provider's own networks (--provider-ranges): the filing says it is hosted here, but it is served elsewhere.",
+		"%s resolves to %s, outside the provider's networks", "%s 解析到 %s,不在接入商的网络内"},
+	{CodeAccessNotFiled, SeverityWarning, "The domain resolves to none of the IP addresses its filing names.",
+		"%s resolves to %s, none of the filed addresses %s", "%s 解析到 %s,不是备案登记的 IP 地址 %s"},
 
 	{CodeICPMissing, SeverityError, "No ICP filing number is visible on the page.",
 		"no ICP filing number is visible on the page%s", "页面上没有可见的 ICP 备案号%s"},

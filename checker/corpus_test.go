@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -28,15 +29,18 @@ type caseMeta struct {
 	FetchedAt   string   `json:"fetched_at"`
 	Redirects   []string `json:"redirects"`
 	HTTPSError  string   `json:"https_error"`
+	Addrs       []string `json:"addrs"`
 	Expect      struct {
-		ICP              string `json:"icp"`
-		PSB              string `json:"psb"`
-		Registered       bool   `json:"registered"`
-		Launched         string `json:"launched"`
-		PSBFiled         string `json:"psb_filed"`
-		PSBApproved      string `json:"psb_approved"`
-		BadgeFirstSeen   string `json:"badge_first_seen"`
-		BadgeLastMissing string `json:"badge_last_missing"`
+		ICP              string   `json:"icp"`
+		PSB              string   `json:"psb"`
+		Registered       bool     `json:"registered"`
+		Launched         string   `json:"launched"`
+		PSBFiled         string   `json:"psb_filed"`
+		PSBApproved      string   `json:"psb_approved"`
+		BadgeFirstSeen   string   `json:"badge_first_seen"`
+		BadgeLastMissing string   `json:"badge_last_missing"`
+		FiledIPs         []string `json:"filed_ips"`
+		ProviderRanges   []string `json:"provider_ranges"`
 	} `json:"expect"`
 	WantVerdict string   `json:"want_verdict"`
 	WantCodes   []string `json:"want_codes"`
@@ -109,8 +113,17 @@ func loadCase(tb testing.TB, name string) corpusCase {
 			tb.Fatalf("%s.json: fetched_at: %v", name, err)
 		}
 	}
+	for _, a := range m.Addrs {
+		c.page.Addrs = append(c.page.Addrs, netip.MustParseAddr(a))
+	}
 	e := m.Expect
 	c.want = Expect{ICP: e.ICP, PSB: e.PSB, Registered: e.Registered}
+	for _, a := range e.FiledIPs {
+		c.want.FiledIPs = append(c.want.FiledIPs, netip.MustParseAddr(a))
+	}
+	for _, p := range e.ProviderRanges {
+		c.want.ProviderRanges = append(c.want.ProviderRanges, netip.MustParsePrefix(p))
+	}
 	for _, d := range []struct {
 		s   string
 		dst *Date

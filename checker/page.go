@@ -2,6 +2,7 @@ package checker
 
 import (
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 )
@@ -29,6 +30,10 @@ type Page struct {
 	// HTTPSError, when set, says why https:// failed before the page was
 	// fetched over plain http://.
 	HTTPSError string
+	// Addrs are the addresses the target's host name resolved to (empty
+	// when not known). They are judged against Expect.FiledIPs and
+	// Expect.ProviderRanges.
+	Addrs []netip.Addr
 }
 
 // Expect is what the registry (or the user's flags) says the page should
@@ -55,4 +60,12 @@ type Expect struct {
 	// BadgeLastMissing is the latest of our own checks that saw the PSB
 	// badge missing; zero if never. It is the proof behind a late badge.
 	BadgeLastMissing time.Time
+
+	// FiledIPs are the addresses the filing names for the site; a host
+	// that resolves to none of them is a warning.
+	FiledIPs []netip.Addr
+	// ProviderRanges are the hosting provider's own mainland networks; a
+	// host that resolves outside them is served elsewhere than the filing
+	// says, an error.
+	ProviderRanges []netip.Prefix
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gocolly/colly/v2"
+
+	"github.com/beianwatch/beianwatch/checker"
 )
 
 // Internal headers between Collector and its transport. They never leave
@@ -42,6 +44,9 @@ type CollectorConfig struct {
 	// PerIP bounds requests in flight to one IP address (shared hosting
 	// puts many customers on one); zero means no such limit.
 	PerIP int
+	// Robots is the robots.txt policy: RobotsIgnore (the default) or
+	// RobotsObey.
+	Robots string
 }
 
 // Collector fetches pages through a gocolly collector within global,
@@ -58,6 +63,7 @@ type Collector struct {
 	// inflight maps a request id (hdrRequest) to its caller's context.
 	inflight sync.Map
 	nextID   atomic.Uint64
+	robots   *robotsCache // nil unless the policy is RobotsObey
 }
 
 // slot carries one request's outcome from colly's callbacks back to the
@@ -119,8 +125,26 @@ func NewCollector(cfg CollectorConfig) (*Collector, error) {
 	if cfg.PerIP > 0 {
 		col.ips = newKeyedLimit(cfg.PerIP)
 	}
+	switch cfg.Robots {
+	case "", RobotsIgnore:
+	case RobotsObey:
+		col.robots = newRobotsCache(10000, 24*time.Hour)
+	default:
+		return nil, fmt.Errorf("crawler: robots policy %q: want %s or %s", cfg.Robots, RobotsIgnore, RobotsObey)
+	}
 	f.hop = col.hop
 	return col, nil
+}
+
+// Fetch is Fetcher.Fetch through colly, after robots.txt when the policy
+// says to obey it.
+func (c *Collector) Fetch(ctx context.Context, target string) (*checker.Page, error) {
+	if c.robots != nil {
+		if err := c.allowed(ctx, target); err != nil {
+			return nil, err
+		}
+	}
+	return c.Fetcher.Fetch(ctx, target)
 }
 
 // hop sends one request through colly, holding the host's (and the

@@ -83,3 +83,38 @@ func TestCollectorPerHostLimit(t *testing.T) {
 		t.Errorf("hosts remembered after the requests = %d, want 0", n)
 	}
 }
+
+func TestCollectorRobots(t *testing.T) {
+	srv, hits := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n")
+			return
+		}
+		fmt.Fprint(w, "<p>ok</p>")
+	})
+	tests := []struct {
+		policy string
+		path   string
+		reason string
+	}{
+		{crawler.RobotsObey, "/private/page", crawler.ReasonRobots},
+		{crawler.RobotsObey, "/", ""},
+		{crawler.RobotsIgnore, "/private/page", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.policy+tt.path, func(t *testing.T) {
+			c := newCollector(t, crawler.CollectorConfig{FetchConfig: crawler.FetchConfig{AllowCIDRs: loopback}, Robots: tt.policy})
+			for range 3 { // robots.txt is fetched once, then remembered
+				_, err := c.Fetch(context.Background(), srv.URL+tt.path)
+				if got := crawler.Reason(err); got != tt.reason {
+					t.Fatalf("Fetch(%s) = %v (reason %q), want reason %q", tt.path, err, got, tt.reason)
+				}
+			}
+		})
+	}
+	// Obeying: robots.txt once and no page, then robots.txt once and three
+	// pages; ignoring: three pages.
+	if got := hits.Load(); got != 1+4+3 {
+		t.Errorf("server saw %d requests, want 8", got)
+	}
+}

@@ -56,7 +56,13 @@ func (d *dialer) DialContext(ctx context.Context, network, address string) (net.
 
 // addrs returns the allowed addresses for host, with their ports.
 func (d *dialer) addrs(ctx context.Context, network, host string, port uint16) ([]netip.AddrPort, error) {
-	var ips []netip.Addr
+	if pinned := pinnedAddrs(ctx, host); pinned != nil {
+		out := make([]netip.AddrPort, len(pinned))
+		for i, ip := range pinned {
+			out[i] = netip.AddrPortFrom(ip, port)
+		}
+		return d.allowed(host, out)
+	}
 	if rules := matchResolve(d.resolve, host); rules != nil {
 		var out []netip.AddrPort
 		for _, r := range rules {
@@ -68,24 +74,73 @@ func (d *dialer) addrs(ctx context.Context, network, host string, port uint16) (
 		}
 		return d.allowed(host, out)
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		ips = []netip.Addr{ip}
-	} else if oddIPv4(host) {
-		// Checked again here so that a Transport used without Fetch (by
-		// colly) refuses them too: the system resolver would read
-		// 0x7f.1 as 127.0.0.1.
-		return nil, oddIPv4Error(host)
-	} else {
-		ips, err = d.lookup(ctx, lookupNetwork(network), host)
-		if err != nil {
-			return nil, fmt.Errorf("resolve %s: %w", host, err)
-		}
+	ips, err := d.lookupHost(ctx, network, host)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]netip.AddrPort, len(ips))
 	for i, ip := range ips {
 		out[i] = netip.AddrPortFrom(ip, port)
 	}
 	return d.allowed(host, out)
+}
+
+// lookupHost resolves a host name (or reads an IP literal), refusing odd
+// IP spellings.
+func (d *dialer) lookupHost(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{ip}, nil
+	} else if oddIPv4(host) {
+		// Checked again here so that a Transport used without Fetch (by
+		// colly) refuses them too: the system resolver would read
+		// 0x7f.1 as 127.0.0.1.
+		return nil, oddIPv4Error(host)
+	}
+	ips, err := d.lookup(ctx, lookupNetwork(network), host)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", host, err)
+	}
+	return ips, nil
+}
+
+// resolved returns every address host resolves to (resolve rules first),
+// allowed or not: what the filing's access accuracy is judged on.
+func (d *dialer) resolved(ctx context.Context, host string) []netip.Addr {
+	host = strings.ToLower(host)
+	if rules := matchResolve(d.resolve, host); rules != nil {
+		out := make([]netip.Addr, len(rules))
+		for i, r := range rules {
+			out[i] = r.Addr
+		}
+		return out
+	}
+	ips, _ := d.lookupHost(ctx, "tcp", host)
+	return ips
+}
+
+// pinKey carries addresses a host must be dialled at (--pin-filed-ip).
+type pinKey struct{}
+
+type pin struct {
+	host  string
+	addrs []netip.Addr
+}
+
+// WithPinnedAddrs returns a context in which connections to host go to
+// addrs (the filing's own IPs), whatever DNS says. The address policy
+// still applies.
+func WithPinnedAddrs(ctx context.Context, host string, addrs []netip.Addr) context.Context {
+	if len(addrs) == 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, pinKey{}, pin{strings.ToLower(host), addrs})
+}
+
+func pinnedAddrs(ctx context.Context, host string) []netip.Addr {
+	if p, ok := ctx.Value(pinKey{}).(pin); ok && p.host == host {
+		return p.addrs
+	}
+	return nil
 }
 
 // allowed drops the refused addresses; if none is left, it returns the

@@ -47,6 +47,7 @@ const (
 	ReasonTooManyRedirects = "too_many_redirects"
 	ReasonConnection       = "connection"
 	ReasonInvalidTarget    = "invalid_target"
+	ReasonRobots           = "robots"
 	ReasonOther            = "other"
 )
 
@@ -65,6 +66,8 @@ func Reason(err error) string {
 		return ReasonBlockedAddress
 	case errors.Is(err, ErrInvalidTarget):
 		return ReasonInvalidTarget
+	case errors.Is(err, ErrRobots):
+		return ReasonRobots
 	case errors.Is(err, ErrTooLarge):
 		return ReasonTooLarge
 	case errors.Is(err, ErrRedirectLoop):

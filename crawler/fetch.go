@@ -167,6 +167,9 @@ func (f *Fetcher) Fetch(ctx context.Context, target string) (*checker.Page, erro
 		return nil, ferr
 	}
 	page.Target = target
+	// What DNS says, even when the fetch was pinned to the filed IPs: the
+	// audit is of where visitors are sent.
+	page.Addrs = f.dialer.resolved(ctx, urls[0].Hostname())
 	return page, nil
 }
 

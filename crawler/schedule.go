@@ -80,6 +80,10 @@ type ScheduleConfig struct {
 	Grace time.Duration
 	// Once makes Run check every due site and return.
 	Once bool
+	// PinFiledIP fetches each site from the addresses its filing names
+	// (Job.Want.FiledIPs) instead of where DNS points, so that the provider
+	// audits the site it actually hosts.
+	PinFiledIP bool
 }
 
 func (c *ScheduleConfig) fill() {
@@ -280,7 +284,15 @@ func (s *Scheduler) process(ctx context.Context, q Queue, j Job) {
 // check fetches and judges one site.
 func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 	o := Outcome{Job: j}
+	if s.cfg.PinFiledIP {
+		if u, err := parseTarget(j.Target); err == nil {
+			ctx = WithPinnedAddrs(ctx, u[0].Hostname(), j.Want.FiledIPs)
+		}
+	}
 	page, err := s.fetch(ctx, j.Target)
+	if err == nil {
+		o.Addrs = page.Addrs
+	}
 	if err != nil {
 		var fe *FetchError
 		u, status := j.Target, 0

@@ -87,6 +87,7 @@ func (s *Site) Expect(st *State) checker.Expect {
 		Launched:    s.LaunchedOn,
 		PSBFiled:    s.PSBFiledOn,
 		PSBApproved: s.PSBApprovedOn,
+		FiledIPs:    s.IPs,
 	}
 	if w.Launched.IsZero() {
 		// The PSB form's launch date is the first ICP approval (domain.md §1).
