@@ -5,21 +5,15 @@ import (
 	"unicode/utf8"
 )
 
-// traditional maps the traditional forms found in Big5 and Hong Kong style
-// footers to the simplified ones filing numbers are issued in.
-var traditional = map[rune]rune{
-	'備': '备', '號': '号', '網': '网', '證': '证',
-	'粵': '粤', '滬': '沪', '遼': '辽', '蘇': '苏', '閩': '闽', '贛': '赣', '魯': '鲁',
-	'瓊': '琼', '貴': '贵', '隴': '陇', '寧': '宁', '晉': '晋', '陝': '陕', '雲': '云',
-}
-
 // normRune maps one rune to its normalised form for number matching:
 // full-width ASCII to half-width, dashes to '-', exotic spaces to ' ',
-// traditional characters to simplified. It returns -1 for runes to drop
-// (zero-width characters).
+// the traditional forms found in Big5 and Hong Kong style footers to the
+// simplified ones filing numbers are issued in. It returns -1 for runes to
+// drop (zero-width characters). It is called for every character of a
+// page, so it is a switch, not a map.
 func normRune(r rune) rune {
 	switch {
-	case r < 0x80:
+	case r < 0xA0:
 		return r
 	case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII block
 		return r - 0xFF01 + '!'
@@ -30,8 +24,43 @@ func normRune(r rune) rune {
 	case (r >= 0x2010 && r <= 0x2015) || r == 0x2212 || r == 0xFE58 || r == 0xFE63:
 		return '-'
 	}
-	if t, ok := traditional[r]; ok {
-		return t
+	switch r {
+	case '備':
+		return '备'
+	case '號':
+		return '号'
+	case '網':
+		return '网'
+	case '證':
+		return '证'
+	case '粵':
+		return '粤'
+	case '滬':
+		return '沪'
+	case '遼':
+		return '辽'
+	case '蘇':
+		return '苏'
+	case '閩':
+		return '闽'
+	case '贛':
+		return '赣'
+	case '魯':
+		return '鲁'
+	case '瓊':
+		return '琼'
+	case '貴':
+		return '贵'
+	case '隴':
+		return '陇'
+	case '寧':
+		return '宁'
+	case '晉':
+		return '晋'
+	case '陝':
+		return '陕'
+	case '雲':
+		return '云'
 	}
 	return r
 }
