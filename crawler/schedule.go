@@ -51,6 +51,10 @@ type Queue interface {
 	Lease(ctx context.Context, owner string, n int, ttl time.Duration) ([]Job, error)
 	Complete(ctx context.Context, owner string, o Outcome) error
 	Release(ctx context.Context, owner string, jobs []Job) error
+	// Due counts the sites due now, leased or not. A Once run ends only
+	// when it is zero: sites leased by a replica that died come back when
+	// their leases expire, and must be checked in this cycle too.
+	Due(ctx context.Context) (int, error)
 }
 
 // ScheduleConfig configures Run. The zero value is valid.
@@ -219,7 +223,14 @@ func (s *Scheduler) lease(ctx context.Context, q Queue, jobs chan<- Job) error {
 		backoff = time.Second
 		if len(batch) == 0 {
 			if s.cfg.Once {
-				return nil
+				n, err := q.Due(ctx)
+				if err == nil && n == 0 {
+					return nil
+				}
+				// Sites are still out (with our workers or with other
+				// replicas, perhaps dead ones): look again soon.
+				sleep(ctx, min(s.cfg.Poll, time.Second))
+				continue
 			}
 			sleep(ctx, s.cfg.Poll)
 			continue

@@ -61,6 +61,12 @@ func (q *memQueue) Complete(_ context.Context, owner string, o crawler.Outcome) 
 	return nil
 }
 
+func (q *memQueue) Due(context.Context) (int, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.due) + len(q.leased), nil
+}
+
 func (q *memQueue) Release(_ context.Context, owner string, jobs []crawler.Job) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -18,6 +18,11 @@ type dialect struct {
 	hasTag string
 	// copy says bulk inserts use COPY FROM STDIN.
 	copy bool
+	// skipLocked ends the lease query's row selection: on PostgreSQL it
+	// locks the rows chosen and passes over rows another replica's lease
+	// transaction has locked, so that concurrent leases never wait for, or
+	// get, the same site. SQLite has one writer at a time and no row locks.
+	skipLocked string
 }
 
 var sqliteDialect = dialect{
@@ -38,4 +43,5 @@ var postgresDialect = dialect{
 	reserveIDs: `SELECT nextval(pg_get_serial_sequence('%[1]s', 'id')) FROM generate_series(1, ?)`,
 	hasTag:     `s.tags @> jsonb_build_array(?::text)`,
 	copy:       true,
+	skipLocked: "FOR UPDATE SKIP LOCKED",
 }

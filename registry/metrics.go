@@ -21,7 +21,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return &metrics{
 		ops: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "beianwatch_registry_operations_total",
-			Help: "Store operations by method and result (ok, not_found, conflict, error).",
+			Help: "Store operations by method and result (ok, not_found, lease_lost, conflict, error).",
 		}, []string{"op", "result"}),
 		duration: f.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "beianwatch_registry_operation_duration_seconds",
@@ -44,6 +44,8 @@ func (s *Store) observe(op string, start time.Time, err *error) {
 	case *err == nil:
 	case errors.Is(*err, ErrNotFound):
 		result = "not_found"
+	case errors.Is(*err, ErrLeaseLost):
+		result = "lease_lost"
 	case errors.As(*err, &ce):
 		result = "conflict"
 	default:

@@ -27,20 +27,30 @@ func TestMigrate(t *testing.T) {
 				t.Errorf("MigrationStatus (-want +got):\n%s", diff)
 			}
 		}
-		status(Migration{Version: 1, Name: "init"})
+		v1 := Migration{Version: 1, Name: "init"}
+		v2 := Migration{Version: 2, Name: "lease"}
+		applied := func(m Migration) Migration { m.Applied = true; return m }
+		status(v1, v2)
 
 		for range 2 { // up twice: the second does nothing
 			if err := s.Migrate(ctx); err != nil {
 				t.Fatalf("Migrate: %v", err)
 			}
 		}
-		status(Migration{Version: 1, Name: "init", Applied: true})
+		status(applied(v1), applied(v2))
 		mustUpsert(t, s, exampleSite(1))
 
 		if err := s.MigrateDown(ctx); err != nil {
 			t.Fatalf("MigrateDown: %v", err)
 		}
-		status(Migration{Version: 1, Name: "init"})
+		status(applied(v1), v2)
+		if _, _, err := s.SiteByDomain(ctx, "site1.example.cn"); err != nil {
+			t.Errorf("SiteByDomain after undoing the lease index: %v", err)
+		}
+		if err := s.MigrateDown(ctx); err != nil {
+			t.Fatalf("MigrateDown: %v", err)
+		}
+		status(v1, v2)
 		if _, _, err := s.SiteByDomain(ctx, "site1.example.cn"); err == nil {
 			t.Errorf("SiteByDomain after MigrateDown: no error, want one (no tables)")
 		}
@@ -51,7 +61,7 @@ func TestMigrate(t *testing.T) {
 		if err := s.Migrate(ctx); err != nil {
 			t.Fatalf("Migrate again: %v", err)
 		}
-		status(Migration{Version: 1, Name: "init", Applied: true})
+		status(applied(v1), applied(v2))
 		if st := mustUpsert(t, s, exampleSite(1)); st.Inserted != 1 {
 			t.Errorf("UpsertSites after re-migrating = %+v, want 1 inserted", st)
 		}

@@ -24,19 +24,29 @@ import (
 // verdicts in a row.
 func (s *Store) SaveResult(ctx context.Context, r Result, next time.Time, d checker.Deadlines, badgeShown bool) (err error) {
 	defer s.observe("save_result", time.Now(), &err)
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := updateState(ctx, tx, r, next, d, badgeShown); err != nil {
-			return err
-		}
-		return insertResult(ctx, tx, r)
-	})
-	if err != nil {
+	if err := s.saveResult(ctx, "", r, next, d, badgeShown); err != nil {
 		return fmt.Errorf("save result of site %d: %w", r.SiteID, err)
 	}
 	return nil
 }
 
-func updateState(ctx context.Context, tx *sqlx.Tx, r Result, next time.Time, d checker.Deadlines, badgeShown bool) error {
+// saveResult is SaveResult and, with an owner, Complete: the state is
+// updated only while owner holds the site's lease.
+func (s *Store) saveResult(ctx context.Context, owner string, r Result, next time.Time, d checker.Deadlines, badgeShown bool) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := updateState(ctx, tx, owner, r, next, d, badgeShown); err != nil {
+			return err
+		}
+		return insertResult(ctx, tx, r)
+	})
+}
+
+// updateState moves the site's state on after the check r. With an owner
+// the update is conditional on owner holding the lease, and the result is
+// ErrLeaseLost when it does not: on PostgreSQL the UPDATE locks the row
+// and, if a concurrent lease changed it, re-reads lease_owner once that
+// commits, so the condition holds against every other replica.
+func updateState(ctx context.Context, tx *sqlx.Tx, owner string, r Result, next time.Time, d checker.Deadlines, badgeShown bool) error {
 	// Each candidate is NULL when this check does not set its column, so
 	// COALESCE keeps the column as it was; the first_* columns keep their
 	// first value.
@@ -54,7 +64,7 @@ func updateState(ctx context.Context, tx *sqlx.Tx, r Result, next time.Time, d c
 			missing = ts(r.CheckedAt)
 		}
 	}
-	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE site_state SET
+	q := `UPDATE site_state SET
 		verdict = ?, findings = ?, last_check_at = ?, next_check_at = ?,
 		first_live_at = COALESCE(first_live_at, ?),
 		badge_first_seen_at = COALESCE(badge_first_seen_at, ?),
@@ -64,28 +74,44 @@ func updateState(ctx context.Context, tx *sqlx.Tx, r Result, next time.Time, d c
 		lease_owner = '', lease_expires_at = NULL,
 		psb_filing_status = ?, psb_filing_due = ?, psb_filing_days_left = ?,
 		badge_status = ?, badge_due = ?, badge_days_left = ?
-		WHERE site_id = ?`),
-		string(r.Verdict), jsonList[checker.Finding](r.Findings), ts(r.CheckedAt), ts(next),
+		WHERE site_id = ?`
+	args := []any{string(r.Verdict), jsonList[checker.Finding](r.Findings), ts(r.CheckedAt), ts(next),
 		live, seen, missing, shown, string(r.Verdict),
 		string(d.PSBFiling.Status), dbDate(d.PSBFiling.Due), daysLeft(d.PSBFiling),
 		string(d.Badge.Status), dbDate(d.Badge.Due), daysLeft(d.Badge),
-		r.SiteID)
+		r.SiteID}
+	if owner != "" {
+		q, args = q+" AND lease_owner = ?", append(args, owner)
+	}
+	res, err := tx.ExecContext(ctx, tx.Rebind(q), args...)
 	if err != nil {
 		return fmt.Errorf("update state: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return fmt.Errorf("update state: %w", firstErr(err, ErrNotFound))
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		err = whyNoState(ctx, tx, owner, r.SiteID)
+	}
+	if err != nil {
+		return fmt.Errorf("update state: %w", err)
 	}
 	return nil
 }
 
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+// whyNoState says why updating the state of site id changed no row:
+// ErrNotFound if there is no such site, else ErrLeaseLost (the lease is
+// not owner's).
+func whyNoState(ctx context.Context, tx *sqlx.Tx, owner string, id int64) error {
+	if owner == "" {
+		return ErrNotFound
 	}
-	return nil
+	var exists bool
+	if err := tx.GetContext(ctx, &exists, tx.Rebind("SELECT EXISTS (SELECT 1 FROM site_state WHERE site_id = ?)"), id); err != nil {
+		return err
+	}
+	if !exists {
+		return ErrNotFound
+	}
+	return ErrLeaseLost
 }
 
 func insertResult(ctx context.Context, tx *sqlx.Tx, r Result) error {

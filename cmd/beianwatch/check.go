@@ -14,6 +14,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
@@ -24,14 +25,9 @@ type checkOptions struct {
 	expectICP, expectPSB            string
 	launched, psbFiled, psbApproved string
 	json                            bool
-	timeout                         time.Duration
-	maxBody                         byteSize
-	userAgent                       string
-	allowPrivate                    bool
-	allowCIDRs                      []string
-	resolve                         []string
-	concurrency                     int
-	file                            string
+	fetchOptions
+	concurrency int
+	file        string
 	// registry says to take each target's expectations from the registry
 	// (--db given, or BEIANWATCH_DB set); changed tells which flags were
 	// given, as they override the registry field by field.
@@ -40,7 +36,7 @@ type checkOptions struct {
 }
 
 func (a *app) checkCmd() *cobra.Command {
-	o := checkOptions{maxBody: crawler.DefaultMaxBody}
+	o := checkOptions{fetchOptions: fetchOptions{maxBody: crawler.DefaultMaxBody}}
 	cmd := &cobra.Command{
 		Use:   "check [flags] <domain|URL>...",
 		Short: "Fetch pages and check their filing numbers",
@@ -68,12 +64,7 @@ checked or the command was used wrongly.`,
 	f.StringVar(&o.psbFiled, "psb-filed", "", "PSB filing `DATE`, YYYY-MM-DD")
 	f.StringVar(&o.psbApproved, "psb-approved", "", "PSB approval `DATE`, YYYY-MM-DD (starts the 30-day badge clock)")
 	f.BoolVar(&o.json, "json", false, "print one JSON report per target per line")
-	f.DurationVar(&o.timeout, "timeout", crawler.DefaultTimeout, "time allowed for each attempt at a target, redirects and body included")
-	f.Var(&o.maxBody, "max-body", "largest page accepted, also after decompression (`SIZE`: 5MiB, 512KiB, 1MB, 1048576)")
-	f.StringVar(&o.userAgent, "user-agent", crawler.DefaultUserAgent(a.version), "User-Agent header `TEXT`")
-	f.BoolVar(&o.allowPrivate, "allow-private", false, "allow loopback, private and other non-public addresses")
-	f.StringSliceVar(&o.allowCIDRs, "allow-cidr", nil, "allow these non-public networks only (`CIDR`,…; repeatable)")
-	f.StringArrayVar(&o.resolve, "resolve", nil, "connect to ADDR for HOST, like curl's --resolve (`HOST:ADDR` or HOST:ADDR:PORT; repeatable)")
+	o.fetchOptions.addFlags(f, a.version)
 	f.IntVar(&o.concurrency, "concurrency", 4, "`N` targets checked at once")
 	f.StringVarP(&o.file, "file", "f", "", "read targets from `FILE`, one a line (# comments; - for stdin)")
 	cmd.Flags().SortFlags = false
@@ -229,8 +220,34 @@ func (o checkOptions) expect() (checker.Expect, error) {
 	return want, nil
 }
 
+// fetchOptions are the fetching flags that check and serve share.
+type fetchOptions struct {
+	timeout      time.Duration
+	maxBody      byteSize
+	userAgent    string
+	allowPrivate bool
+	allowCIDRs   []string
+	resolve      []string
+}
+
+func (o *fetchOptions) addFlags(f *pflag.FlagSet, version string) {
+	f.DurationVar(&o.timeout, "timeout", crawler.DefaultTimeout, "time allowed for each attempt at a target, redirects and body included")
+	f.Var(&o.maxBody, "max-body", "largest page accepted, also after decompression (`SIZE`: 5MiB, 512KiB, 1MB, 1048576)")
+	f.StringVar(&o.userAgent, "user-agent", crawler.DefaultUserAgent(version), "User-Agent header `TEXT`")
+	f.BoolVar(&o.allowPrivate, "allow-private", false, "allow loopback, private and other non-public addresses")
+	f.StringSliceVar(&o.allowCIDRs, "allow-cidr", nil, "allow these non-public networks only (`CIDR`,…; repeatable)")
+	f.StringArrayVar(&o.resolve, "resolve", nil, "connect to ADDR for HOST, like curl's --resolve (`HOST:ADDR` or HOST:ADDR:PORT; repeatable)")
+}
+
 // fetchConfig builds the crawler configuration from the flags.
 func (o checkOptions) fetchConfig() (crawler.FetchConfig, error) {
+	if o.concurrency < 1 {
+		return crawler.FetchConfig{}, fmt.Errorf("invalid --concurrency %d: must be at least 1", o.concurrency)
+	}
+	return o.fetchOptions.config()
+}
+
+func (o fetchOptions) config() (crawler.FetchConfig, error) {
 	cfg := crawler.FetchConfig{
 		Timeout:      o.timeout,
 		MaxBody:      int64(o.maxBody),
@@ -240,15 +257,9 @@ func (o checkOptions) fetchConfig() (crawler.FetchConfig, error) {
 	if o.timeout <= 0 {
 		return cfg, fmt.Errorf("invalid --timeout %v: must be positive", o.timeout)
 	}
-	if o.concurrency < 1 {
-		return cfg, fmt.Errorf("invalid --concurrency %d: must be at least 1", o.concurrency)
-	}
-	for _, s := range o.allowCIDRs {
-		p, err := parseCIDR(s)
-		if err != nil {
-			return cfg, fmt.Errorf("invalid --allow-cidr %q: want a network such as 10.0.0.0/8 or fd00::/8", s)
-		}
-		cfg.AllowCIDRs = append(cfg.AllowCIDRs, p)
+	var err error
+	if cfg.AllowCIDRs, err = parseCIDRs("--allow-cidr", o.allowCIDRs); err != nil {
+		return cfg, err
 	}
 	for _, s := range o.resolve {
 		r, err := crawler.ParseResolve(s)
@@ -258,6 +269,19 @@ func (o checkOptions) fetchConfig() (crawler.FetchConfig, error) {
 		cfg.Resolve = append(cfg.Resolve, r)
 	}
 	return cfg, nil
+}
+
+// parseCIDRs reads the networks of a list flag.
+func parseCIDRs(flag string, list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range list {
+		p, err := parseCIDR(s)
+		if err != nil {
+			return nil, fmt.Errorf("invalid %s %q: want a network such as 10.0.0.0/8 or fd00::/8", flag, s)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // parseCIDR reads a network, or a single address as a one-address network.

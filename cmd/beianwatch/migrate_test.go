@@ -13,13 +13,14 @@ func TestMigrateCommand(t *testing.T) {
 			wantStdout string // a substring
 			wantStderr string // a substring
 		}{
-			{[]string{"migrate", "status"}, exitOK, "1        init  pending", ""},
+			{[]string{"migrate", "status"}, exitOK, "1        init   pending\n2        lease  pending\n", ""},
 			{[]string{"sites", "list"}, exitTrouble, "", "not up to date (migration 1 init pending): run 'beianwatch migrate'"},
-			{[]string{"migrate"}, exitOK, "registry schema at version 1 (latest 1)", "msg=migrated"},
-			{[]string{"migrate", "up"}, exitOK, "registry schema at version 1 (latest 1)", ""},
+			{[]string{"migrate"}, exitOK, "registry schema at version 2 (latest 2)", "msg=migrated"},
+			{[]string{"migrate", "up"}, exitOK, "registry schema at version 2 (latest 2)", ""},
 			{[]string{"migrate", "status"}, exitOK, " CST\n", ""},
 			{[]string{"sites", "list"}, exitOK, "ID      VERDICT", ""},
-			{[]string{"migrate", "down"}, exitOK, "registry schema at version 0 (latest 1)", ""},
+			{[]string{"migrate", "down"}, exitOK, "registry schema at version 1 (latest 2)", ""},
+			{[]string{"migrate", "down"}, exitOK, "registry schema at version 0 (latest 2)", ""},
 			{[]string{"migrate", "down"}, exitTrouble, "", "migrate down:"},
 			{[]string{"migrate", "sideways"}, exitTrouble, "", `invalid argument "sideways"`},
 			{[]string{"migrate", "up", "down"}, exitTrouble, "", "accepts at most 1 arg"},

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/beianwatch/beianwatch/registry"
+)
+
+// envName is the environment variable that sets a flag: BEIANWATCH_ and
+// the flag's name in upper snake case (--recheck-interval →
+// BEIANWATCH_RECHECK_INTERVAL).
+func envName(flag string) string {
+	return "BEIANWATCH_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// applyConfig fills the flags a command line did not set, first from the
+// environment, then from the YAML file (if any), so that the precedence is
+// flags, environment, file, defaults. Every value goes through the flag's
+// own parser, so a file says "24h" or "5MiB" exactly as a flag would. The
+// file's keys are flag names; an unknown key is an error (a typo must not
+// silently leave a default in place).
+func applyConfig(cmd *cobra.Command, getenv func(string) string, file string) error {
+	fs := cmd.Flags()
+	var fromFile map[string]any
+	if file != "" {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("read config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		if err := dec.Decode(&fromFile); err != nil && err != io.EOF {
+			return fmt.Errorf("config %s: %w", file, err)
+		}
+		for key := range fromFile {
+			if f := fs.Lookup(key); f == nil || key == "config" || key == "help" {
+				return fmt.Errorf("config %s: unknown setting %q (settings are the flags of '%s', without --)", file, key, cmd.CommandPath())
+			}
+		}
+	}
+	var firstErr error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Changed || firstErr != nil || f.Name == "config" || f.Name == "help" {
+			return
+		}
+		if v := getenv(envName(f.Name)); v != "" {
+			if err := setFlag(fs, f, []string{v}); err != nil {
+				firstErr = fmt.Errorf("invalid %s %q: %w", envName(f.Name), v, err)
+			}
+			return
+		}
+		v, ok := fromFile[f.Name]
+		if !ok {
+			return
+		}
+		vals, err := yamlValues(v)
+		if err == nil {
+			err = setFlag(fs, f, vals)
+		}
+		if err != nil {
+			firstErr = fmt.Errorf("config %s: %s: %w", file, f.Name, err)
+		}
+	})
+	return firstErr
+}
+
+// setFlag sets a flag as if given on the command line once per value.
+func setFlag(fs *pflag.FlagSet, f *pflag.Flag, vals []string) error {
+	for _, v := range vals {
+		if err := fs.Set(f.Name, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// yamlValues turns a YAML value into flag arguments: a list gives one per
+// item (repeatable flags), anything else its plain text.
+func yamlValues(v any) ([]string, error) {
+	switch v := v.(type) {
+	case []any:
+		var out []string
+		for _, x := range v {
+			s, err := yamlValues(x)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s...)
+		}
+		return out, nil
+	case map[string]any:
+		return nil, fmt.Errorf("a mapping is not a value")
+	case nil:
+		return nil, nil
+	}
+	return []string{fmt.Sprint(v)}, nil
+}
+
+// printConfig writes the effective settings as YAML that --config reads,
+// with secrets masked: the password in a DSN, and any setting whose name
+// says secret, token or password.
+func printConfig(w io.Writer, cmd *cobra.Command) error {
+	settings := map[string]any{}
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		switch f.Name {
+		case "config", "print-config", "help", "version":
+			return
+		}
+		var v any = f.Value.String()
+		switch f.Value.Type() {
+		case "bool":
+			v = f.Value.String() == "true"
+		case "int":
+			v, _ = strconv.Atoi(f.Value.String())
+		}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			v = sv.GetSlice()
+		}
+		switch {
+		case f.Name == "db":
+			v = registry.RedactDSN(f.Value.String())
+		case strings.Contains(f.Name, "secret"), strings.Contains(f.Name, "token"), strings.Contains(f.Name, "password"):
+			if f.Value.String() != "" {
+				v = "***"
+			}
+		}
+		settings[f.Name] = v
+	})
+	keys := make([]string, 0, len(settings))
+	for k := range settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var doc yaml.Node
+	doc.Kind = yaml.MappingNode
+	for _, k := range keys {
+		var kn, vn yaml.Node
+		kn.SetString(k)
+		if err := vn.Encode(settings[k]); err != nil {
+			return err
+		}
+		doc.Content = append(doc.Content, &kn, &vn)
+	}
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return err
+	}
+	return enc.Close()
+}

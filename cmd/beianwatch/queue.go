@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/crawler"
+	"github.com/beianwatch/beianwatch/registry"
+)
+
+// storeQueue lets the crawler's scheduler lease sites from the registry
+// and store its outcomes there; it only translates between the two.
+type storeQueue struct {
+	st     *registry.Store
+	logger *slog.Logger
+	// providerRanges are --provider-ranges, judged on every site.
+	providerRanges []netip.Prefix
+}
+
+var _ crawler.Queue = (*storeQueue)(nil)
+
+func (q *storeQueue) Lease(ctx context.Context, owner string, n int, ttl time.Duration) ([]crawler.Job, error) {
+	leases, err := q.st.Lease(ctx, owner, n, ttl)
+	if err != nil {
+		return nil, err
+	}
+	jobs := make([]crawler.Job, 0, len(leases))
+	for _, l := range leases {
+		want := l.Site.Expect(l.State)
+		want.ProviderRanges = q.providerRanges
+		jobs = append(jobs, crawler.Job{
+			SiteID:   l.Site.ID,
+			Target:   target(l.Site),
+			Want:     want,
+			Failures: l.State.ConsecutiveFailures,
+		})
+	}
+	return jobs, nil
+}
+
+// target is the page to check: the site's check URL, else its first
+// domain (tried over https:// and then http://).
+func target(s *registry.Site) string {
+	if s.CheckURL != "" {
+		return s.CheckURL
+	}
+	if len(s.Domains) > 0 {
+		return s.Domains[0].ASCII
+	}
+	return ""
+}
+
+func (q *storeQueue) Complete(ctx context.Context, owner string, o crawler.Outcome) error {
+	r := o.Report
+	res := registry.Result{
+		SiteID:     o.Job.SiteID,
+		CheckedAt:  r.CheckedAt,
+		Target:     o.Job.Target,
+		FinalURL:   r.URL,
+		HTTPStatus: r.HTTPStatus,
+		Verdict:    r.Verdict,
+		Findings:   r.Findings,
+		Evidence:   evidence(r.Findings),
+		BodySHA256: o.BodySHA256,
+		Duration:   o.Duration,
+		Error:      r.Error,
+	}
+	err := q.st.Complete(ctx, owner, res, o.Next, r.Deadlines, o.BadgeShown)
+	if errors.Is(err, registry.ErrLeaseLost) {
+		// Our lease ran out and another replica took the site: its check
+		// counts, ours is dropped (no retry).
+		q.logger.Warn("lease lost before the result was stored; dropping it", "site", o.Job.SiteID)
+		return nil
+	}
+	return err
+}
+
+// evidence keeps the first error finding's evidence (else the first
+// finding's): the badge block that explains the verdict.
+func evidence(fs []checker.Finding) string {
+	for _, f := range fs {
+		if f.Severity == checker.SeverityError && f.Evidence != "" {
+			return f.Evidence
+		}
+	}
+	for _, f := range fs {
+		if f.Evidence != "" {
+			return f.Evidence
+		}
+	}
+	return ""
+}
+
+func (q *storeQueue) Release(ctx context.Context, owner string, jobs []crawler.Job) error {
+	ids := make([]int64, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.SiteID
+	}
+	return q.st.Release(ctx, owner, ids)
+}
+
+func (q *storeQueue) Due(ctx context.Context) (int, error) {
+	return q.st.DueCount(ctx, time.Now())
+}

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/beianwatch/beianwatch/crawler"
+	"github.com/beianwatch/beianwatch/registry"
+)
+
+// serveOptions are the flags of `beianwatch serve`.
+type serveOptions struct {
+	fetchOptions
+	config          string
+	printConfig     bool
+	once            bool
+	listen          string
+	concurrency     int
+	perHost         int
+	perHostDelay    time.Duration
+	perIP           int
+	interval        time.Duration
+	recheckInterval time.Duration
+	leaseTTL        time.Duration
+	batch           int
+	grace           time.Duration
+	owner           string
+	noMigrate       bool
+	providerRanges  []string
+	pinFiledIP      bool
+	robots          string
+}
+
+func (a *app) serveCmd() *cobra.Command {
+	o := serveOptions{fetchOptions: fetchOptions{maxBody: crawler.DefaultMaxBody}}
+	cmd := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Run the daemon: check every registered site on schedule",
+		Long: `Serve keeps every site in the registry checked on time: it leases due sites
+in batches, fetches them politely (a global limit, one request at a time per
+host by default), checks them and stores each result with the site's new
+state. Any number of replicas can share one PostgreSQL registry; SQLite
+serves one process.
+
+An HTTP listener (--listen) serves /metrics, /healthz (alive) and /readyz
+(registry reachable, scheduler running). On SIGTERM or SIGINT it stops
+leasing, lets checks in flight finish for --grace, releases the rest and
+exits 0.
+
+Settings come from flags, then BEIANWATCH_* environment variables (the flag's
+name in upper snake case: --recheck-interval is BEIANWATCH_RECHECK_INTERVAL),
+then a YAML file (--config; keys are the flag names), then the defaults.
+--print-config shows the result, secrets masked.
+
+With --once it checks every site that is due (all of them in a fresh
+registry), prints a summary and exits: for cron jobs and CI.`,
+		Example: `  beianwatch serve
+  beianwatch serve --db postgres://beianwatch@db/beianwatch --concurrency 128
+  beianwatch serve --once --db sqlite://beianwatch.db
+  beianwatch serve --config /etc/beianwatch/serve.yaml --print-config`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyConfig(cmd, a.getenv, o.config); err != nil {
+				return err
+			}
+			a.resetLogger(cmd)
+			if o.printConfig {
+				return printConfig(a.stdout, cmd)
+			}
+			return a.runServe(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.config, "config", "", "read settings from this YAML `FILE` (keys are flag names)")
+	f.BoolVar(&o.printConfig, "print-config", false, "print the effective settings (secrets masked) and exit")
+	f.BoolVar(&o.once, "once", false, "check every due site once, print a summary and exit")
+	f.StringVar(&o.listen, "listen", ":9325", "`ADDR` for /metrics, /healthz and /readyz (\"\" for none; with --once only when given)")
+	f.IntVar(&o.concurrency, "concurrency", 32, "`N` sites checked at once")
+	f.IntVar(&o.perHost, "per-host", 1, "`N` requests at once to one host name")
+	f.DurationVar(&o.perHostDelay, "per-host-delay", 0, "pause after each request to a host before its next one")
+	f.IntVar(&o.perIP, "per-ip", 0, "`N` requests at once to one IP address (0: no limit; shared hosting puts many sites on one)")
+	f.DurationVar(&o.interval, "interval", 24*time.Hour, "time between checks of a site (±10% jitter)")
+	f.DurationVar(&o.recheckInterval, "recheck-interval", time.Hour, "time between checks of a site with error findings or a deadline within 7 days")
+	f.DurationVar(&o.leaseTTL, "lease-ttl", 5*time.Minute, "how long a replica holds a leased site (a dead replica's sites wait this long)")
+	f.IntVar(&o.batch, "batch", 0, "`N` sites leased at a time (0: 4 × --concurrency)")
+	f.DurationVar(&o.grace, "grace", 10*time.Second, "time checks in flight get to finish on shutdown")
+	f.StringVar(&o.owner, "owner", "", "this replica's `NAME` in leases (default: host name and process id)")
+	f.StringSliceVar(&o.providerRanges, "provider-ranges", nil, "the provider's own mainland networks (`CIDR`,…): a site served from elsewhere is an error finding")
+	f.BoolVar(&o.pinFiledIP, "pin-filed-ip", false, "fetch each site from the IP addresses its filing names, not where DNS points")
+	f.StringVar(&o.robots, "robots", crawler.RobotsIgnore, "robots.txt `POLICY`: ignore or obey (see README)")
+	f.BoolVar(&o.noMigrate, "no-migrate", false, "do not bring the registry's schema up to date first")
+	o.fetchOptions.addFlags(f, a.version)
+	f.SortFlags = false
+	return cmd
+}
+
+// resetLogger builds the logger again once the configuration may have
+// changed --log-level.
+func (a *app) resetLogger(cmd *cobra.Command) {
+	var level slog.Level
+	if f := cmd.Flags().Lookup("log-level"); f != nil {
+		_ = level.UnmarshalText([]byte(f.Value.String()))
+	}
+	a.logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// collectorConfig builds the crawler's configuration from the flags.
+func (o serveOptions) collectorConfig() (crawler.CollectorConfig, crawler.ScheduleConfig, error) {
+	fc, err := o.fetchOptions.config()
+	if err != nil {
+		return crawler.CollectorConfig{}, crawler.ScheduleConfig{}, err
+	}
+	for name, v := range map[string]int{"--concurrency": o.concurrency, "--per-host": o.perHost} {
+		if v < 1 {
+			return crawler.CollectorConfig{}, crawler.ScheduleConfig{}, fmt.Errorf("invalid %s %d: must be at least 1", name, v)
+		}
+	}
+	for name, v := range map[string]time.Duration{"--interval": o.interval, "--recheck-interval": o.recheckInterval, "--lease-ttl": o.leaseTTL} {
+		if v <= 0 {
+			return crawler.CollectorConfig{}, crawler.ScheduleConfig{}, fmt.Errorf("invalid %s %v: must be positive", name, v)
+		}
+	}
+	if o.leaseTTL <= o.timeout*2 {
+		return crawler.CollectorConfig{}, crawler.ScheduleConfig{}, fmt.Errorf("invalid --lease-ttl %v: must be more than twice --timeout (%v), or leases expire during checks", o.leaseTTL, o.timeout)
+	}
+	owner := o.owner
+	if owner == "" {
+		host, _ := os.Hostname()
+		owner = host + "-" + strconv.Itoa(os.Getpid())
+	}
+	if o.robots != crawler.RobotsIgnore && o.robots != crawler.RobotsObey {
+		return crawler.CollectorConfig{}, crawler.ScheduleConfig{}, fmt.Errorf("invalid --robots %q: want ignore or obey", o.robots)
+	}
+	cc := crawler.CollectorConfig{FetchConfig: fc, Concurrency: o.concurrency, PerHost: o.perHost,
+		PerHostDelay: o.perHostDelay, PerIP: o.perIP, Robots: o.robots}
+	sc := crawler.ScheduleConfig{
+		Owner: owner, Workers: o.concurrency, Batch: o.batch, LeaseTTL: o.leaseTTL,
+		Interval: o.interval, RecheckInterval: o.recheckInterval, Grace: o.grace, Once: o.once,
+		PinFiledIP: o.pinFiledIP,
+	}
+	return cc, sc, nil
+}
+
+// runServe runs the daemon until ctx ends (or, with --once, the cycle does).
+func (a *app) runServe(ctx context.Context, o serveOptions) error {
+	cc, sc, err := o.collectorConfig()
+	if err != nil {
+		return err
+	}
+	ranges, err := parseCIDRs("--provider-ranges", o.providerRanges)
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, !o.noMigrate)
+	if err != nil {
+		return a.trouble(err)
+	}
+	defer st.Close()
+	if n, err := st.CountSites(ctx); err == nil && n == 0 {
+		a.logger.Warn("the registry holds no sites: import them with 'beianwatch import sites.csv' (see 'beianwatch import --help')", "db", registry.RedactDSN(a.dsn))
+	}
+	col, err := crawler.NewCollector(cc)
+	if err != nil {
+		return err
+	}
+	defer col.Close()
+	a.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	sched, err := crawler.NewScheduler(sc, col, a.logger, a.metrics)
+	if err != nil {
+		return err
+	}
+	if o.listen != "" && (!o.once || listenGiven(o)) {
+		stopHTTP, err := a.serveHTTP(o.listen, st, sched)
+		if err != nil {
+			return a.trouble(err)
+		}
+		defer stopHTTP()
+	}
+	a.logger.Info("serving", "db", registry.RedactDSN(a.dsn), "owner", sc.Owner, "concurrency", cc.Concurrency, "once", o.once)
+	sum, err := sched.Run(ctx, &storeQueue{st: st, logger: a.logger, providerRanges: ranges})
+	if err != nil {
+		return a.trouble(err)
+	}
+	if o.once {
+		fmt.Fprintln(a.stdout, sum)
+	}
+	a.logger.Info("stopped", "checked", sum.Checked, "duration", sum.Duration.Round(time.Millisecond))
+	return nil
+}
+
+// listenGiven reports whether --listen was set explicitly (with --once the
+// listener is off unless asked for: a cron job needs no port).
+func listenGiven(o serveOptions) bool { return o.listen != ":9325" }
+
+// serveHTTP starts the metrics and health listener; stop shuts it down.
+func (a *app) serveHTTP(addr string, st *registry.Store, sched *crawler.Scheduler) (stop func(), err error) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{Registry: a.metrics}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		switch err := st.Ping(ctx); {
+		case err != nil:
+			http.Error(w, "registry unreachable", http.StatusServiceUnavailable)
+		case !sched.Running():
+			http.Error(w, "scheduler not running", http.StatusServiceUnavailable)
+		default:
+			fmt.Fprintln(w, "ready")
+		}
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.logger.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	a.logger.Info("listening", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}

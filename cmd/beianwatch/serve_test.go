@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeConfigPrecedence checks flags over environment over file over
+// defaults, through --print-config, and that secrets stay masked.
+func TestServeConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "serve.yaml")
+	yaml := "interval: 12h\nconcurrency: 8\nper-host: 3\nresolve:\n  - a.test:127.0.0.1\n  - b.test:127.0.0.2\ndb: postgres://bw:s3cret@db.internal/bw\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BEIANWATCH_CONCURRENCY", "16")
+	t.Setenv("BEIANWATCH_RECHECK_INTERVAL", "30m")
+	res := runInProcess(t, "serve", "--config", file, "--per-host", "2", "--print-config")
+	if res.code != 0 {
+		t.Fatalf("serve --print-config = %d, stderr %q", res.code, res.stderr)
+	}
+	for _, want := range []string{
+		"interval: 12h0m0s\n",       // file
+		"concurrency: 16\n",         // environment over file
+		"per-host: 2\n",             // flag over file
+		"recheck-interval: 30m0s\n", // environment
+		"timeout: 15s\n",            // default
+		"  - a.test:127.0.0.1\n  - b.test:127.0.0.2\n",
+		"db: postgres://bw:xxxxx@db.internal/bw\n",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("--print-config lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	if strings.Contains(res.stdout, "s3cret") {
+		t.Errorf("--print-config shows the password:\n%s", res.stdout)
+	}
+}
+
+func TestServeConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown key", []string{"--config", write("typo.yaml", "intervall: 1h\n")}, `unknown setting "intervall"`},
+		{"bad value", []string{"--config", write("bad.yaml", "interval: soon\n")}, "interval"},
+		{"not yaml", []string{"--config", write("broken.yaml", "a: [\n")}, "broken.yaml"},
+		{"missing file", []string{"--config", filepath.Join(dir, "nope.yaml")}, "read config"},
+		{"bad robots", []string{"--robots", "maybe"}, `invalid --robots "maybe"`},
+		{"short lease", []string{"--lease-ttl", "10s", "--timeout", "15s"}, "invalid --lease-ttl"},
+		{"bad provider range", []string{"--provider-ranges", "10.0.0.0/33"}, `invalid --provider-ranges "10.0.0.0/33"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"serve", "--once", "--db", "sqlite://" + filepath.Join(dir, "r.db")}, tt.args...)
+			res := runInProcess(t, args...)
+			if res.code != exitTrouble || !strings.Contains(res.stderr, tt.want) {
+				t.Errorf("serve %v = %d, stderr %q; want %d and %q", tt.args, res.code, res.stderr, exitTrouble, tt.want)
+			}
+		})
+	}
+}
+
+// TestServeHTTP runs the daemon on an empty registry and checks its
+// listener, then stops it like SIGTERM would: it exits 0.
+func TestServeHTTP(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	var stderr strings.Builder
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", "sqlite://" + filepath.Join(dir, "r.db"), "--listen", addr}, io.Discard, &stderr)
+	}()
+	get := func(path string) (int, string) {
+		for range 100 {
+			resp, err := http.Get("http://" + addr + path)
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode, string(b)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("GET %s: the daemon never listened", path)
+		return 0, ""
+	}
+	if code, _ := get("/healthz"); code != 200 {
+		t.Errorf("/healthz = %d, want 200", code)
+	}
+	if code, body := get("/readyz"); code != 200 {
+		t.Errorf("/readyz = %d %q, want 200", code, body)
+	}
+	if _, body := get("/metrics"); !strings.Contains(body, `beianwatch_checks_total{result="pass"} 0`) || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("/metrics lacks the crawl counters or the Go collector:\n%.2000s", body)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d after shutdown, want 0; stderr %q", code, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop within 15 s of shutdown")
+	}
+	if !strings.Contains(stderr.String(), "beianwatch import") {
+		t.Errorf("an empty registry should say how to import sites; stderr %q", stderr.String())
+	}
+}

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/beianwatch/beianwatch/internal/farm"
+)
+
+// bench runs the measurements and owns what they need: the work
+// directory, the binary, and a throwaway PostgreSQL.
+type bench struct {
+	o        options
+	log      io.Writer
+	dir      string
+	bin      string
+	pg       *postgres
+	pgDSN    string
+	cleanups []func()
+}
+
+// row is one measured cycle.
+type row struct {
+	sites   int
+	latency time.Duration
+	db      string
+	imp     time.Duration
+	serve   serveRun
+	base    baseRun
+	verify  verifyResult
+	// farmCPU is the farm's CPU time (this process) during the cycle,
+	// dbCPU the throwaway PostgreSQL server's, and otherCPU what the rest
+	// of the machine used meanwhile.
+	farmCPU, dbCPU, otherCPU time.Duration
+}
+
+func (b *bench) close() {
+	for i := len(b.cleanups) - 1; i >= 0; i-- {
+		b.cleanups[i]()
+	}
+}
+
+func (b *bench) logf(format string, args ...any) {
+	fmt.Fprintf(b.log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+// setup makes the work directory and builds the binary.
+func (b *bench) setup(ctx context.Context) error {
+	b.dir = b.o.workDir
+	if b.dir == "" {
+		dir, err := os.MkdirTemp("", "beianwatch-loadtest-")
+		if err != nil {
+			return err
+		}
+		b.dir = dir
+		if !b.o.keep {
+			b.cleanups = append(b.cleanups, func() { os.RemoveAll(dir) })
+		}
+	} else if err := os.MkdirAll(b.dir, 0o755); err != nil {
+		return err
+	}
+	b.logf("work directory %s", b.dir)
+	b.bin = b.o.bin
+	if b.bin != "" {
+		return nil
+	}
+	b.bin = filepath.Join(b.dir, "beianwatch")
+	b.logf("building %s", b.bin)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", b.bin, "github.com/beianwatch/beianwatch/cmd/beianwatch")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// runAll measures every combination of the flags' lists.
+func (b *bench) runAll(ctx context.Context) ([]row, error) {
+	if err := b.setup(ctx); err != nil {
+		return nil, err
+	}
+	var rows []row
+	for _, n := range b.o.sites {
+		for _, lat := range b.o.latencies {
+			rs, err := b.runFarm(ctx, n, lat)
+			rows = append(rows, rs...)
+			if err != nil {
+				return rows, err
+			}
+		}
+	}
+	return rows, nil
+}
+
+// runFarm starts a farm of n sites and measures the baseline and one
+// cycle per database against it.
+func (b *bench) runFarm(ctx context.Context, n int, latency time.Duration) ([]row, error) {
+	f := farm.New(farm.Config{Sites: n, Seed: b.o.seed, Latency: latency, Gzip: b.o.gzip, IdleTimeout: b.o.idleTimeout})
+	if err := f.Start(); err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	csv := filepath.Join(b.dir, fmt.Sprintf("farm-%d.csv", n))
+	if err := writeCSV(f, csv); err != nil {
+		return nil, err
+	}
+	b.logf("farm of %d sites on %s, latency %v, gzip %v", n, f.Addr(), latency, b.o.gzip)
+	var base baseRun
+	if b.o.baseline {
+		var err error
+		b.waitQuiet(ctx)
+		if base, err = baseline(ctx, f, n, b.o.concurrency); err != nil {
+			return nil, err
+		}
+		b.logf("baseline: %d pages in %v: %.0f sites/s (%d with the needle, %d failed); this process (farm included) used %.1f s CPU, other processes %.1f s",
+			base.ok, base.wall.Round(time.Millisecond), base.rate(n), base.matched, base.failed, base.cpu.Seconds(), base.otherCPU.Seconds())
+		b.warnSkew(base.otherCPU, base.cpu)
+		if base.failed > 0 {
+			b.logf("baseline: first failure: %s: %v", base.firstFailureURL, base.firstFailure)
+		}
+	}
+	var rows []row
+	for _, db := range b.o.dbs {
+		r := row{sites: n, latency: latency, db: db, base: base}
+		dsn, err := b.newDB(ctx, db, fmt.Sprintf("%d_%d", n, latency.Milliseconds()))
+		if err != nil {
+			return rows, err
+		}
+		if r.imp, err = b.importCSV(ctx, dsn, csv); err != nil {
+			return rows, err
+		}
+		b.logf("%s: imported %d sites in %v", db, n, r.imp.Round(time.Millisecond))
+		b.waitQuiet(ctx)
+		before, machine, server := selfCPU(), machineCPU(), b.pg.cpu()
+		r.serve, err = b.serve(ctx, dsn, f, fmt.Sprintf("serve-%s-%d-%dms", db, n, latency.Milliseconds()))
+		r.farmCPU, r.dbCPU = selfCPU()-before, b.pg.cpu()-server
+		r.otherCPU = max(0, machineCPU()-machine-r.farmCPU-r.dbCPU-r.serve.cpu)
+		if err != nil {
+			return rows, err
+		}
+		b.logf("%s: %s; %.0f sites/s, %.1f s CPU, peak RSS %.0f MiB; meanwhile the farm used %.1f s CPU, PostgreSQL %.1f s, other processes %.1f s",
+			db, r.serve.summary, r.serve.rate(n), r.serve.cpu.Seconds(), r.serve.maxRSS/(1<<20), r.farmCPU.Seconds(), r.dbCPU.Seconds(), r.otherCPU.Seconds())
+		b.warnSkew(r.otherCPU, r.serve.cpu+r.farmCPU+r.dbCPU)
+		if b.o.verify {
+			if r.verify, err = verify(ctx, dsn, f); err != nil {
+				return rows, err
+			}
+			b.logf("%s: %d of %d verdicts as the farm knows them; %d wrong, %d unchecked", db,
+				r.verify.right, n, r.verify.wrong, r.verify.unchecked)
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+func writeCSV(f *farm.Farm, name string) error {
+	file, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := f.CSV(file); err != nil {
+		file.Close()
+		return err
+	}
+	return file.Close()
+}
+
+// importCSV runs `beianwatch import`.
+func (b *bench) importCSV(ctx context.Context, dsn, csv string) (time.Duration, error) {
+	cmd := exec.CommandContext(ctx, b.bin, "import", "--db", dsn, csv)
+	cmd.Env = childEnv()
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("import: %v\n%s", err, tail(string(out), 20))
+	}
+	return time.Since(start), nil
+}
+
+// childEnv is this process's environment without BEIANWATCH_* settings,
+// which the child would read as flags.
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "BEIANWATCH_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// selfCPU is this process's CPU time so far, user and system.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// printTable writes the rows as a Markdown table.
+func (b *bench) printTable(w io.Writer, rows []row) {
+	o := b.o
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nserve --once vs a bare net/http baseline; concurrency %d, gzip %v, farm in the same machine\n\n", o.concurrency, o.gzip)
+	fmt.Fprintln(w, "| sites | latency | registry | import | serve | sites/s | CPU s | CPU ms/site | peak RSS | baseline sites/s | ratio | verdicts right | farm CPU s | PostgreSQL CPU s | other CPU s |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		base, ratio := "–", "–"
+		if r.base.wall > 0 {
+			base = fmt.Sprintf("%.0f", r.base.rate(r.sites))
+			ratio = fmt.Sprintf("%.0f%%", 100*r.serve.rate(r.sites)/r.base.rate(r.sites))
+		}
+		right := "–"
+		if o.verify {
+			right = fmt.Sprintf("%d/%d", r.verify.right, r.sites)
+		}
+		pg := "–"
+		if r.db == "postgres" && b.pg != nil {
+			pg = fmt.Sprintf("%.1f", r.dbCPU.Seconds())
+		}
+		fmt.Fprintf(w, "| %d | %v | %s | %.1f s | %.1f s | %.0f | %.1f | %.2f | %.0f MiB | %s | %s | %s | %.1f | %s | %.1f |\n",
+			r.sites, r.latency, r.db, r.imp.Seconds(), r.serve.wall.Seconds(), r.serve.rate(r.sites), r.serve.cpu.Seconds(),
+			1000*r.serve.cpu.Seconds()/float64(r.sites), r.serve.maxRSS/(1<<20), base, ratio, right, r.farmCPU.Seconds(), pg, r.otherCPU.Seconds())
+	}
+}
+
+// machineCPU is the CPU time the whole machine has spent busy so far
+// (every CPU, from /proc/stat; zero where there is none). Beside the
+// child's and this process's own, it tells how much else ran during a
+// measurement: on a shared machine, other work would skew the figures.
+func machineCPU() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(line)
+	var ticks int64
+	for i, f := range fields {
+		// user nice system idle iowait irq softirq steal …: idle and
+		// iowait are not busy.
+		if i == 0 || i == 4 || i == 5 || i > 8 {
+			continue
+		}
+		n, _ := strconv.ParseInt(f, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
+}
+
+// waitQuiet waits, with -quiet, until the rest of the machine uses less
+// than that many cores (measured over 5 s), for at most 15 minutes.
+func (b *bench) waitQuiet(ctx context.Context) {
+	if b.o.quiet <= 0 {
+		return
+	}
+	const sample = 5 * time.Second
+	for deadline := time.Now().Add(15 * time.Minute); time.Now().Before(deadline) && ctx.Err() == nil; {
+		self, machine := selfCPU(), machineCPU()
+		time.Sleep(sample)
+		other := machineCPU() - machine - (selfCPU() - self)
+		cores := other.Seconds() / sample.Seconds()
+		if cores < b.o.quiet {
+			return
+		}
+		b.logf("waiting for a quiet machine: other processes use %.1f cores", cores)
+	}
+}
+
+// warnSkew says when other processes used a tenth or more of the CPU the
+// measurement itself used.
+func (b *bench) warnSkew(other, own time.Duration) {
+	if other*10 >= own {
+		b.logf("warning: other processes used %.1f s of CPU meanwhile (the measurement used %.1f s): its figures are skewed", other.Seconds(), own.Seconds())
+	}
+}

@@ -1,0 +1,172 @@
+package registry
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/beianwatch/beianwatch/checker"
+)
+
+// ErrLeaseLost is returned by Complete when the caller no longer holds the
+// site's lease: it expired and another replica took the site, or the site
+// was retired. Nothing was written; the other replica's check counts.
+var ErrLeaseLost = errors.New("registry: lease lost")
+
+// Lease is a due site handed to one owner (a crawler replica) until
+// Complete or Release ends the lease or it expires.
+type Lease struct {
+	Site *Site
+	// State is the site's state with the new lease in it.
+	State *State
+}
+
+// leaseSQL picks the n oldest due active sites whose lease is free or
+// expired and leases them, in one statement. The CTE runs once, in the
+// order of the site_state_due index, so it reads about n index entries
+// however many sites are due; %s is the dialect's skipLocked.
+const leaseSQL = `WITH due AS (
+	SELECT site_id FROM site_state
+	WHERE active AND next_check_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
+	ORDER BY next_check_at, site_id
+	LIMIT ?
+	%s
+)
+UPDATE site_state SET lease_owner = ?, lease_expires_at = ?
+WHERE site_id IN (SELECT site_id FROM due)
+RETURNING site_id, next_check_at`
+
+// Lease hands owner up to n active sites that are due (next check at or
+// before the store's clock) and not leased, or whose lease has expired,
+// oldest due first. Each stays owner's for ttl: no other owner gets it
+// until then, unless Complete or Release ends the lease sooner. On
+// PostgreSQL any number of replicas may lease from one table at once;
+// none waits for another, and no site goes to two of them.
+func (s *Store) Lease(ctx context.Context, owner string, n int, ttl time.Duration) (_ []Lease, err error) {
+	defer s.observe("lease", time.Now(), &err)
+	if owner == "" || n <= 0 || ttl <= 0 {
+		return nil, fmt.Errorf("lease: want an owner, n > 0 and ttl > 0, have %q, %d, %v", owner, n, ttl)
+	}
+	now := utcMicro(s.now())
+	var leases []Lease
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var due []leasedRow
+		q := tx.Rebind(fmt.Sprintf(leaseSQL, s.d.skipLocked))
+		if err := tx.SelectContext(ctx, &due, q, ts(now), ts(now), n, owner, ts(now.Add(ttl))); err != nil {
+			return err
+		}
+		// RETURNING comes in no particular order.
+		slices.SortFunc(due, func(a, b leasedRow) int {
+			return cmp.Or(time.Time(a.Next).Compare(time.Time(b.Next)), cmp.Compare(a.SiteID, b.SiteID))
+		})
+		ids := make([]int64, len(due))
+		for i, d := range due {
+			ids[i] = d.SiteID
+		}
+		var err error
+		leases, err = s.loadLeases(ctx, tx, ids)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lease %d sites for %s: %w", n, owner, err)
+	}
+	return leases, nil
+}
+
+// leasedRow is a row leaseSQL returns.
+type leasedRow struct {
+	SiteID int64  `db:"site_id"`
+	Next   dbTime `db:"next_check_at"`
+}
+
+// loadLeases reads the sites with these ids, in the order given.
+func (s *Store) loadLeases(ctx context.Context, tx *sqlx.Tx, ids []int64) ([]Lease, error) {
+	sites, states, err := s.loadSitesByID(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	at := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	leases := make([]Lease, len(ids))
+	for i, si := range sites {
+		leases[at[si.ID]] = Lease{Site: si, State: states[i]}
+	}
+	return leases, nil
+}
+
+// Complete is SaveResult for a leased site: it records the check r and
+// ends the lease in one transaction, but only if owner still holds the
+// lease. Otherwise it returns ErrLeaseLost and writes nothing. A lease
+// that expired is still owner's until another owner takes it, so a slow
+// check is kept when nobody else has started on the site.
+func (s *Store) Complete(ctx context.Context, owner string, r Result, next time.Time, d checker.Deadlines, badgeShown bool) (err error) {
+	defer s.observe("complete", time.Now(), &err)
+	if owner == "" {
+		return fmt.Errorf("complete site %d: no owner", r.SiteID)
+	}
+	if err := s.saveResult(ctx, owner, r, next, d, badgeShown); err != nil {
+		return fmt.Errorf("complete site %d: %w", r.SiteID, err)
+	}
+	return nil
+}
+
+// Release ends owner's leases on the sites with these ids, which stay due
+// and can be leased again at once. Sites not leased to owner are left
+// alone.
+func (s *Store) Release(ctx context.Context, owner string, siteIDs []int64) (err error) {
+	defer s.observe("release", time.Now(), &err)
+	if owner == "" {
+		return errors.New("release: no owner")
+	}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		return inChunks(siteIDs, func(chunk []int64) error {
+			q, args, err := sqlx.In(`UPDATE site_state SET lease_owner = '', lease_expires_at = NULL
+				WHERE lease_owner = ? AND site_id IN (?)`, owner, chunk)
+			if err == nil {
+				_, err = tx.ExecContext(ctx, tx.Rebind(q), args...)
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("release %d sites of %s: %w", len(siteIDs), owner, err)
+	}
+	return nil
+}
+
+// DueSites counts the active sites due at now that Lease would hand out
+// (not leased, or with an expired lease), and returns the oldest one's due
+// time (zero when none is due): the scheduler's backlog.
+func (s *Store) DueSites(ctx context.Context, now time.Time) (count int, oldest time.Time, err error) {
+	defer s.observe("due_sites", time.Now(), &err)
+	var row struct {
+		Count  int    `db:"n"`
+		Oldest dbTime `db:"oldest"`
+	}
+	err = sqlx.GetContext(ctx, s.read, &row, s.read.Rebind(`SELECT COUNT(*) AS n, MIN(next_check_at) AS oldest
+		FROM site_state
+		WHERE active AND next_check_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?)`),
+		ts(now), ts(now))
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("due sites: %w", err)
+	}
+	return row.Count, time.Time(row.Oldest), nil
+}
+
+// DueCount counts the active sites due at now, leased or not: a `serve
+// --once` cycle is over when none is left.
+func (s *Store) DueCount(ctx context.Context, now time.Time) (n int, err error) {
+	defer s.observe("due_count", time.Now(), &err)
+	err = sqlx.GetContext(ctx, s.read, &n, s.read.Rebind(`SELECT COUNT(*) FROM site_state WHERE active AND next_check_at <= ?`), ts(now))
+	if err != nil {
+		return 0, fmt.Errorf("due count: %w", err)
+	}
+	return n, nil
+}
