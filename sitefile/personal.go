@@ -57,10 +57,10 @@ func (c *rowCheck) email(s string) string {
 	return s
 }
 
-// maskName keeps a name's first character: 张三 → 张*, John Smith → J***.
+// MaskName keeps a name's first character: 张三 → 张*, John Smith → J***.
 // Chinese names are masked to one star whatever their length, so that the
 // mask does not tell it.
-func maskName(s string) string {
+func MaskName(s string) string {
 	if s == "" {
 		return ""
 	}
@@ -71,10 +71,10 @@ func maskName(s string) string {
 	return string(r) + "***"
 }
 
-// maskPhone keeps the first three and the last four digits, as Chinese
+// MaskPhone keeps the first three and the last four digits, as Chinese
 // sites show phone numbers: 13812345678 → 138****5678, 010-12345678 →
 // 010-****5678. A +86 prefix is dropped; separators stay.
-func maskPhone(s string) string {
+func MaskPhone(s string) string {
 	s = strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(s, "+"), "86"), " -")
 	digits := 0
 	for i := range len(s) {
@@ -98,12 +98,12 @@ func maskPhone(s string) string {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// maskEmail keeps the first character of the local part and the domain:
+// MaskEmail keeps the first character of the local part and the domain:
 // zhangsan@example.com → z***@example.com.
-func maskEmail(s string) string {
+func MaskEmail(s string) string {
 	at := strings.LastIndexByte(s, '@')
 	if at < 1 {
-		return maskName(s)
+		return MaskName(s)
 	}
 	r, _ := utf8.DecodeRuneInString(s)
 	return string(r) + "***" + s[at:]

@@ -170,15 +170,15 @@ func (w *Writer) value(c column, s *registry.Site, st *registry.State) any {
 		return string(s.Operator.Type)
 	case colOperatorName:
 		if s.Operator.Type != registry.OperatorOrganization {
-			return w.personal(s.Operator.Name, maskName)
+			return w.personal(s.Operator.Name, MaskName)
 		}
 		return s.Operator.Name
 	case colContactName:
-		return w.personal(s.Contact.Name, maskName)
+		return w.personal(s.Contact.Name, MaskName)
 	case colContactPhone:
-		return w.personal(s.Contact.Phone, maskPhone)
+		return w.personal(s.Contact.Phone, MaskPhone)
 	case colContactEmail:
-		return w.personal(s.Contact.Email, maskEmail)
+		return w.personal(s.Contact.Email, MaskEmail)
 	case colAccessProvider:
 		return s.AccessProvider
 	case colRegistrar:

@@ -164,18 +164,18 @@ func TestMask(t *testing.T) {
 		in   string
 		want string
 	}{
-		{maskName, "张三", "张*"},
-		{maskName, "欧阳娜娜", "欧*"},
-		{maskName, "John Smith", "J***"},
-		{maskName, "", ""},
-		{maskPhone, "13812345678", "138****5678"},
-		{maskPhone, "+86 13812345678", "138****5678"},
-		{maskPhone, "010-12345678", "010-****5678"},
-		{maskPhone, "0755 1234567-801", "075* ******7-801"},
-		{maskPhone, "12345", "*****"},
-		{maskEmail, "zhangsan@example.com", "z***@example.com"},
-		{maskEmail, "张@例子.中国", "张***@例子.中国"},
-		{maskEmail, "broken", "b***"},
+		{MaskName, "张三", "张*"},
+		{MaskName, "欧阳娜娜", "欧*"},
+		{MaskName, "John Smith", "J***"},
+		{MaskName, "", ""},
+		{MaskPhone, "13812345678", "138****5678"},
+		{MaskPhone, "+86 13812345678", "138****5678"},
+		{MaskPhone, "010-12345678", "010-****5678"},
+		{MaskPhone, "0755 1234567-801", "075* ******7-801"},
+		{MaskPhone, "12345", "*****"},
+		{MaskEmail, "zhangsan@example.com", "z***@example.com"},
+		{MaskEmail, "张@例子.中国", "张***@例子.中国"},
+		{MaskEmail, "broken", "b***"},
 	}
 	for _, tt := range tests {
 		if got := tt.mask(tt.in); got != tt.want {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/beianwatch/beianwatch/sitefile"
 	"net/netip"
 	"strings"
 	"testing"
@@ -176,15 +177,15 @@ func TestMask(t *testing.T) {
 		fn       func(string) string
 		in, want string
 	}{
-		{maskName, "张三", "张*"},
-		{maskName, "欧阳娜娜", "欧*"},
-		{maskName, "John Smith", "J***"},
-		{maskName, "", ""},
-		{maskPhone, "13812345678", "138****5678"},
-		{maskPhone, "010-12345678", "010-****5678"},
-		{maskPhone, "1234567", "*******"},
-		{maskEmail, "zhang@example.com", "z***@example.com"},
-		{maskEmail, "not-an-email", "n***"},
+		{sitefile.MaskName, "张三", "张*"},
+		{sitefile.MaskName, "欧阳娜娜", "欧*"},
+		{sitefile.MaskName, "John Smith", "J***"},
+		{sitefile.MaskName, "", ""},
+		{sitefile.MaskPhone, "13812345678", "138****5678"},
+		{sitefile.MaskPhone, "010-12345678", "010-****5678"},
+		{sitefile.MaskPhone, "1234567", "*******"},
+		{sitefile.MaskEmail, "zhang@example.com", "z***@example.com"},
+		{sitefile.MaskEmail, "not-an-email", "n***"},
 	}
 	for _, tt := range tests {
 		if got := tt.fn(tt.in); got != tt.want {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/beianwatch/beianwatch/sitefile"
 	"strings"
 	"time"
 
@@ -106,7 +107,7 @@ func showView(s *registry.Site, st *registry.State, rs []registry.Result) showJS
 			PSBNumber: s.PSBNumber, PSBFiledOn: s.PSBFiledOn, PSBApprovedOn: s.PSBApprovedOn,
 			IPs: ipStrings(s), CheckURL: s.CheckURL, CustomerID: s.CustomerID,
 			OperatorType: string(s.Operator.Type), OperatorName: operatorName(s.Operator), OperatorOrgCode: s.Operator.OrgCode,
-			ContactName: maskName(s.Contact.Name), ContactPhone: maskPhone(s.Contact.Phone), ContactEmail: maskEmail(s.Contact.Email),
+			ContactName: sitefile.MaskName(s.Contact.Name), ContactPhone: sitefile.MaskPhone(s.Contact.Phone), ContactEmail: sitefile.MaskEmail(s.Contact.Email),
 			AccessProvider: s.AccessProvider, Registrar: s.Registrar, Interactive: s.Interactive,
 			Languages: nonNil(s.Languages), Tags: nonNil(s.Tags), Active: s.Active,
 			CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
@@ -147,7 +148,7 @@ func siteText(s *registry.Site, st *registry.State, rs []registry.Result) string
 	line("Launched", orDash(s.LaunchedOn.String()))
 	line("PSB", withDates(s.PSBNumber, "filed", s.PSBFiledOn.String(), "approved", s.PSBApprovedOn.String()))
 	line("Operator", orDash(strings.TrimSpace(fmt.Sprintf("%s %s %s", s.Operator.Type, operatorName(s.Operator), s.Operator.OrgCode))))
-	line("Contact", orDash(strings.TrimSpace(fmt.Sprintf("%s %s %s", maskName(s.Contact.Name), maskPhone(s.Contact.Phone), maskEmail(s.Contact.Email)))))
+	line("Contact", orDash(strings.TrimSpace(fmt.Sprintf("%s %s %s", sitefile.MaskName(s.Contact.Name), sitefile.MaskPhone(s.Contact.Phone), sitefile.MaskEmail(s.Contact.Email)))))
 	line("Customer", orDash(s.CustomerID))
 	line("Access", orDash(s.AccessProvider)+"; registrar "+orDash(s.Registrar))
 	line("Interactive", yesNo(s.Interactive))
@@ -208,7 +209,7 @@ func yesNo(b bool) string {
 // operatorName masks a person's name; an organisation's is public.
 func operatorName(o registry.Operator) string {
 	if o.Type == registry.OperatorPersonal {
-		return maskName(o.Name)
+		return sitefile.MaskName(o.Name)
 	}
 	return o.Name
 }
