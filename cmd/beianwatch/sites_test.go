@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"github.com/beianwatch/beianwatch/sitefile"
 	"net/netip"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/sitefile"
 )
 
 // seedSites stores three sites: 中文.中国 (a person's, failing, checked six

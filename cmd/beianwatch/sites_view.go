@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"github.com/beianwatch/beianwatch/sitefile"
 	"strings"
 	"time"
 
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/sitefile"
 )
 
 // The JSON of `sites list --json` and `sites show --json`. Site keys are
