@@ -90,8 +90,14 @@ func NewFetcher(cfg FetchConfig) (*Fetcher, error) {
 		// Accept-Encoding is sent and decoded by readBody, which limits
 		// the decoded size; the Transport's own gzip would not.
 		DisableCompression:  true,
+		// Nearly every fetch is to a new host, so idle connections are
+		// rarely reused: without a cap the daemon would keep one open per
+		// site fetched in the last IdleConnTimeout (memory, and file
+		// descriptors past ~20,000 sites). Keep a few, briefly, for
+		// redirects within a site.
+		MaxIdleConns:        64,
 		MaxIdleConnsPerHost: 2,
-		IdleConnTimeout:     90 * time.Second,
+		IdleConnTimeout:     5 * time.Second,
 	}
 	c := &http.Client{
 		Transport: t,

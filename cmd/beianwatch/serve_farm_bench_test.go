@@ -22,6 +22,7 @@ import (
 //	    -cpuprofile cpu.out -blockprofile block.out -mutexprofile mutex.out -trace trace.out
 //
 // BEIANWATCH_BENCH_SITES sets the farm's size (default 2,000),
+// BEIANWATCH_BENCH_LATENCY its response latency (default none),
 // BEIANWATCH_BENCH_ARGS adds serve flags, and BEIANWATCH_BENCH_DB names an
 // empty registry to use instead of a new SQLite file (PostgreSQL). The figures to quote come from
 // `go run ./internal/loadtest`, which measures a real process.
@@ -33,7 +34,14 @@ func BenchmarkServeFarm(b *testing.B) {
 			b.Fatalf("BEIANWATCH_BENCH_SITES=%q: %v", s, err)
 		}
 	}
-	f := farm.New(farm.Config{Sites: n, Seed: 1, Gzip: true})
+	var latency time.Duration
+	if s := os.Getenv("BEIANWATCH_BENCH_LATENCY"); s != "" {
+		var err error
+		if latency, err = time.ParseDuration(s); err != nil {
+			b.Fatalf("BEIANWATCH_BENCH_LATENCY=%q: %v", s, err)
+		}
+	}
+	f := farm.New(farm.Config{Sites: n, Seed: 1, Gzip: true, Latency: latency})
 	if err := f.Start(); err != nil {
 		b.Fatal(err)
 	}
