@@ -89,7 +89,7 @@ func NewFetcher(cfg FetchConfig) (*Fetcher, error) {
 		MaxResponseHeaderBytes: 1 << 20,
 		// Accept-Encoding is sent and decoded by readBody, which limits
 		// the decoded size; the Transport's own gzip would not.
-		DisableCompression:  true,
+		DisableCompression: true,
 		// Nearly every fetch is to a new host, so idle connections are
 		// rarely reused: without a cap the daemon would keep one open per
 		// site fetched in the last IdleConnTimeout (memory, and file
