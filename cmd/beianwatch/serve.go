@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -158,6 +159,7 @@ func (a *app) runServe(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	a.tuneGC()
 	ranges, err := parseCIDRs("--provider-ranges", o.providerRanges)
 	if err != nil {
 		return err
@@ -197,6 +199,21 @@ func (a *app) runServe(ctx context.Context, o serveOptions) error {
 	}
 	a.logger.Info("stopped", "checked", sum.Checked, "duration", sum.Duration.Round(time.Millisecond))
 	return nil
+}
+
+// tuneGC lets the heap grow 4× between collections instead of 2×, unless
+// GOGC says otherwise: the daemon's garbage is one page and its parse tree
+// per worker, and collecting it twice as often cost a fifth of the CPU of a
+// cycle (load benchmark: 3.9 → 3.2 ms per site, peak RSS 48 → 72 MiB). A
+// soft memory limit (unless GOMEMLIMIT is set) makes the collector work
+// harder before the process nears its memory budget.
+func (a *app) tuneGC() {
+	if a.getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if a.getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(128 << 20)
+	}
 }
 
 // listenGiven reports whether --listen was set explicitly (with --once the
