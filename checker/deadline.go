@@ -143,11 +143,19 @@ func (c *checkRun) deadlineFindings(d Deadline, overdue, soon string, late func(
 // deadlinesUnseen judges the clocks for a page that could not be seen: the
 // filing clock from the registry alone, the badge clock only from our own
 // earlier sightings (never "overdue" because a fetch failed).
-func (c *checkRun) deadlinesUnseen() {
-	w := c.want
-	c.r.Deadlines.PSBFiling = PSBFilingDeadline(w.Launched, w.PSBFiled, w.PSB != "", c.now)
-	c.r.Deadlines.Badge = unknownDeadline()
-	if !w.BadgeFirstSeen.IsZero() {
-		c.r.Deadlines.Badge = BadgeDeadline(w.PSBApproved, true, w.BadgeFirstSeen, w.BadgeLastMissing, c.now)
+func (c *checkRun) deadlinesUnseen() { c.r.Deadlines = UnseenDeadlines(c.want, c.now) }
+
+// UnseenDeadlines judges the clocks for a site whose page could not be
+// read (a failed fetch: see Failed): the filing clock from the registry
+// alone, the badge clock only from our own earlier sightings, never
+// "overdue" because a fetch failed.
+func UnseenDeadlines(w Expect, now time.Time) Deadlines {
+	d := Deadlines{
+		PSBFiling: PSBFilingDeadline(w.Launched, w.PSBFiled, w.PSB != "", now),
+		Badge:     unknownDeadline(),
 	}
+	if !w.BadgeFirstSeen.IsZero() {
+		d.Badge = BadgeDeadline(w.PSBApproved, true, w.BadgeFirstSeen, w.BadgeLastMissing, now)
+	}
+	return d
 }

@@ -94,3 +94,19 @@ func TestDate(t *testing.T) {
 		t.Errorf("DateOf(2026-12-31 16:00 UTC) = %s, want 2027-01-01 (Beijing)", got)
 	}
 }
+
+func TestUnseenDeadlines(t *testing.T) {
+	now := at("2026-11-27 12:00")
+	w := Expect{Launched: d("2026-01-01"), PSBApproved: d("2026-09-01")}
+	got := UnseenDeadlines(w, now)
+	if got.PSBFiling.Status != DeadlineOverdue {
+		t.Errorf("filing clock of an unreachable site = %s, want overdue (it needs no page)", got.PSBFiling.Status)
+	}
+	if got.Badge.Status != DeadlineUnknown {
+		t.Errorf("badge clock of an unreachable site = %s, want unknown (a failed fetch proves nothing)", got.Badge.Status)
+	}
+	w.BadgeFirstSeen = at("2026-09-10 10:00")
+	if got := UnseenDeadlines(w, now); got.Badge.Status != DeadlineMet {
+		t.Errorf("badge clock after an earlier sighting = %s, want met", got.Badge.Status)
+	}
+}

@@ -312,6 +312,8 @@ func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 		}
 		s.metrics.fetchErrors.WithLabelValues(Reason(err)).Inc()
 		o.Report = checker.Failed(j.Target, u, status, s.now(), err)
+		// The filing clock does not need the page; keep judging it.
+		o.Report.Deadlines = checker.UnseenDeadlines(j.Want, o.Report.CheckedAt)
 	} else {
 		sum := sha256.Sum256(page.Body)
 		o.BodySHA256 = hex.EncodeToString(sum[:])

@@ -192,7 +192,9 @@ func (a *app) checkOne(ctx context.Context, f *crawler.Fetcher, target string, w
 		if errors.Is(err, crawler.ErrBlockedAddress) {
 			err = fmt.Errorf("%w (--allow-private or --allow-cidr lifts this)", err)
 		}
-		return checker.Failed(target, url, status, time.Now(), err)
+		r := checker.Failed(target, url, status, time.Now(), err)
+		r.Deadlines = checker.UnseenDeadlines(want, r.CheckedAt)
+		return r
 	}
 	r := checker.Check(*page, want)
 	a.logger.Debug("checked", "target", target, "url", r.URL, "verdict", r.Verdict, "duration", time.Since(start))
