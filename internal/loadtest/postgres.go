@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	_ "github.com/lib/pq" // the "postgres" driver
+
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 )
 
 // postgres is a throwaway PostgreSQL server in a temporary directory, as
@@ -83,7 +84,7 @@ func (b *bench) schema(ctx context.Context, name string) (string, error) {
 // as in scripts/test.sh; by default it is the server's default, as a
 // production registry would run.
 func startPostgres(ctx context.Context, fsync bool) (*postgres, error) {
-	bin, err := pgBin()
+	bin, err := pgtest.Bin()
 	if err != nil {
 		return nil, err
 	}
@@ -149,34 +150,6 @@ func (pg *postgres) cmd(ctx context.Context, name string, args ...string) *exec.
 func (pg *postgres) stop() {
 	pg.cmd(context.Background(), "pg_ctl", "-D", filepath.Join(pg.dir, "data"), "-m", "immediate", "-w", "stop").Run()
 	os.RemoveAll(pg.dir)
-}
-
-// pgBin finds the directory holding initdb and pg_ctl: the PATH, else the
-// newest /usr/lib/postgresql/*/bin.
-func pgBin() (string, error) {
-	if p, err := exec.LookPath("initdb"); err == nil {
-		if _, err := exec.LookPath("pg_ctl"); err == nil {
-			return filepath.Dir(p), nil
-		}
-	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	slices.SortFunc(dirs, func(a, b string) int { return pgVersion(b) - pgVersion(a) })
-	for _, d := range dirs {
-		if isFile(filepath.Join(d, "initdb")) && isFile(filepath.Join(d, "pg_ctl")) {
-			return d, nil
-		}
-	}
-	return "", errors.New("no PostgreSQL found (initdb, pg_ctl): install it or give -dsn")
-}
-
-func pgVersion(binDir string) int {
-	v, _ := strconv.Atoi(strings.Split(filepath.Base(filepath.Dir(binDir)), ".")[0])
-	return v
-}
-
-func isFile(name string) bool {
-	fi, err := os.Stat(name)
-	return err == nil && !fi.IsDir()
 }
 
 // freePort returns a loopback TCP port nothing listens on.
