@@ -97,4 +97,23 @@ if [ -z "${BEIANWATCH_TEST_POSTGRES:-}" ]; then
   fi
 fi
 
+# --- alerts/: a real Alertmanager (internal/amtest starts one per test) ---
+# Under CI=true it is installed (Debian's prometheus-alertmanager) and a
+# missing binary fails the run; elsewhere those tests skip.
+if ! command -v prometheus-alertmanager >/dev/null && ! command -v alertmanager >/dev/null; then
+  if [ "${CI:-}" = true ]; then
+    echo "test.sh: installing prometheus-alertmanager" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends prometheus-alertmanager >/dev/null
+    if ! command -v prometheus-alertmanager >/dev/null; then
+      echo "test.sh: prometheus-alertmanager is still missing after apt-get install" >&2
+      exit 1
+    fi
+  else
+    echo "test.sh: warning: no prometheus-alertmanager: the Alertmanager tests in alerts/ will skip" >&2
+  fi
+fi
+# --- end alerts/ ---
+
 go test -race -count=1 "$@" ./...
