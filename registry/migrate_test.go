@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -27,30 +28,46 @@ func TestMigrate(t *testing.T) {
 				t.Errorf("MigrationStatus (-want +got):\n%s", diff)
 			}
 		}
-		v1 := Migration{Version: 1, Name: "init"}
-		v2 := Migration{Version: 2, Name: "lease"}
-		applied := func(m Migration) Migration { m.Applied = true; return m }
-		status(v1, v2)
+		// Every embedded migration, numbered from 1 without gaps, pending.
+		pending, err := s.MigrationStatus(ctx)
+		if err != nil {
+			t.Fatalf("MigrationStatus: %v", err)
+		}
+		if len(pending) < 3 || pending[0] != (Migration{Version: 1, Name: "init"}) || pending[1] != (Migration{Version: 2, Name: "lease"}) {
+			t.Fatalf("migrations = %+v, want init, lease, …", pending)
+		}
+		for i, m := range pending {
+			if m.Version != int64(i+1) || m.Applied {
+				t.Errorf("migration %d = %+v, want version %d, pending", i, m, i+1)
+			}
+		}
+		// upTo is the status with the first n migrations applied.
+		upTo := func(n int) []Migration {
+			ms := slices.Clone(pending)
+			for i := range n {
+				ms[i].Applied = true
+			}
+			return ms
+		}
 
 		for range 2 { // up twice: the second does nothing
 			if err := s.Migrate(ctx); err != nil {
 				t.Fatalf("Migrate: %v", err)
 			}
 		}
-		status(applied(v1), applied(v2))
+		status(upTo(len(pending))...)
 		mustUpsert(t, s, exampleSite(1))
-
-		if err := s.MigrateDown(ctx); err != nil {
-			t.Fatalf("MigrateDown: %v", err)
-		}
-		status(applied(v1), v2)
 		if _, _, err := s.SiteByDomain(ctx, "site1.example.cn"); err != nil {
-			t.Errorf("SiteByDomain after undoing the lease index: %v", err)
+			t.Errorf("SiteByDomain after Migrate: %v", err)
 		}
-		if err := s.MigrateDown(ctx); err != nil {
-			t.Fatalf("MigrateDown: %v", err)
+
+		// Each migration undoes, newest first, with data in the tables.
+		for n := len(pending) - 1; n >= 0; n-- {
+			if err := s.MigrateDown(ctx); err != nil {
+				t.Fatalf("MigrateDown to %d: %v", n, err)
+			}
+			status(upTo(n)...)
 		}
-		status(v1, v2)
 		if _, _, err := s.SiteByDomain(ctx, "site1.example.cn"); err == nil {
 			t.Errorf("SiteByDomain after MigrateDown: no error, want one (no tables)")
 		}
@@ -61,7 +78,7 @@ func TestMigrate(t *testing.T) {
 		if err := s.Migrate(ctx); err != nil {
 			t.Fatalf("Migrate again: %v", err)
 		}
-		status(applied(v1), applied(v2))
+		status(upTo(len(pending))...)
 		if st := mustUpsert(t, s, exampleSite(1)); st.Inserted != 1 {
 			t.Errorf("UpsertSites after re-migrating = %+v, want 1 inserted", st)
 		}

@@ -42,7 +42,8 @@ const siteSelect = `SELECT s.id, s.name, s.icp_number, s.icp_approved_on, s.laun
 	st.badge_last_missing_at, st.badge_shown, st.last_check_at, st.next_check_at,
 	st.consecutive_failures, st.lease_owner, st.lease_expires_at,
 	st.psb_filing_status, st.psb_filing_due, st.psb_filing_days_left,
-	st.badge_status, st.badge_due, st.badge_days_left
+	st.badge_status, st.badge_due, st.badge_days_left,
+	st.failing_since, st.fail_streak
 FROM sites s
 JOIN site_state st ON st.site_id = s.id
 LEFT JOIN operators o ON o.id = s.operator_id
@@ -93,6 +94,8 @@ type siteRow struct {
 	BadgeStatus         string                    `db:"badge_status"`
 	BadgeDue            dbDate                    `db:"badge_due"`
 	BadgeDaysLeft       sql.NullInt64             `db:"badge_days_left"`
+	FailingSince        dbTime                    `db:"failing_since"`
+	FailStreak          int                       `db:"fail_streak"`
 }
 
 func (r *siteRow) site() *Site {
@@ -140,6 +143,8 @@ func (r *siteRow) state() *State {
 		LastCheckAt:         time.Time(r.LastCheckAt),
 		NextCheckAt:         time.Time(r.NextCheckAt),
 		ConsecutiveFailures: r.ConsecutiveFailures,
+		FailingSince:        time.Time(r.FailingSince),
+		FailStreak:          r.FailStreak,
 		LeaseOwner:          r.LeaseOwner,
 		LeaseExpiresAt:      time.Time(r.LeaseExpiresAt),
 		Deadlines: checker.Deadlines{

@@ -71,12 +71,15 @@ func updateState(ctx context.Context, tx *sqlx.Tx, owner string, r Result, next 
 		badge_last_missing_at = COALESCE(?, badge_last_missing_at),
 		badge_shown = COALESCE(?, badge_shown),
 		consecutive_failures = CASE WHEN ? = 'error' THEN consecutive_failures + 1 ELSE 0 END,
+		failing_since = CASE ? WHEN 'fail' THEN COALESCE(failing_since, ?) WHEN 'error' THEN failing_since END,
+		fail_streak = CASE ? WHEN 'fail' THEN fail_streak + 1 WHEN 'error' THEN fail_streak ELSE 0 END,
 		lease_owner = '', lease_expires_at = NULL,
 		psb_filing_status = ?, psb_filing_due = ?, psb_filing_days_left = ?,
 		badge_status = ?, badge_due = ?, badge_days_left = ?
 		WHERE site_id = ?`
 	args := []any{string(r.Verdict), jsonList[checker.Finding](r.Findings), ts(r.CheckedAt), ts(next),
 		live, seen, missing, shown, string(r.Verdict),
+		string(r.Verdict), ts(r.CheckedAt), string(r.Verdict),
 		string(d.PSBFiling.Status), dbDate(d.PSBFiling.Due), daysLeft(d.PSBFiling),
 		string(d.Badge.Status), dbDate(d.Badge.Due), daysLeft(d.Badge),
 		r.SiteID}

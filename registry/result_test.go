@@ -47,7 +47,7 @@ func TestSaveResultState(t *testing.T) {
 		name:   "live, no badge",
 		result: Result{CheckedAt: at(3), Verdict: checker.VerdictFail, HTTPStatus: 200, Findings: []checker.Finding{finding}},
 		want: State{Verdict: checker.VerdictFail, Findings: []checker.Finding{finding}, LastCheckAt: at(3),
-			FirstLiveAt: at(3), BadgeLastMissingAt: at(3)},
+			FirstLiveAt: at(3), BadgeLastMissingAt: at(3), FailingSince: at(3), FailStreak: 1},
 	}, {
 		name:   "badge shown",
 		result: Result{CheckedAt: at(4), Verdict: checker.VerdictPass, HTTPStatus: 200},
@@ -58,7 +58,7 @@ func TestSaveResultState(t *testing.T) {
 		name:   "badge gone again",
 		result: Result{CheckedAt: at(5), Verdict: checker.VerdictFail, HTTPStatus: 301},
 		want: State{Verdict: checker.VerdictFail, LastCheckAt: at(5),
-			FirstLiveAt: at(3), BadgeLastMissingAt: at(5), BadgeFirstSeenAt: at(4)},
+			FirstLiveAt: at(3), BadgeLastMissingAt: at(5), BadgeFirstSeenAt: at(4), FailingSince: at(5), FailStreak: 1},
 	}, {
 		name:   "badge back",
 		result: Result{CheckedAt: at(6), Verdict: checker.VerdictPass, HTTPStatus: 200},

@@ -119,6 +119,11 @@ type State struct {
 	NextCheckAt time.Time
 	// ConsecutiveFailures counts checks in a row with the verdict error.
 	ConsecutiveFailures int
+	// FailingSince is when the current run of fail verdicts began (zero
+	// unless the site is failing); FailStreak counts its checks. A check
+	// that ends in error neither starts nor ends a run.
+	FailingSince time.Time
+	FailStreak   int
 	// LeaseOwner and LeaseExpiresAt hand the site to one crawler replica.
 	LeaseOwner     string
 	LeaseExpiresAt time.Time
