@@ -23,6 +23,9 @@ type dialect struct {
 	// transaction has locked, so that concurrent leases never wait for, or
 	// get, the same site. SQLite has one writer at a time and no row locks.
 	skipLocked string
+	// findingCodes counts active sites by the code and severity of the
+	// findings in their state.
+	findingCodes string
 }
 
 var sqliteDialect = dialect{
@@ -34,6 +37,9 @@ var sqliteDialect = dialect{
 	reserveIDs: `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?)
 		SELECT (SELECT COALESCE(MAX(id), 0) FROM %[1]s) + i FROM seq`,
 	hasTag: `EXISTS (SELECT 1 FROM json_each(s.tags) WHERE json_each.value = ?)`,
+	findingCodes: `SELECT json_extract(f.value, '$.code') AS code, json_extract(f.value, '$.severity') AS severity,
+		COUNT(DISTINCT st.site_id) AS n
+		FROM site_state st, json_each(st.findings) f WHERE st.active GROUP BY 1, 2`,
 }
 
 var postgresDialect = dialect{
@@ -44,4 +50,7 @@ var postgresDialect = dialect{
 	hasTag:     `s.tags @> jsonb_build_array(?::text)`,
 	copy:       true,
 	skipLocked: "FOR UPDATE SKIP LOCKED",
+	findingCodes: `SELECT f->>'code' AS code, f->>'severity' AS severity, COUNT(DISTINCT st.site_id) AS n
+		FROM site_state st CROSS JOIN LATERAL jsonb_array_elements(st.findings) f
+		WHERE st.active GROUP BY 1, 2`,
 }

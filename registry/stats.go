@@ -1,0 +1,141 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Stats are registry-wide figures for the metrics: every replica reading
+// one registry computes the same ones.
+type Stats struct {
+	// Verdicts counts active sites by their latest verdict (unchecked for
+	// none yet).
+	Verdicts map[string]int
+	// Findings counts active sites carrying each finding.
+	Findings map[FindingKey]int
+	// Deadlines counts active sites by deadline kind ("psb_filing",
+	// "badge") and status.
+	Deadlines map[DeadlineKey]int
+	// DueSoon counts active sites with a pending deadline of each kind
+	// due within 1, 3 and 7 days (cumulative: within 7 days includes
+	// within 1 day).
+	DueSoon map[DueSoonKey]int
+	// Due counts sites due and not leased; OldestDue is the earliest
+	// next check among all active sites (zero if there are none).
+	Due       int
+	OldestDue time.Time
+	// PendingAlerts counts alert deliveries waiting in the outbox.
+	PendingAlerts int
+}
+
+// FindingKey is a finding code and its severity.
+type FindingKey struct{ Code, Severity string }
+
+// DeadlineKey is a deadline kind and status.
+type DeadlineKey struct{ Kind, Status string }
+
+// DueSoonKey is a deadline kind and a window: "1d", "3d" or "7d".
+type DueSoonKey struct{ Kind, Within string }
+
+// DueSoonWindows are the windows of Stats.DueSoon, in days.
+var DueSoonWindows = []int{1, 3, 7}
+
+// Stats reads the registry-wide figures at now, from one snapshot.
+func (s *Store) Stats(ctx context.Context, now time.Time) (_ *Stats, err error) {
+	defer s.observe("stats", time.Now(), &err)
+	st := &Stats{Verdicts: map[string]int{}, Findings: map[FindingKey]int{}, Deadlines: map[DeadlineKey]int{}, DueSoon: map[DueSoonKey]int{}}
+	err = s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		var verdicts []struct {
+			Verdict string `db:"verdict"`
+			N       int    `db:"n"`
+		}
+		if err := tx.SelectContext(ctx, &verdicts, `SELECT verdict, COUNT(*) AS n FROM site_state WHERE active GROUP BY verdict`); err != nil {
+			return fmt.Errorf("verdicts: %w", err)
+		}
+		for _, v := range verdicts {
+			st.Verdicts[v.Verdict] = v.N
+		}
+		var findings []struct {
+			Code     string `db:"code"`
+			Severity string `db:"severity"`
+			N        int    `db:"n"`
+		}
+		if err := tx.SelectContext(ctx, &findings, s.d.findingCodes); err != nil {
+			return fmt.Errorf("findings: %w", err)
+		}
+		for _, f := range findings {
+			st.Findings[FindingKey{f.Code, f.Severity}] = f.N
+		}
+		for _, kind := range []string{"psb_filing", "badge"} {
+			// The column names come from this fixed list, not from input.
+			var rows []struct {
+				Status string `db:"status"`
+				N      int    `db:"n"`
+				D1     int    `db:"d1"`
+				D3     int    `db:"d3"`
+				D7     int    `db:"d7"`
+			}
+			q := fmt.Sprintf(`SELECT %[1]s_status AS status, COUNT(*) AS n,
+				COUNT(CASE WHEN %[1]s_days_left BETWEEN 0 AND 1 THEN 1 END) AS d1,
+				COUNT(CASE WHEN %[1]s_days_left BETWEEN 0 AND 3 THEN 1 END) AS d3,
+				COUNT(CASE WHEN %[1]s_days_left BETWEEN 0 AND 7 THEN 1 END) AS d7
+				FROM site_state WHERE active GROUP BY %[1]s_status`, kind)
+			if err := tx.SelectContext(ctx, &rows, q); err != nil {
+				return fmt.Errorf("%s deadlines: %w", kind, err)
+			}
+			for _, r := range rows {
+				st.Deadlines[DeadlineKey{kind, r.Status}] = r.N
+				if r.Status == "pending" {
+					st.DueSoon[DueSoonKey{kind, "1d"}] = r.D1
+					st.DueSoon[DueSoonKey{kind, "3d"}] = r.D3
+					st.DueSoon[DueSoonKey{kind, "7d"}] = r.D7
+				}
+			}
+		}
+		var due struct {
+			N      int    `db:"n"`
+			Oldest dbTime `db:"oldest"`
+		}
+		if err := tx.GetContext(ctx, &due, tx.Rebind(`SELECT
+			COUNT(CASE WHEN next_check_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?) THEN 1 END) AS n,
+			MIN(next_check_at) AS oldest
+			FROM site_state WHERE active`), ts(now), ts(now)); err != nil {
+			return fmt.Errorf("due: %w", err)
+		}
+		st.Due, st.OldestDue = due.N, time.Time(due.Oldest)
+		if err := tx.GetContext(ctx, &st.PendingAlerts, `SELECT COUNT(*) FROM alert_outbox WHERE delivered_at IS NULL AND failed_at IS NULL`); err != nil {
+			return fmt.Errorf("pending alerts: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	return st, nil
+}
+
+// SiteVerdict is a site's primary domain and verdict.
+type SiteVerdict struct {
+	Domain  string `db:"domain"`
+	Verdict string `db:"verdict"`
+}
+
+// WorstSites returns up to limit active sites that fail or cannot be
+// checked, worst first: failing before unreachable, then the longest
+// failing, then the most consecutive errors, then by domain.
+func (s *Store) WorstSites(ctx context.Context, limit int) (_ []SiteVerdict, err error) {
+	defer s.observe("worst_sites", time.Now(), &err)
+	var out []SiteVerdict
+	err = sqlx.SelectContext(ctx, s.read, &out, s.read.Rebind(`SELECT d.ascii AS domain, st.verdict
+		FROM site_state st JOIN domains d ON d.site_id = st.site_id AND d.position = 0
+		WHERE st.active AND st.verdict IN ('fail', 'error')
+		ORDER BY CASE st.verdict WHEN 'fail' THEN 0 ELSE 1 END, st.failing_since IS NULL, st.failing_since, st.consecutive_failures DESC, d.ascii
+		LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("worst sites: %w", err)
+	}
+	return out, nil
+}
