@@ -93,4 +93,3 @@ func TestStats(t *testing.T) {
 		}
 	})
 }
-
