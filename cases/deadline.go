@@ -110,7 +110,7 @@ func WorkingDaysDeadline(cal Calendar, start time.Time, n int) (time.Time, error
 	}
 	last, err := cal.AddWorkingDays(start, n)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%d working days from %s: %w", n, checker.DateOf(start), err)
+		return time.Time{}, fmt.Errorf("working-day deadline: %w", err)
 	}
 	return EndOfDay(last), nil
 }

@@ -1,11 +1,13 @@
 package cases
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/workday"
 )
 
 func TestDeadlines(t *testing.T) {
@@ -22,13 +24,13 @@ func TestDeadlines(t *testing.T) {
 		// Tue 29, Wed 30 Sep; 1–7 Oct off; Thu 8, Fri 9, Sat 10 (make-up).
 		{name: "across National Day and a make-up Saturday", kind: Rectification, start: cst(2026, 9, 28, 10, 0), days: 5,
 			want: cst(2026, 10, 11, 0, 0)},
-		// Sat 19 off; Sun 20 (make-up) counts, then Mon 21 … Fri 25.
-		{name: "a plain week", kind: Rectification, start: cst(2026, 9, 18, 23, 59), days: 6,
-			want: cst(2026, 9, 26, 0, 0)},
+		// Sat 19 off; Sun 20 (make-up) counts, Mon 21 … Thu 24; Fri 25 (Mid-Autumn) off; Mon 28.
+		{name: "across Mid-Autumn and a make-up Sunday", kind: Rectification, start: cst(2026, 9, 18, 23, 59), days: 6,
+			want: cst(2026, 9, 29, 0, 0)},
 		{name: "late evening is still the same day", kind: Rectification, start: cst(2026, 11, 27, 23, 59), days: 1,
 			want: cst(2026, 12, 1, 0, 0)},
 		{name: "beyond the calendar", kind: Rectification, start: cst(2026, 12, 28, 9, 0), days: 10,
-			wantErr: "10 working days from 2026-12-28: 2027-01-01 is outside the calendar (2026)"},
+			wantErr: "working-day deadline: add 10 working days to 2026-12-28: 2027-01-01: workday: date outside the known holiday calendar (known years: [2021 2022 2023 2024 2025 2026])"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,9 +38,9 @@ func TestDeadlines(t *testing.T) {
 			if tt.days > 0 {
 				p.RectificationDays = tt.days
 			}
-			got, err := p.Deadline(tt.kind, tt.start, testCalendar{})
+			got, err := p.Deadline(tt.kind, tt.start, calendar())
 			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
+				if !errors.Is(err, workday.ErrOutsideCalendar) || err.Error() != tt.wantErr {
 					t.Errorf("Deadline = %v, %v; want error %q", got, err, tt.wantErr)
 				}
 				return
@@ -65,12 +67,12 @@ func TestExtend(t *testing.T) {
 		{cst(2026, 9, 29, 15, 0), 2, cst(2026, 10, 9, 0, 0)},
 	}
 	for _, tt := range tests {
-		got, err := Extend(testCalendar{}, tt.deadline, tt.days)
+		got, err := Extend(calendar(), tt.deadline, tt.days)
 		if err != nil || !got.Equal(tt.want) {
 			t.Errorf("Extend(%v, %d) = %v, %v; want %v", tt.deadline, tt.days, got, err, tt.want)
 		}
 	}
-	if _, err := Extend(testCalendar{}, time.Time{}, 7); err == nil {
+	if _, err := Extend(calendar(), time.Time{}, 7); err == nil {
 		t.Errorf("Extend with no deadline: no error")
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/beianwatch/beianwatch/workday"
 )
 
 // TestLegal pins the whole transition table: every move of every kind that
@@ -137,18 +139,18 @@ func TestApply(t *testing.T) {
 	if err != nil || overdue.Escalation != EscalationPending || overdue.NextVerifyAt != notified.NextVerifyAt {
 		t.Fatalf("Apply(overdue, escalate) = %+v, %v; want escalation pending, verification going on", overdue, err)
 	}
-	extended, _, err := Apply(overdue, Update{To: Extended, At: deadline.Add(time.Hour), Actor: "cli:ops", ExtendDays: 7, Calendar: testCalendar{}})
+	extended, _, err := Apply(overdue, Update{To: Extended, At: deadline.Add(time.Hour), Actor: "cli:ops", ExtendDays: 7, Calendar: calendar()})
 	wantDeadline := cst(2026, 10, 21, 0, 0)
 	if err != nil || !extended.Deadline.Equal(wantDeadline) || extended.ExtensionsUsed != 1 || extended.Escalation != EscalationNone {
 		t.Fatalf("Apply(extend 7) = deadline %v, extensions %d, escalation %s, %v; want %v, 1, none (not called yet)",
 			extended.Deadline, extended.ExtensionsUsed, extended.Escalation, err, wantDeadline)
 	}
-	if _, _, err := Apply(extended, Update{To: Extended, At: deadline, Actor: "cli:ops", ExtendDays: 7, Calendar: testCalendar{}}); !errors.Is(err, ErrExtensionUsed) {
+	if _, _, err := Apply(extended, Update{To: Extended, At: deadline, Actor: "cli:ops", ExtendDays: 7, Calendar: calendar()}); !errors.Is(err, ErrExtensionUsed) {
 		t.Errorf("second Apply(extend) = %v, want ErrExtensionUsed", err)
 	}
 	late := notified
 	late.Deadline = cst(2026, 12, 24, 0, 0)
-	if _, _, err := Apply(late, Update{To: Extended, At: at, Actor: "cli:ops", ExtendDays: 7, Calendar: testCalendar{}}); err == nil || !strings.Contains(err.Error(), "outside the calendar") {
+	if _, _, err := Apply(late, Update{To: Extended, At: at, Actor: "cli:ops", ExtendDays: 7, Calendar: calendar()}); !errors.Is(err, workday.ErrOutsideCalendar) {
 		t.Errorf("Apply(extend past the calendar) = %v, want the calendar's error", err)
 	}
 
