@@ -265,6 +265,9 @@ func (c *Case) Validate() error {
 	if c.Domain == "" {
 		return errors.New("case: no domain")
 	}
+	if c.State == Open && c.Deadline.IsZero() {
+		return errors.New("case: an open case needs a deadline")
+	}
 	if err := ValidCategory(c.Kind, c.Category); err != nil {
 		return err
 	}

@@ -4,18 +4,19 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidate(t *testing.T) {
 	const h = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
 	takedown := func(f func(c *Case)) Case {
 		c := Case{Kind: Takedown, Domain: "a.cn", URLs: []string{"https://a.cn/x"}, Category: Gambling,
-			EvidencePhrases: []string{"赌场"}, State: Open}
+			EvidencePhrases: []string{"赌场"}, State: Open, Deadline: time.Unix(1e9, 0)}
 		f(&c)
 		return c
 	}
 	rect := func(f func(c *Case)) Case {
-		c := Case{Kind: Rectification, Domain: "a.cn", Category: "PSB_MISSING", State: Open}
+		c := Case{Kind: Rectification, Domain: "a.cn", Category: "PSB_MISSING", State: Open, Deadline: time.Unix(1e9, 0)}
 		f(&c)
 		return c
 	}
@@ -38,6 +39,8 @@ func TestValidate(t *testing.T) {
 		{"bad hash", takedown(func(c *Case) { c.EvidenceSHA256 = []string{"abc"} }), `case: evidence sha256 "abc": want 64 hex digits`},
 		{"starts notified", takedown(func(c *Case) { c.State = Notified }), "case: a new case starts suspected or open, not notified"},
 		{"no domain", takedown(func(c *Case) { c.Domain = "" }), "case: no domain"},
+		{"no deadline", takedown(func(c *Case) { c.Deadline = time.Time{} }), "case: an open case needs a deadline"},
+		{"suspected: no deadline yet", takedown(func(c *Case) { c.State = Suspected; c.Deadline = time.Time{} }), ""},
 		{"rectification", rect(func(c *Case) {}), ""},
 		{"rectification with codes", rect(func(c *Case) { c.Codes = []string{"PSB_NO_ICON", "PSB_MISSING"} }), ""},
 		{"unknown code", rect(func(c *Case) { c.Category = "PSB_BADGE_MISSING" }), `unknown rectification code "PSB_BADGE_MISSING"`},

@@ -186,3 +186,29 @@ func ExampleNext() {
 	fmt.Println(err)
 	// Output: case 12: cannot move from closed to notified
 }
+
+func TestConfirmEscalation(t *testing.T) {
+	at := cst(2026, 11, 28, 9, 0)
+	pending := Case{ID: 7, State: Overdue, Escalation: EscalationPending}
+	if Escalatable(pending, true) || !Escalatable(pending, false) {
+		t.Errorf("Escalatable(unconfirmed) = %v with confirmation required, %v without; want false, true",
+			Escalatable(pending, true), Escalatable(pending, false))
+	}
+	c, tr, err := ConfirmEscalation(pending, "cli:ops", at)
+	if err != nil || c.EscalationConfirmedBy != "cli:ops" || !c.EscalationConfirmedAt.Equal(at) || tr.From != Overdue || tr.To != Overdue || !Escalatable(c, true) {
+		t.Fatalf("ConfirmEscalation = %+v, %+v, %v", c, tr, err)
+	}
+	if _, _, err := ConfirmEscalation(c, "cli:other", at); err == nil {
+		t.Errorf("ConfirmEscalation twice: no error")
+	}
+	if _, _, err := ConfirmEscalation(pending, "serve:r1", at); !errors.Is(err, ErrHumanOnly) {
+		t.Errorf("ConfirmEscalation by the daemon = %v, want ErrHumanOnly", err)
+	}
+	for _, e := range []Escalation{EscalationNone, EscalationSending, EscalationSent, EscalationFailed} {
+		c := pending
+		c.Escalation = e
+		if _, _, err := ConfirmEscalation(c, "cli:ops", at); !errors.Is(err, ErrNothingToConfirm) {
+			t.Errorf("ConfirmEscalation(%s) = %v, want ErrNothingToConfirm", e, err)
+		}
+	}
+}
