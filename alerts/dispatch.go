@@ -225,6 +225,9 @@ func (d *Dispatcher) resend(ctx context.Context) {
 				}
 			}
 			if len(mine) == 0 {
+				if len(page) < d.cfg.Batch {
+					break
+				}
 				continue
 			}
 			if _, err := n.Notify(ctx, mine...); err != nil {
@@ -232,6 +235,9 @@ func (d *Dispatcher) resend(ctx context.Context) {
 				break
 			}
 			sent += len(mine)
+			if len(page) < d.cfg.Batch {
+				break
+			}
 		}
 		d.logger.Debug("re-sent firing alerts", "receiver", name, "alerts", sent)
 	}
