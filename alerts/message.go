@@ -284,11 +284,11 @@ var verb = regexp.MustCompile(`%[-+# 0]*[0-9]*(?:\.[0-9]+)?[a-zA-Z]`)
 func templateTitle(tmpl string) string {
 	tmpl = strings.TrimSpace(tmpl)
 	for {
-		loc := verb.FindStringIndex(tmpl)
-		if loc == nil || loc[1] != len(tmpl) {
+		locs := verb.FindAllStringIndex(tmpl, -1)
+		if len(locs) == 0 || locs[len(locs)-1][1] != len(tmpl) {
 			break
 		}
-		tmpl = strings.TrimSpace(tmpl[:loc[0]])
+		tmpl = strings.TrimSpace(tmpl[:locs[len(locs)-1][0]])
 	}
 	tmpl = verb.ReplaceAllString(tmpl, "…")
 	return strings.ReplaceAll(tmpl, "%%", "%")

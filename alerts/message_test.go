@@ -1,0 +1,128 @@
+package alerts
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/beianwatch/beianwatch/checker"
+)
+
+// TestRenderGolden renders every rule, firing and resolved, in both
+// languages, plus the plain and markdown forms of a batch.
+func TestRenderGolden(t *testing.T) {
+	var b strings.Builder
+	for _, rule := range append(Rules(), "some_future_rule") {
+		for _, status := range []Status{StatusFiring, StatusResolved} {
+			a := Alert{
+				Key: rule + "/example.cn", Rule: rule, Status: status, Severity: SeverityWarning, Domain: "example.cn",
+				Labels:   map[string]string{LabelDeadline: DeadlinePSBFiling, LabelCase: "42"},
+				Values:   map[string]string{ValueDue: "2026-12-01", ValueDaysLeft: "-3", ValueError: "dial tcp: connection refused", ValueReason: "违法信息"},
+				StartsAt: t0,
+			}
+			if status == StatusResolved {
+				a.EndsAt = t0.Add(90 * time.Minute)
+			}
+			for _, text := range Render(a, LanguageBoth) {
+				fmt.Fprintf(&b, "== %s %s %s\n%s\n", rule, status, text.Language, text.Summary)
+				for _, d := range text.Details {
+					fmt.Fprintf(&b, "  %s\n", d)
+				}
+			}
+		}
+	}
+	golden(t, "messages.golden", []byte(b.String()))
+	golden(t, "batch.txt.golden", []byte(plain(sampleAlerts(), LanguageBoth)+"\n"))
+	golden(t, "batch.md.golden", []byte(markdown(sampleAlerts(), LanguageBoth)+"\n"))
+}
+
+func TestRenderLanguages(t *testing.T) {
+	a := sampleAlerts()[0]
+	tests := []struct {
+		lang Language
+		want []Language
+	}{
+		{"", []Language{LanguageZH, LanguageEN}},
+		{LanguageBoth, []Language{LanguageZH, LanguageEN}},
+		{LanguageZH, []Language{LanguageZH}},
+		{LanguageEN, []Language{LanguageEN}},
+	}
+	for _, tt := range tests {
+		var got []Language
+		for _, text := range Render(a, tt.lang) {
+			got = append(got, text.Language)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("Render(%q) languages = %v, want %v", tt.lang, got, tt.want)
+		}
+	}
+}
+
+// TestCodeTitles checks that every checker code gets a title in both
+// languages from the catalog, and that unknown codes still render.
+func TestCodeTitles(t *testing.T) {
+	for code, ti := range codeTitles() {
+		if ti.en == "" || ti.zh == "" || strings.Contains(ti.zh, "%") || strings.Contains(ti.en, "%") {
+			t.Errorf("title of %s = %+v: empty or with a fmt verb", code, ti)
+		}
+	}
+	if got := codeTitle("ICP_MISSING", true); got != "页面上没有可见的 ICP 备案号" {
+		t.Errorf("codeTitle(ICP_MISSING, zh) = %q", got)
+	}
+	if got := codeTitle("NO_SUCH_CODE", false); got != "NO_SUCH_CODE" {
+		t.Errorf("codeTitle(NO_SUCH_CODE) = %q, want the code", got)
+	}
+}
+
+func TestTemplateTitle(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"页面上没有可见的 ICP 备案号%s", "页面上没有可见的 ICP 备案号"},
+		{"ICP 备案号 %s 未链接到 https://beian.miit.gov.cn/", "ICP 备案号 … 未链接到 https://beian.miit.gov.cn/"},
+		{"公安备案应于 %s 前完成(已逾期 %d 天)", "公安备案应于 … 前完成(已逾期 … 天)"},
+		{"%q 不是省级行政区简称(%q)", "… 不是省级行政区简称(…)"},
+		{"%s:%s", "…:"},
+		{"100%% 完成 %s", "100% 完成"},
+	}
+	for _, tt := range tests {
+		if got := templateTitle(tt.in); got != tt.want {
+			t.Errorf("templateTitle(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTruncateMarked(t *testing.T) {
+	marker := "…(截断)"
+	tests := []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"abc", 3, "abc"},
+		{"备案备案", 12, "备案备案"},
+		// The marker is 11 bytes: 4 bytes of room end inside 案, so the
+		// cut goes back to the end of 备.
+		{"备案备案备案", 15, "备" + marker},
+		{"备案备案x", 12, marker},
+		{"abcdefghijklmnop", 14, "abc" + marker},
+	}
+	for _, tt := range tests {
+		got := truncateMarked(tt.in, tt.max, marker)
+		if got != tt.want {
+			t.Errorf("truncateMarked(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		}
+		if len(got) > tt.max || !utf8.ValidString(got) {
+			t.Errorf("truncateMarked(%q, %d) = %q: %d bytes or invalid UTF-8", tt.in, tt.max, got, len(got))
+		}
+	}
+}
+
+func TestSeverityOf(t *testing.T) {
+	tests := map[string]Severity{"error": SeverityCritical, "warning": SeverityWarning, "info": SeverityInfo, "": SeverityWarning}
+	for in, want := range tests {
+		if got := SeverityOf(checker.Severity(in)); got != want {
+			t.Errorf("SeverityOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
