@@ -174,10 +174,6 @@ func Apply(c Case, u Update) (Case, Transition, error) {
 			return refuse(err)
 		}
 		n.Deadline, n.ExtensionsUsed = d, c.ExtensionsUsed+1
-		if n.Escalation == EscalationPending {
-			// Not called yet: the extension supersedes it.
-			n.Escalation = EscalationNone
-		}
 	case Overdue:
 		if u.Escalate && n.Escalation == EscalationNone {
 			n.Escalation = EscalationPending
@@ -191,6 +187,11 @@ func Apply(c Case, u Update) (Case, Transition, error) {
 		n.BlockLevel, n.BlockedAt = u.BlockLevel, u.At
 	case Closed, Dismissed:
 		n.ClosedAt = u.At
+	}
+	if n.Escalation == EscalationPending && u.To != Overdue {
+		// Not called yet, and the case is no longer overdue (extended,
+		// fixed, blocked by hand, dismissed): the call is no longer wanted.
+		n.Escalation = EscalationNone
 	}
 	switch {
 	case !u.To.Verifiable():

@@ -155,7 +155,7 @@ func TestApply(t *testing.T) {
 	}
 
 	blocked, _, err := Apply(overdue, Update{To: Blocked, At: at, Actor: "serve:r1", BlockLevel: BlockDomain})
-	if err != nil || blocked.BlockLevel != BlockDomain || !blocked.BlockedAt.Equal(at) || !blocked.NextVerifyAt.IsZero() {
+	if err != nil || blocked.BlockLevel != BlockDomain || !blocked.BlockedAt.Equal(at) || !blocked.NextVerifyAt.IsZero() || blocked.Escalation != EscalationNone {
 		t.Errorf("Apply(block domain) = %+v, %v", blocked, err)
 	}
 	if _, _, err := Apply(overdue, Update{To: Blocked, At: at, Actor: "serve:r1"}); err == nil {
@@ -173,6 +173,14 @@ func TestApply(t *testing.T) {
 	opened.URLs[0] = "changed"
 	if suspected.URLs[0] != "https://a.cn/x" {
 		t.Errorf("Apply shares the URL slice with its argument")
+	}
+	if late, _, err := Apply(overdue, Update{To: Fixed, At: at, Actor: "serve:r1"}); err != nil || late.Escalation != EscalationNone {
+		t.Errorf("Apply(fixed while the escalation is pending) = escalation %s, %v; want none", late.Escalation, err)
+	}
+	sending := overdue
+	sending.Escalation = EscalationSending
+	if b, _, err := Apply(sending, Update{To: Blocked, At: at, Actor: "serve:r1", BlockLevel: BlockService}); err != nil || b.Escalation != EscalationSending {
+		t.Errorf("Apply(blocked while the escalation is in flight) = escalation %s, %v; want it left sending", b.Escalation, err)
 	}
 	fixed, _, err := Apply(notified, Update{To: Fixed, At: at, Actor: "serve:r1"})
 	if err != nil || !fixed.FixedAt.Equal(at) || !fixed.NextVerifyAt.IsZero() {
