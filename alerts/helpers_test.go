@@ -1,12 +1,16 @@
 package alerts
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -111,4 +115,71 @@ func (r *recorder) only(t *testing.T) request {
 		t.Fatalf("server got %d requests, want 1", len(r.requests))
 	}
 	return r.requests[0]
+}
+
+// goldenJSON compares a request body with testdata/name, stored indented
+// for reading; the comparison is on the exact bytes (json.Compact undoes
+// json.Indent byte for byte).
+func goldenJSON(t *testing.T, name string, body []byte) {
+	t.Helper()
+	var ind bytes.Buffer
+	if err := json.Indent(&ind, body, "", "  "); err != nil {
+		t.Fatalf("body is not JSON: %v\n%s", err, body)
+	}
+	ind.WriteString("\n")
+	if *update {
+		golden(t, name, ind.Bytes())
+		return
+	}
+	want, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, want); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if !bytes.Equal(compact.Bytes(), body) {
+		t.Errorf("body differs from %s (-want +got):\n%s", name, cmp.Diff(string(want), ind.String()))
+	}
+}
+
+// answerCase is a receiver's answer and what Notify must make of it.
+type answerCase struct {
+	name    string
+	status  int
+	body    string
+	delay   time.Duration // longer than the client's timeout: a timeout
+	wantErr bool
+	retry   bool
+}
+
+// runAnswerCases sends the sample alerts through a notifier built for
+// each case's server and checks the error and the retry flag; errors
+// must never show the secrets.
+func runAnswerCases(t *testing.T, cases []answerCase, secrets []string, build func(url string, c *http.Client) Notifier) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newRecorder(t, tc.status, tc.body, tc.delay)
+			n := build(srv.URL, newClient(200*time.Millisecond))
+			retry, err := n.Notify(context.Background(), sampleAlerts()...)
+			if (err != nil) != tc.wantErr || retry != tc.retry {
+				t.Errorf("Notify = (retry %v, %v), want retry %v, error %v", retry, err, tc.retry, tc.wantErr)
+			}
+			for _, s := range secrets {
+				if err != nil && strings.Contains(err.Error(), s) {
+					t.Errorf("error %q shows the secret %q", err, s)
+				}
+			}
+		})
+	}
+	t.Run("connection refused", func(t *testing.T) {
+		srv := newRecorder(t, 200, "", 0)
+		srv.Close()
+		retry, err := build(srv.URL, newClient(time.Second)).Notify(context.Background(), sampleAlerts()...)
+		if err == nil || !retry {
+			t.Errorf("Notify to a closed port = (retry %v, %v), want a retryable error", retry, err)
+		}
+	})
 }
