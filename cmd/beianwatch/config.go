@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,6 +43,9 @@ func applyConfig(cmd *cobra.Command, getenv func(string) string, file string) er
 			return fmt.Errorf("config %s: %w", file, err)
 		}
 		for key := range fromFile {
+			if slices.Contains(configSections, key) && cmd.Name() == "serve" {
+				continue // read by its own parser (configSection)
+			}
 			if f := fs.Lookup(key); f == nil || key == "config" || key == "help" {
 				return fmt.Errorf("config %s: unknown setting %q (settings are the flags of '%s', without --)", file, key, cmd.CommandPath())
 			}
@@ -71,6 +75,36 @@ func applyConfig(cmd *cobra.Command, getenv func(string) string, file string) er
 		}
 	})
 	return firstErr
+}
+
+// configSections are the keys of serve's --config file that hold a
+// section of their own (a mapping, strictly decoded by the package that
+// owns it) rather than a flag's value.
+var configSections = []string{"alerts", "cases"}
+
+// configSection returns the YAML document {key: <the file's key>} for the
+// section's own parser, or nil when the file (or its key) is absent.
+func configSection(file, key string) ([]byte, error) {
+	if file == "" {
+		return nil, nil
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	var doc map[string]yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("config %s: %w", file, err)
+	}
+	node, ok := doc[key]
+	if !ok {
+		return nil, nil
+	}
+	out, err := yaml.Marshal(map[string]*yaml.Node{key: &node})
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %s: %w", file, key, err)
+	}
+	return out, nil
 }
 
 // setFlag sets a flag as if given on the command line once per value.
@@ -105,11 +139,23 @@ func yamlValues(v any) ([]string, error) {
 	return []string{fmt.Sprint(v)}, nil
 }
 
+// section is a section of the config file for printConfig: its value
+// must mask its own secrets when marshalled.
+type section struct {
+	key   string
+	value any
+}
+
 // printConfig writes the effective settings as YAML that --config reads,
 // with secrets masked: the password in a DSN, and any setting whose name
 // says secret, token or password.
-func printConfig(w io.Writer, cmd *cobra.Command) error {
+func printConfig(w io.Writer, cmd *cobra.Command, sections ...section) error {
 	settings := map[string]any{}
+	for _, s := range sections {
+		if s.value != nil {
+			settings[s.key] = s.value
+		}
+	}
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		switch f.Name {
 		case "config", "print-config", "help", "version":

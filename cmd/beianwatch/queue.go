@@ -19,6 +19,9 @@ type storeQueue struct {
 	logger *slog.Logger
 	// providerRanges are --provider-ranges, judged on every site.
 	providerRanges []netip.Prefix
+	// alerting, when set, decides each check's alert changes, stored with
+	// the check.
+	alerting registry.ChangeFunc
 }
 
 var _ crawler.Queue = (*storeQueue)(nil)
@@ -69,7 +72,12 @@ func (q *storeQueue) Complete(ctx context.Context, owner string, o crawler.Outco
 		Duration:   o.Duration,
 		Error:      r.Error,
 	}
-	err := q.st.Complete(ctx, owner, res, o.Next, r.Deadlines, o.BadgeShown)
+	var err error
+	if q.alerting != nil {
+		err = q.st.CompleteAlerting(ctx, owner, res, o.Next, r.Deadlines, o.BadgeShown, q.alerting)
+	} else {
+		err = q.st.Complete(ctx, owner, res, o.Next, r.Deadlines, o.BadgeShown)
+	}
 	if errors.Is(err, registry.ErrLeaseLost) {
 		// Our lease ran out and another replica took the site: its check
 		// counts, ours is dropped (no retry).

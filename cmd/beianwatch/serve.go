@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	"github.com/beianwatch/beianwatch/alerts"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/registry"
 )
@@ -41,6 +43,10 @@ type serveOptions struct {
 	providerRanges  []string
 	pinFiledIP      bool
 	robots          string
+	statsInterval   time.Duration
+	perSiteMetrics  bool
+	perSiteLimit    int
+	unreachableN    int
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -76,10 +82,14 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 				return err
 			}
 			a.resetLogger(cmd)
-			if o.printConfig {
-				return printConfig(a.stdout, cmd)
+			ac, err := loadAlertsConfig(o.config)
+			if err != nil {
+				return err
 			}
-			return a.runServe(cmd.Context(), o)
+			if o.printConfig {
+				return printConfig(a.stdout, cmd, section{"alerts", ac})
+			}
+			return a.runServe(cmd.Context(), o, ac)
 		},
 	}
 	f := cmd.Flags()
@@ -100,6 +110,10 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.StringSliceVar(&o.providerRanges, "provider-ranges", nil, "the provider's own mainland networks (`CIDR`,…): a site served from elsewhere is an error finding")
 	f.BoolVar(&o.pinFiledIP, "pin-filed-ip", false, "fetch each site from the IP addresses its filing names, not where DNS points")
 	f.StringVar(&o.robots, "robots", crawler.RobotsIgnore, "robots.txt `POLICY`: ignore or obey (see README)")
+	f.DurationVar(&o.statsInterval, "stats-interval", 30*time.Second, "how often the registry-wide gauges (beianwatch_sites …) are read from the registry")
+	f.BoolVar(&o.perSiteMetrics, "per-site-metrics", false, "add beianwatch_site_verdict{domain,verdict} for the worst sites")
+	f.IntVar(&o.perSiteLimit, "per-site-metrics-limit", 1000, "`N` sites at most in beianwatch_site_verdict")
+	f.IntVar(&o.unreachableN, "unreachable-after", 3, "`N` checks in a row that end in error before a site_unreachable alert fires")
 	f.BoolVar(&o.noMigrate, "no-migrate", false, "do not bring the registry's schema up to date first")
 	o.fetchOptions.addFlags(f, a.version)
 	f.SortFlags = false
@@ -154,10 +168,13 @@ func (o serveOptions) collectorConfig() (crawler.CollectorConfig, crawler.Schedu
 }
 
 // runServe runs the daemon until ctx ends (or, with --once, the cycle does).
-func (a *app) runServe(ctx context.Context, o serveOptions) error {
+func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) error {
 	cc, sc, err := o.collectorConfig()
 	if err != nil {
 		return err
+	}
+	if o.statsInterval <= 0 || o.perSiteLimit < 0 || o.unreachableN < 1 {
+		return fmt.Errorf("invalid --stats-interval %v, --per-site-metrics-limit %d or --unreachable-after %d: want positive values", o.statsInterval, o.perSiteLimit, o.unreachableN)
 	}
 	a.tuneGC()
 	ranges, err := parseCIDRs("--provider-ranges", o.providerRanges)
@@ -178,9 +195,45 @@ func (a *app) runServe(ctx context.Context, o serveOptions) error {
 	}
 	defer col.Close()
 	a.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := registerBuildInfo(a.metrics, a.version); err != nil {
+		return err
+	}
 	sched, err := crawler.NewScheduler(sc, col, a.logger, a.metrics)
 	if err != nil {
 		return err
+	}
+	perSite := 0
+	if o.perSiteMetrics {
+		perSite = o.perSiteLimit
+	}
+	gauges, err := newRegistryGauges(st, nil, perSite, o.statsInterval, a.logger, a.metrics)
+	if err != nil {
+		return err
+	}
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	go gauges.Run(bg)
+	q := &storeQueue{st: st, logger: a.logger, providerRanges: ranges}
+	var disp *alerts.Dispatcher
+	if ac != nil && len(ac.Receivers) > 0 {
+		router, err := ac.Build(a.logger, a.metrics)
+		if err != nil {
+			return fmt.Errorf("alerts: %w", err)
+		}
+		q.alerting = alertChanges(alerts.SiteRules{UnreachableAfter: o.unreachableN}, router.Route)
+		notifiers, resend := map[string]alerts.Notifier{}, map[string]time.Duration{}
+		for _, r := range router.Receivers() {
+			notifiers[r.Name] = r
+			if r.Resend > 0 {
+				resend[r.Name] = r.Resend
+			}
+		}
+		disp, err = alerts.NewDispatcher(alerts.DispatcherConfig{Owner: sc.Owner, Resend: resend, Route: router.Route},
+			alertOutbox{st}, alertOutbox{st}, notifiers, a.logger)
+		if err != nil {
+			return err
+		}
+		go disp.Run(bg)
 	}
 	if o.listen != "" && (!o.once || listenGiven(o)) {
 		stopHTTP, err := a.serveHTTP(o.listen, st, sched)
@@ -190,9 +243,21 @@ func (a *app) runServe(ctx context.Context, o serveOptions) error {
 		defer stopHTTP()
 	}
 	a.logger.Info("serving", "db", registry.RedactDSN(a.dsn), "owner", sc.Owner, "concurrency", cc.Concurrency, "once", o.once)
-	sum, err := sched.Run(ctx, &storeQueue{st: st, logger: a.logger, providerRanges: ranges})
+	sum, err := sched.Run(ctx, q)
 	if err != nil {
 		return a.trouble(err)
+	}
+	if disp != nil {
+		// What this run queued goes out before it exits (--once, or a
+		// SIGTERM): what cannot go within the grace period waits in the
+		// outbox for the next run or another replica.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.grace)
+		for dctx.Err() == nil {
+			if n, err := disp.DeliverOnce(dctx); n == 0 || err != nil {
+				break
+			}
+		}
+		cancel()
 	}
 	if o.once {
 		fmt.Fprintln(a.stdout, sum)
@@ -253,4 +318,18 @@ func (a *app) serveHTTP(addr string, st *registry.Store, sched *crawler.Schedule
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}, nil
+}
+
+// loadAlertsConfig reads the alerts section of the --config file; nil
+// when there is none.
+func loadAlertsConfig(file string) (*alerts.Config, error) {
+	raw, err := configSection(file, "alerts")
+	if raw == nil || err != nil {
+		return nil, err
+	}
+	c, err := alerts.ParseConfig(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: alerts: %w", file, err)
+	}
+	return c, nil
 }
