@@ -22,9 +22,9 @@ type statsSource interface {
 	WorstSites(ctx context.Context, limit int) ([]registry.SiteVerdict, error)
 }
 
-// caseCounter adds the case gauges, once cases are stored.
+// caseCounter reads the case gauges; *registry.Store is one.
 type caseCounter interface {
-	CaseGauges(ctx context.Context, now time.Time) (counts map[[3]string]int, overdue map[string]int, err error)
+	CaseCounts(ctx context.Context, now time.Time) (registry.CaseCounts, error)
 }
 
 // registryGauges are the gauges computed from the registry. Every replica
@@ -107,7 +107,16 @@ func (g *registryGauges) refresh(ctx context.Context) {
 	var caseN map[[3]string]int
 	var overdue map[string]int
 	if err == nil && g.cases != nil {
-		caseN, overdue, err = g.cases.CaseGauges(ctx, now)
+		var cc registry.CaseCounts
+		if cc, err = g.cases.CaseCounts(ctx, now); err == nil {
+			caseN, overdue = map[[3]string]int{}, map[string]int{}
+			for _, c := range cc.ByState {
+				caseN[[3]string{string(c.Kind), string(c.State), string(c.Category)}] += c.N
+			}
+			for k, n := range cc.Overdue {
+				overdue[string(k)] = n
+			}
+		}
 	}
 	if err != nil {
 		if ctx.Err() == nil {

@@ -206,7 +206,7 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 	if o.perSiteMetrics {
 		perSite = o.perSiteLimit
 	}
-	gauges, err := newRegistryGauges(st, nil, perSite, o.statsInterval, a.logger, a.metrics)
+	gauges, err := newRegistryGauges(st, st, perSite, o.statsInterval, a.logger, a.metrics)
 	if err != nil {
 		return err
 	}
