@@ -1,0 +1,131 @@
+package deploy
+
+import (
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
+	"go.yaml.in/yaml/v3"
+)
+
+const rulesFile = "prometheus/rules.yml"
+
+// loadRules parses and validates rules.yml with Prometheus' own rule-file
+// parser (which parses every expression and template too).
+func loadRules(t *testing.T) *rulefmt.RuleGroups {
+	t.Helper()
+	raw, err := os.ReadFile(rulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, errs := rulefmt.Parse(raw, false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler))
+	for _, err := range errs {
+		t.Errorf("%s: %v", rulesFile, err)
+	}
+	if len(errs) > 0 {
+		t.FailNow()
+	}
+	return groups
+}
+
+// TestPromtool runs the promtool checks of the rules, their unit tests and
+// the compose bundle's Prometheus configuration.
+func TestPromtool(t *testing.T) {
+	promtool := lookTool(t, "promtool", "prometheus")
+	for _, args := range [][]string{
+		{"check", "rules", "rules.yml"},
+		{"test", "rules", "rules_test.yml"},
+		{"check", "config", "prometheus.yml"},
+	} {
+		cmd := exec.Command(promtool, args...)
+		cmd.Dir = "prometheus"
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool %v: %v\n%s", args, err, out)
+		}
+	}
+}
+
+var severities = []string{"critical", "warning", "info"}
+
+// TestAlertingRulesDescribed checks that every alert can be routed and read:
+// a known severity (alertmanager.yml routes on it), a summary and a
+// description, and a Chinese summary.
+func TestAlertingRulesDescribed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, g := range loadRules(t).Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			if seen[r.Alert] {
+				t.Errorf("alert %s defined twice", r.Alert)
+			}
+			seen[r.Alert] = true
+			if !slices.Contains(severities, r.Labels["severity"]) {
+				t.Errorf("alert %s: severity %q, want one of %v", r.Alert, r.Labels["severity"], severities)
+			}
+			for _, a := range []string{"summary", "summary_zh", "description"} {
+				if r.Annotations[a] == "" {
+					t.Errorf("alert %s: no %s annotation", r.Alert, a)
+				}
+			}
+		}
+	}
+	if len(seen) == 0 {
+		t.Fatalf("%s has no alerting rules", rulesFile)
+	}
+}
+
+// unitTests is the part of rules_test.yml this test reads.
+type unitTests struct {
+	Tests []struct {
+		Name       string `yaml:"name"`
+		AlertTests []struct {
+			Alertname string `yaml:"alertname"`
+			ExpAlerts []any  `yaml:"exp_alerts"`
+		} `yaml:"alert_rule_test"`
+	} `yaml:"tests"`
+}
+
+// TestEveryAlertUnitTested checks that rules_test.yml makes every alerting
+// rule both fire and stay silent at least once, so that a new rule cannot
+// land untested.
+func TestEveryAlertUnitTested(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("prometheus", "rules_test.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ut unitTests
+	if err := yaml.Unmarshal(raw, &ut); err != nil {
+		t.Fatal(err)
+	}
+	fires, silent := map[string]bool{}, map[string]bool{}
+	for _, tc := range ut.Tests {
+		for _, at := range tc.AlertTests {
+			if len(at.ExpAlerts) > 0 {
+				fires[at.Alertname] = true
+			} else {
+				silent[at.Alertname] = true
+			}
+		}
+	}
+	for _, g := range loadRules(t).Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			if !fires[r.Alert] {
+				t.Errorf("alert %s: no unit test in rules_test.yml where it fires", r.Alert)
+			}
+			if !silent[r.Alert] {
+				t.Errorf("alert %s: no unit test in rules_test.yml where it stays silent", r.Alert)
+			}
+		}
+	}
+}
