@@ -80,7 +80,7 @@ func (s *Store) SaveVerification(ctx context.Context, owner string, id int64, ne
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if owner != "" {
 			res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE cases SET verify_owner = '', verify_expires_at = NULL,
-				next_verify_at = CASE WHEN next_verify_at IS NULL THEN NULL ELSE ? END
+				next_verify_at = CASE WHEN next_verify_at IS NULL THEN next_verify_at ELSE ? END
 				WHERE id = ? AND verify_owner = ?`), ts(utcMicro(next)), id, owner)
 			if err != nil {
 				return err
