@@ -105,7 +105,8 @@ type Alert struct {
 	// rely on it.
 	Key string `json:"key"`
 	// Rule is one of the Rule* IDs.
-	Rule   string `json:"rule"`
+	Rule string `json:"rule"`
+	// Status is StatusFiring or StatusResolved.
 	Status Status `json:"status"`
 	// Severity is critical, warning or info (SeverityOf maps a checker
 	// severity).
@@ -122,8 +123,9 @@ type Alert struct {
 	Labels map[string]string `json:"labels,omitempty"`
 	// Values are data for messages (Value* keys, and any others); they
 	// may change while the alert fires.
-	Values   map[string]string `json:"values,omitempty"`
-	StartsAt time.Time         `json:"starts_at"`
+	Values map[string]string `json:"values,omitempty"`
+	// StartsAt is when the alert started firing.
+	StartsAt time.Time `json:"starts_at"`
 	// EndsAt is when the alert resolved; zero while it fires.
 	EndsAt time.Time `json:"ends_at,omitzero"`
 	// GeneratorURL links to the alert's source (the site's page in the

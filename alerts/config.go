@@ -59,7 +59,8 @@ const (
 // SecretURL and Mobile), which is what --print-config needs.
 type Config struct {
 	// Language of messages for receivers that do not choose their own.
-	Language  Language         `yaml:"language,omitempty" json:"language,omitempty"`
+	Language Language `yaml:"language,omitempty" json:"language,omitempty"`
+	// Receivers are the places alerts can go, each with a unique name.
 	Receivers []ReceiverConfig `yaml:"receivers,omitempty" json:"receivers,omitempty"`
 	// Routes are tried in order; the first that matches an alert decides
 	// its receivers, unless it has Continue, in which case later routes
@@ -92,7 +93,8 @@ type ReceiverConfig struct {
 	Resend time.Duration `yaml:"resend,omitempty" json:"resend,omitempty"`
 	// Secret signs requests: the webhook's HMAC key, DingTalk's and
 	// Feishu's signing secret. SecretFile names a file holding it
-	// instead (surrounding white space is ignored).
+	// instead (surrounding white space is ignored; a relative name is
+	// relative to the working directory). Build reads the file.
 	Secret     Secret `yaml:"secret,omitempty" json:"secret,omitempty"`
 	SecretFile string `yaml:"secret_file,omitempty" json:"secret_file,omitempty"`
 	// BasicAuth or BearerToken(File) authenticate requests (types
@@ -110,14 +112,17 @@ type ReceiverConfig struct {
 
 // BasicAuth is HTTP basic authentication.
 type BasicAuth struct {
-	Username     string `yaml:"username" json:"username"`
+	Username string `yaml:"username" json:"username"`
+	// Password, or PasswordFile naming a file that holds it.
 	Password     Secret `yaml:"password,omitempty" json:"password,omitempty"`
 	PasswordFile string `yaml:"password_file,omitempty" json:"password_file,omitempty"`
 }
 
 // Route sends the alerts it matches to its receivers.
 type Route struct {
-	Match     Match    `yaml:"match,omitempty" json:"match,omitempty"`
+	// Match selects the alerts; the empty Match takes them all.
+	Match Match `yaml:"match,omitempty" json:"match,omitempty"`
+	// Receivers are the names of the receivers that get them.
 	Receivers []string `yaml:"receivers" json:"receivers"`
 	// Continue lets later routes match the alert too.
 	Continue bool `yaml:"continue,omitempty" json:"continue,omitempty"`

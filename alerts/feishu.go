@@ -29,7 +29,8 @@ import (
 //
 // The bot answers {"code": 0, "msg": "success", …}; older deployments
 // answer {"StatusCode": 0, "StatusMessage": "success"} instead. Any other
-// code is a failure, retryable for 11232 (rate limit).
+// code is a failure, retryable for 11232 (frequency limited, the code
+// Feishu's open platform uses for message rate limits) and for HTTP 429.
 type Feishu struct {
 	// URL is the bot's webhook,
 	// https://open.feishu.cn/open-apis/bot/v2/hook/<token>.
