@@ -25,15 +25,18 @@ import (
 // should not happen; it is the guard behind them.
 var ErrCaseConflict = errors.New("registry: case changed concurrently")
 
-// domainNotInRegistry is OpenCase's error for an unknown domain: its text
-// is what the user sees, and it is ErrNotFound to errors.Is.
-type domainNotInRegistry string
-
-func (e domainNotInRegistry) Error() string {
-	return fmt.Sprintf("case: domain %s is not in the registry", string(e))
+// caseInputError is OpenCase's error for a case the registry refuses (an
+// unknown domain, a URL on another site): its text is what the user sees,
+// returned without context, and an unknown domain is ErrNotFound to
+// errors.Is.
+type caseInputError struct {
+	msg      string
+	notFound bool
 }
 
-func (e domainNotInRegistry) Is(target error) bool { return target == ErrNotFound }
+func (e *caseInputError) Error() string { return e.msg }
+
+func (e *caseInputError) Is(target error) bool { return e.notFound && target == ErrNotFound }
 
 // CaseFilter selects the cases ListCases returns. The zero value selects
 // every case.
@@ -109,7 +112,8 @@ func (r *caseRow) caseValue() cases.Case {
 // it with its id. The case is checked by cases.Validate, then against the
 // registry: its domain must be a site's ("case: domain x.cn is not in the
 // registry", which is ErrNotFound to errors.Is), and each takedown URL must
-// be on one of that site's domains or their subdomains. The caller sets
+// be on one of that site's domains or their subdomains. These errors, like
+// cases.Validate's, come without context: they are the user's to read. The caller sets
 // the state (cases.Open, or cases.Suspected for a lexicon match) and, for
 // an open case, the deadline (cases.Policy.Deadline). CreatedAt defaults to
 // the store's clock. An open case is due for verification at once.
@@ -150,7 +154,11 @@ func (s *Store) OpenCase(ctx context.Context, c cases.Case, actor string) (_ cas
 		}
 		return insertEvent(ctx, tx, c.ID, cases.Transition{To: c.State, At: c.CreatedAt, Actor: actor, Reason: "opened"})
 	})
-	if err != nil {
+	var ie *caseInputError
+	switch {
+	case errors.As(err, &ie):
+		return cases.Case{}, ie
+	case err != nil:
 		return cases.Case{}, fmt.Errorf("open case: %w", err)
 	}
 	return c, nil
@@ -174,7 +182,7 @@ func caseSite(ctx context.Context, tx *sqlx.Tx, d Domain) (siteDomains, error) {
 		return siteDomains{}, err
 	}
 	if len(rows) == 0 {
-		return siteDomains{}, domainNotInRegistry(d.Unicode)
+		return siteDomains{}, &caseInputError{msg: fmt.Sprintf("case: domain %s is not in the registry", d.Unicode), notFound: true}
 	}
 	site := siteDomains{id: rows[0].SiteID}
 	for _, r := range rows {
@@ -193,12 +201,12 @@ func urlsOnSite(urls []string, site siteDomains) error {
 		}
 		host, err := NormalizeDomain(u.Hostname())
 		if err != nil {
-			return fmt.Errorf("case: URL %s: %w", raw, err)
+			return &caseInputError{msg: fmt.Sprintf("case: URL %s: %v", raw, err)}
 		}
 		if !slices.ContainsFunc(site.ascii, func(d string) bool {
 			return host.ASCII == d || strings.HasSuffix(host.ASCII, "."+d)
 		}) {
-			return fmt.Errorf("case: URL %s is not on a domain of site %d (%s)", raw, site.id, strings.Join(site.ascii, ", "))
+			return &caseInputError{msg: fmt.Sprintf("case: URL %s is not on a domain of site %d (%s)", raw, site.id, strings.Join(site.ascii, ", "))}
 		}
 	}
 	return nil

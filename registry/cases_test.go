@@ -95,17 +95,17 @@ func TestOpenCase(t *testing.T) {
 			c    func(c *cases.Case)
 			want string
 		}{
-			{"unknown domain", func(c *cases.Case) { c.Domain = "nowhere.cn" }, "open case: case: domain nowhere.cn is not in the registry"},
+			{"unknown domain", func(c *cases.Case) { c.Domain = "nowhere.cn" }, "case: domain nowhere.cn is not in the registry"},
 			{"URL of another site", func(c *cases.Case) { c.URLs = []string{"https://site2.example.cn/bad"} },
-				"open case: case: URL https://site2.example.cn/bad is not on a domain of site 1 (site1.example.cn, xn--srsw86a.example.cn)"},
-			{"URL on a look-alike", func(c *cases.Case) { c.URLs = []string{"https://evilsite1.example.cn/"} }, "is not on a domain of site 1"},
+				"case: URL https://site2.example.cn/bad is not on a domain of site 1 (site1.example.cn, xn--srsw86a.example.cn)"},
+			{"URL on a look-alike", func(c *cases.Case) { c.URLs = []string{"https://evilsite1.example.cn/"} }, "case: URL https://evilsite1.example.cn/ is not on a domain of site 1"},
 			{"unknown category", func(c *cases.Case) { c.Category = "spam" }, `unknown takedown category "spam"`},
 			{"no evidence", func(c *cases.Case) { c.EvidencePhrases = nil }, "case: a takedown needs evidence"},
 		}
 		for _, tt := range bad {
 			c := takedown()
 			tt.c(&c)
-			if _, err := s.OpenCase(ctx, c, "cli:ops"); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if _, err := s.OpenCase(ctx, c, "cli:ops"); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 				t.Errorf("%s: OpenCase = %v, want %q", tt.name, err, tt.want)
 			}
 		}
