@@ -1,30 +1,52 @@
 package main
 
 import (
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
 
+// registryMigrations lists the registry's SQLite migration files: the
+// schema's latest version is their count.
+func registryMigrations(t *testing.T) []os.DirEntry {
+	t.Helper()
+	es, err := os.ReadDir("../../registry/migrations/sqlite")
+	if err != nil || len(es) == 0 {
+		t.Fatalf("registry migrations: %v (%d files)", err, len(es))
+	}
+	return es
+}
+
 func TestMigrateCommand(t *testing.T) {
+	latest := strconv.Itoa(len(registryMigrations(t)))
+	at := func(v int) string {
+		return "registry schema at version " + strconv.Itoa(v) + " (latest " + latest + ")"
+	}
 	forEachDB(t, func(t *testing.T, dsn string) {
-		steps := []struct {
+		type step struct {
 			args       []string
 			wantCode   int
 			wantStdout string // a substring
 			wantStderr string // a substring
-		}{
-			{[]string{"migrate", "status"}, exitOK, "1        init   pending\n2        lease  pending\n", ""},
-			{[]string{"sites", "list"}, exitTrouble, "", "not up to date (migration 1 init pending): run 'beianwatch migrate'"},
-			{[]string{"migrate"}, exitOK, "registry schema at version 2 (latest 2)", "msg=migrated"},
-			{[]string{"migrate", "up"}, exitOK, "registry schema at version 2 (latest 2)", ""},
-			{[]string{"migrate", "status"}, exitOK, " CST\n", ""},
-			{[]string{"sites", "list"}, exitOK, "ID      VERDICT", ""},
-			{[]string{"migrate", "down"}, exitOK, "registry schema at version 1 (latest 2)", ""},
-			{[]string{"migrate", "down"}, exitOK, "registry schema at version 0 (latest 2)", ""},
-			{[]string{"migrate", "down"}, exitTrouble, "", "migrate down:"},
-			{[]string{"migrate", "sideways"}, exitTrouble, "", `invalid argument "sideways"`},
-			{[]string{"migrate", "up", "down"}, exitTrouble, "", "accepts at most 1 arg"},
 		}
+		n, _ := strconv.Atoi(latest)
+		steps := []step{
+			{[]string{"migrate", "status"}, exitOK, "pending\n", ""},
+			{[]string{"sites", "list"}, exitTrouble, "", "not up to date (migration 1 init pending): run 'beianwatch migrate'"},
+			{[]string{"migrate"}, exitOK, at(n), "msg=migrated"},
+		}
+		steps = append(steps,
+			step{[]string{"migrate", "up"}, exitOK, at(n), ""},
+			step{[]string{"migrate", "status"}, exitOK, " CST\n", ""},
+			step{[]string{"sites", "list"}, exitOK, "ID      VERDICT", ""})
+		for v := n - 1; v >= 0; v-- {
+			steps = append(steps, step{[]string{"migrate", "down"}, exitOK, at(v), ""})
+		}
+		steps = append(steps,
+			step{[]string{"migrate", "down"}, exitTrouble, "", "migrate down:"},
+			step{[]string{"migrate", "sideways"}, exitTrouble, "", `invalid argument "sideways"`},
+			step{[]string{"migrate", "up", "down"}, exitTrouble, "", "accepts at most 1 arg"})
 		for _, s := range steps {
 			r := runInProcess(t, append(s.args, "--db", dsn)...)
 			if r.code != s.wantCode || !strings.Contains(r.stdout, s.wantStdout) || !strings.Contains(r.stderr, s.wantStderr) {
