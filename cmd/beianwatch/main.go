@@ -116,6 +116,7 @@ formed, linked to the official query pages, badged, and filed in time.`,
 	root.AddCommand(a.importCmd(), a.exportCmd())
 	root.AddCommand(a.migrateCmd())
 	root.AddCommand(a.sitesCmd())
+	root.AddCommand(a.caseCmd())
 	root.AddCommand(a.serveCmd())
 	return root
 }
