@@ -3,6 +3,7 @@ module github.com/beianwatch/beianwatch/deploy
 go 1.26.8
 
 require (
+	github.com/lib/pq v1.12.3
 	github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring v0.95.2
 	github.com/prometheus/common v0.72.1
 	github.com/prometheus/prometheus v0.316.0
