@@ -117,3 +117,24 @@ fi
 # --- end alerts/ ---
 
 go test -race -count=1 "$@" ./...
+
+# --- deploy/: its own Go module (Prometheus and Kubernetes libraries stay out
+# of the product's go.mod). Its tests run promtool, a real Prometheus
+# scraping a real `beianwatch serve`, amtool and psql; under CI=true Debian's
+# prometheus (prometheus, promtool) is installed and a missing tool fails the
+# run, elsewhere those tests skip. The binary is built once for all of them.
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  if [ "${CI:-}" = true ]; then
+    echo "test.sh: installing prometheus" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  else
+    echo "test.sh: warning: no prometheus/promtool: the rule and scrape tests in deploy/ will skip" >&2
+  fi
+fi
+deploy_bin=$(mktemp -d)
+go build -o "$deploy_bin/beianwatch" ./cmd/beianwatch
+(cd deploy && go vet ./... && BEIANWATCH_TEST_BIN="$deploy_bin/beianwatch" go test -count=1 "$@" ./...) || { rm -rf "$deploy_bin"; exit 1; }
+rm -rf "$deploy_bin"
+# --- end deploy/ ---
