@@ -1,0 +1,178 @@
+package lexicon
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// benchCorpus is the visible text of checker's 500 KB benchmark page (read
+// only): real Chinese news-portal text, 120 KB of it.
+func benchCorpus(tb testing.TB) string {
+	tb.Helper()
+	b, err := os.ReadFile("../checker/testdata/bench/page500k.html")
+	if err != nil {
+		tb.Skip("checker's benchmark page not present:", err)
+	}
+	return VisibleText(b, "text/html; charset=utf-8")
+}
+
+// benchLexicon builds a lexicon of n phrases, deterministically. Phrases
+// are 2–6 characters drawn with the corpus's own character frequencies,
+// so they share characters and prefixes with the pages as much as real
+// phrases would at worst, and one in a hundred is cut from the corpus so
+// that pages do match.
+func benchLexicon(tb testing.TB, corpus string, n int) string {
+	tb.Helper()
+	var chars []rune
+	for _, r := range corpus {
+		if r >= 0x4E00 && r <= 0x9FFF {
+			chars = append(chars, r)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, uint64(n)))
+	cats := Categories()
+	seen := make(map[string]bool, n)
+	var b strings.Builder
+	for len(seen) < n {
+		var p string
+		if len(seen)%100 == 0 {
+			start := rng.IntN(len(chars) - 8)
+			p = string(chars[start : start+2+rng.IntN(5)])
+		} else {
+			k := 2 + rng.IntN(5)
+			rs := make([]rune, k)
+			for i := range rs {
+				rs[i] = chars[rng.IntN(len(chars))]
+			}
+			p = string(rs)
+		}
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		fmt.Fprintf(&b, "%s\t%s\n", cats[len(seen)%len(cats)], p)
+	}
+	return b.String()
+}
+
+// benchPages cuts count pages of size bytes (10–60 KB when size is 0)
+// from the corpus, repeated end to end, at deterministic offsets.
+func benchPages(corpus string, count, size int) []string {
+	loop := corpus + " " + corpus
+	rng := rand.New(rand.NewPCG(7, 8))
+	pages := make([]string, count)
+	for i := range pages {
+		n := size
+		if n == 0 {
+			n = 10<<10 + rng.IntN(50<<10)
+		}
+		start := rng.IntN(len(corpus))
+		for !utf8.RuneStart(loop[start]) {
+			start++
+		}
+		end := min(start+n, len(loop))
+		for end < len(loop) && !utf8.RuneStart(loop[end]) {
+			end++
+		}
+		pages[i] = loop[start:end]
+	}
+	return pages
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// BenchmarkLoad reports the time and the memory kept by one lexicon.
+func BenchmarkLoad(b *testing.B) {
+	corpus := benchCorpus(b)
+	for _, n := range []int{1000, 100000} {
+		text := benchLexicon(b, corpus, n)
+		b.Run(fmt.Sprintf("phrases=%d", n), func(b *testing.B) {
+			var kept uint64
+			for b.Loop() {
+				before := heapInUse()
+				l, err := Load(strings.NewReader(text), "bench.txt")
+				if err != nil {
+					b.Fatal(err)
+				}
+				kept = heapInUse() - before
+				runtime.KeepAlive(l)
+			}
+			b.ReportMetric(float64(kept)/(1<<20), "MiB-kept")
+		})
+	}
+}
+
+func BenchmarkScan(b *testing.B) {
+	corpus := benchCorpus(b)
+	for _, n := range []int{1000, 100000} {
+		l, err := Load(strings.NewReader(benchLexicon(b, corpus, n)), "bench.txt")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, size := range []int{10 << 10, 60 << 10} {
+			pages := benchPages(corpus, 16, size)
+			b.Run(fmt.Sprintf("phrases=%d/text=%dKB", n, size>>10), func(b *testing.B) {
+				b.SetBytes(int64(len(pages[0])))
+				matches, i := 0, 0
+				for b.Loop() {
+					matches += len(l.Scan(pages[i%len(pages)]))
+					i++
+				}
+				b.ReportMetric(float64(matches)/float64(i), "matches/page")
+			})
+		}
+	}
+}
+
+// BenchmarkScan10kPages scans 10,000 page texts of 10–60 KB, as the crawl
+// cycle would (one Scan per page), and reports the cost per page to set
+// against a cycle's CPU per site.
+func BenchmarkScan10kPages(b *testing.B) {
+	corpus := benchCorpus(b)
+	pages := benchPages(corpus, 10000, 0)
+	for _, n := range []int{1000, 100000} {
+		l, err := Load(strings.NewReader(benchLexicon(b, corpus, n)), "bench.txt")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("phrases=%d", n), func(b *testing.B) {
+			var total time.Duration
+			for b.Loop() {
+				start := time.Now()
+				for _, p := range pages {
+					l.Scan(p)
+				}
+				total += time.Since(start)
+			}
+			b.ReportMetric(float64(total.Nanoseconds())/float64(b.N*len(pages)), "ns/page")
+		})
+	}
+}
+
+// BenchmarkVisibleText extracts the text of checker's benchmark pages.
+func BenchmarkVisibleText(b *testing.B) {
+	for _, name := range []string{"page10k", "page60k"} {
+		body, err := os.ReadFile("../checker/testdata/bench/" + name + ".html")
+		if err != nil {
+			b.Skip("checker's benchmark page not present:", err)
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				VisibleText(body, "text/html; charset=utf-8")
+			}
+		})
+	}
+}
