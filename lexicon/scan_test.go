@@ -60,7 +60,7 @@ func TestFold(t *testing.T) {
 		{"Ａ\u3000Ｂ", "a b"},
 		{"㈱", "(株)"},
 		{"ﬁ", "fi"},
-		{"é", "é"},  // decomposed e + U+0301 composes
+		{"é", "é"},   // decomposed e + U+0301 composes
 		{"Ⅻ", "xii"}, // Roman numeral twelve
 		{"，。！？", ",。!?"},
 		{"\xff", "\ufffd"},
