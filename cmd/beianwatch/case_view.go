@@ -254,9 +254,10 @@ func caseText(c cases.Case, history []cases.Transition, vs []cases.Verification)
 		}
 		fmt.Fprintf(&b, "  %s  %-9s → %-9s  %s  %s\n", cstTime(t.At), from, t.To, t.Actor, t.Reason)
 	}
-	fmt.Fprintf(&b, "\nVerifications (%d latest)\n", len(vs))
 	if len(vs) == 0 {
-		b.WriteString("  none\n")
+		b.WriteString("\nVerifications: none\n")
+	} else {
+		fmt.Fprintf(&b, "\nVerifications (latest %d)\n", len(vs))
 	}
 	for _, v := range vs {
 		detail := v.Error
