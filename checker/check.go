@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,8 +37,7 @@ type checkRun struct {
 	// scriptICP and scriptPSB are numbers found only in inline scripts.
 	scriptICP, scriptPSB string
 
-	// full forces the whole parse even for a page without markers (tests
-	// compare both paths).
+	// full forces the whole parse (tests compare both paths).
 	full bool
 
 	levelChecked bool
@@ -53,6 +53,17 @@ func Check(page Page, want Expect) Report {
 }
 
 func check(page Page, want Expect, full bool) Report {
+	r, _ := checkPath(page, want, full)
+	return r
+}
+
+// checkPath is check that also says whether the fast path judged the page.
+func checkPath(page Page, want Expect, full bool) (Report, bool) {
+	c := newRun(page, want, full)
+	return c.run(page)
+}
+
+func newRun(page Page, want Expect, full bool) *checkRun {
 	r := &Report{
 		Target:     page.Target,
 		HTTPStatus: page.Status,
@@ -67,13 +78,18 @@ func check(page Page, want Expect, full bool) Report {
 	c := &checkRun{r: r, want: want, now: page.FetchedAt, base: page.URL, full: full}
 	c.wantICP, _ = ParseICP(want.ICP)
 	c.wantPSB, _ = ParsePSB(want.PSB)
+	return c
+}
+
+func (c *checkRun) run(page Page) (Report, bool) {
+	r := c.r
 	c.pageRules(page)
 	c.accessRules(page)
 	if page.Status >= 400 {
 		c.add(nil, CodeHTTPErrorStatus, page.Status)
 		r.Error = fmt.Sprintf("HTTP %d %s", page.Status, http.StatusText(page.Status))
 		c.deadlinesUnseen()
-		return c.finish()
+		return c.finish(), false
 	}
 	dec := decode(page.Body, page.Header.Get("Content-Type"))
 	r.Encoding = dec.encoding
@@ -83,19 +99,41 @@ func check(page Page, want Expect, full bool) Report {
 	case dec.declared == "" && dec.encoding != "utf-8" && hasNonASCII(page.Body):
 		c.add(nil, CodeEncodingUndeclared, dec.encoding)
 	}
-	if c.full || mayHaveNumbers(dec.text) {
-		root, err := html.Parse(strings.NewReader(dec.text))
-		if err != nil {
-			r.Error = fmt.Sprintf("parse HTML: %v", err)
-			c.deadlinesUnseen()
-			return c.finish()
+	if !c.full {
+		// The fast path: a scan, and parsed regions around the numbers.
+		// When the scanner gives up, or a region cannot be made, the
+		// page gets the whole tree.
+		if d, ok := scanPage(dec.text); ok && d.prepare() {
+			f := c.fork()
+			f.doc = d
+			if r := f.judge(); !d.scan.failed {
+				return r, true
+			}
 		}
-		c.doc = newDocument(root)
-	} else {
-		// Nothing in the page could be a number or a badge: skip building
-		// the tree, and only tell a script shell from a page without one.
-		c.doc = scanDocument(dec.text)
 	}
+	root, err := html.Parse(strings.NewReader(dec.text))
+	if err != nil {
+		r.Error = fmt.Sprintf("parse HTML: %v", err)
+		c.deadlinesUnseen()
+		return c.finish(), false
+	}
+	c.doc = newDocument(root)
+	return c.judge(), false
+}
+
+// fork copies the run so far, so that a fast-path run that fails half-way
+// leaves nothing behind.
+func (c *checkRun) fork() *checkRun {
+	f := *c
+	r := *c.r
+	r.Findings = slices.Clone(r.Findings)
+	f.r = &r
+	return &f
+}
+
+// judge applies the rules to the document.
+func (c *checkRun) judge() Report {
+	r := c.r
 	c.icp = collectICP(c.doc, c.base)
 	c.psb = collectPSB(c.doc, c.base)
 	for _, o := range c.icp {
@@ -327,7 +365,7 @@ func (c *checkRun) isShell() bool {
 	if c.visibleICP() || c.visiblePSB() {
 		return false
 	}
-	return d.chars < shellMaxChars
+	return d.visibleChars() < shellMaxChars
 }
 
 // provinceRule compares the provinces of the first ICP filing and PSB
@@ -384,11 +422,14 @@ var (
 // its alt, title or file name names the filing, or it is the only content
 // of a link to the filing system.
 func (c *checkRun) imageBadge(kind int) *html.Node {
-	for _, im := range c.doc.images {
+	for i, im := range c.doc.images {
 		if im.hidden {
 			continue
 		}
-		n := im.node
+		n := c.doc.imageNode(i)
+		if n == nil {
+			return nil // the fast path could not make it; the full parse will
+		}
 		text := attr(n, "alt") + " " + attr(n, "title")
 		s := text + " " + imageFile(n)
 		a := closest(n, atom.A)

@@ -4,11 +4,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
 )
@@ -176,32 +174,6 @@ func TestLinks(t *testing.T) {
 			}
 			if len(r.PSB) != 1 || r.PSB[0].LinkStyle != tt.style {
 				t.Errorf("psb = %+v, want one with link style %s", r.PSB, tt.style)
-			}
-		})
-	}
-}
-
-// TestFastPath checks that a page without any marker, judged without a
-// parse tree, gets the same report as with one.
-func TestFastPath(t *testing.T) {
-	bodies := map[string]string{
-		"plain page":      `<html><head><title>Hello</title></head><body><h1>欢迎</h1><p>这是一个没有页脚的页面,内容足够长,不是脚本外壳页面。Lorem ipsum dolor sit amet.</p><img src="/upload/20240101123456789.jpg"></body></html>`,
-		"script shell":    `<!doctype html><html><head><title>App</title><script type="module" src="/assets/index-4f3a.js"></script></head><body><div id="app"></div></body></html>`,
-		"inline bundle":   `<html><body><div id="root"></div><script>` + strings.Repeat("var a=function(){return 1};", 100) + `</script></body></html>`,
-		"empty":           ``,
-		"text only":       `just some text, long enough to count as a real page of content for sure`,
-		"unclosed script": `<html><body><script src="/a.js">`,
-	}
-	u, _ := url.Parse("https://example.cn/")
-	for name, body := range bodies {
-		t.Run(name, func(t *testing.T) {
-			if mayHaveNumbers(body) {
-				t.Fatalf("page has a marker; the test needs one without")
-			}
-			p := Page{Target: "example.cn", URL: u, Status: 200, Body: []byte(body), FetchedAt: time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC)}
-			fast, full := check(p, Expect{}, false), check(p, Expect{}, true)
-			if d := cmp.Diff(full, fast); d != "" {
-				t.Errorf("fast path differs (-full +fast):\n%s", d)
 			}
 		})
 	}

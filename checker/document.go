@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -11,7 +12,11 @@ import (
 
 // segment is one text node's run inside a textBuf.
 type segment struct {
+	// node is the text node; on the fast path it is nil until the region
+	// holding it has been parsed (see region.go), and ord is its ordinal
+	// among the page's walked text nodes.
 	node       *html.Node
+	ord        int32
 	start, end int // byte offsets in textBuf.raw
 	reason     string
 }
@@ -24,15 +29,34 @@ type textBuf struct {
 	raw  string
 	segs []segment
 	norm normText
+
+	icp                []icpMatch
+	psb                []psbMatch
+	icpFound, psbFound bool
 }
 
 func (t *textBuf) add(n *html.Node, reason string) {
-	if n.Data == "" {
+	t.addText(n.Data, n, reason, -1)
+}
+
+func (t *textBuf) addText(data string, n *html.Node, reason string, ord int32) {
+	if data == "" {
 		return
 	}
 	start := t.b.Len()
-	t.b.WriteString(n.Data)
-	t.segs = append(t.segs, segment{node: n, start: start, end: t.b.Len(), reason: reason})
+	t.b.WriteString(data)
+	t.segs = append(t.segs, segment{node: n, ord: ord, start: start, end: t.b.Len(), reason: reason})
+}
+
+// extend appends to the last segment: more text for the same node (the
+// parser joins adjacent text into one node).
+func (t *textBuf) extend(seg int, data string) bool {
+	if seg != len(t.segs)-1 || t.segs[seg].end != t.b.Len() {
+		return false
+	}
+	t.b.WriteString(data)
+	t.segs[seg].end = t.b.Len()
+	return true
 }
 
 // sep ends a line, so text either side of a block does not run together.
@@ -54,10 +78,10 @@ func (t *textBuf) finish() {
 // nodes returns the text nodes behind raw[start:end], and the reason the
 // first one is hidden.
 func (t *textBuf) nodes(start, end int) ([]*html.Node, string) {
-	i := sort.Search(len(t.segs), func(i int) bool { return t.segs[i].end > start })
+	i, j := t.segRange(start, end)
 	var ns []*html.Node
 	reason := ""
-	for ; i < len(t.segs) && t.segs[i].start < end; i++ {
+	for ; i < j; i++ {
 		if reason == "" {
 			reason = t.segs[i].reason
 		}
@@ -66,10 +90,38 @@ func (t *textBuf) nodes(start, end int) ([]*html.Node, string) {
 	return ns, reason
 }
 
+// segRange returns the segments behind raw[start:end] as segs[i:j].
+func (t *textBuf) segRange(start, end int) (i, j int) {
+	i = sort.Search(len(t.segs), func(i int) bool { return t.segs[i].end > start })
+	for j = i; j < len(t.segs) && t.segs[j].start < end; j++ {
+	}
+	return i, j
+}
+
+// icpMatches returns the ICP filing, licence and telecom numbers in the
+// text, in page order (found once, for the region and the rules alike).
+func (t *textBuf) icpMatches() []icpMatch {
+	if !t.icpFound {
+		t.icp = append(findICP(t.norm.s), findTelecom(t.norm.s)...)
+		slices.SortStableFunc(t.icp, func(a, b icpMatch) int { return a.start - b.start })
+		t.icpFound = true
+	}
+	return t.icp
+}
+
+// psbMatches returns the PSB numbers in the text.
+func (t *textBuf) psbMatches() []psbMatch {
+	if !t.psbFound {
+		t.psb, t.psbFound = findPSB(t.norm.s), true
+	}
+	return t.psb
+}
+
 // image is an <img> or an element painted with a CSS background image.
 type image struct {
 	node   *html.Node
 	hidden bool
+	elem   int32 // on the fast path, its index in the scan (node is made on demand)
 }
 
 // document is a parsed page with its rendered text.
@@ -82,8 +134,20 @@ type document struct {
 	// scripts holds the start of the inline scripts' text (and JSON data
 	// such as __NEXT_DATA__), where script-drawn footers keep their numbers.
 	scripts strings.Builder
-	// chars counts the non-space characters a visitor sees.
-	chars int
+	// chars counts the non-space characters a visitor sees; charsKnown
+	// says it has been counted (only script shells need it).
+	chars      int
+	charsKnown bool
+	// scan is the fast path's view of the page (nil after a full parse).
+	scan *pageScan
+}
+
+// visibleChars counts the non-space characters a visitor sees.
+func (d *document) visibleChars() int {
+	if !d.charsKnown {
+		d.chars, d.charsKnown = runeCount(d.vis.raw), true
+	}
+	return d.chars
 }
 
 // maxScriptText bounds how much inline script text is kept for the
@@ -132,7 +196,7 @@ func newDocument(root *html.Node) *document {
 			}
 			st = st.child(n)
 			if isImage(n) {
-				d.images = append(d.images, image{n, st.hiddenReason() != ""})
+				d.images = append(d.images, image{node: n, hidden: st.hiddenReason() != ""})
 			}
 			if breaks(n) {
 				d.vis.sep()
@@ -149,7 +213,6 @@ func newDocument(root *html.Node) *document {
 	}
 	d.vis.finish()
 	d.hid.finish()
-	d.chars = runeCount(d.vis.raw)
 	return d
 }
 
@@ -163,77 +226,6 @@ func (d *document) countScript(n *html.Node) {
 		if room := maxScriptText - d.scripts.Len(); room > 0 {
 			d.scripts.WriteString(c.Data[:min(room, len(c.Data))])
 			d.scripts.WriteByte('\n')
-		}
-	}
-}
-
-// markers are what any filing number, badge or badge link has in its
-// source. A page with none of them needs no parse tree. The ASCII ones are
-// matched ignoring case.
-var (
-	markers      = []string{"备", "備", "ｉｃｐ", "ＩＣＰ", "公安", "网安", "網安"}
-	asciiMarkers = []string{"ICP", "BEIAN", "GONGAN", "POLICE", "MIIT", "B1-", "B2-", "A2.", "B1.", "GHS"}
-)
-
-// mayHaveNumbers reports whether text holds any marker.
-func mayHaveNumbers(text string) bool {
-	for _, m := range markers {
-		if strings.Contains(text, m) {
-			return true
-		}
-	}
-	for _, m := range asciiMarkers {
-		if indexFold(text, m) >= 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// scanDocument is the cheap stand-in for newDocument on a page with no
-// markers: a token scan that counts scripts and visible characters, and
-// stops as soon as the page has too much text to be a script shell.
-func scanDocument(text string) *document {
-	d := &document{}
-	z := html.NewTokenizer(strings.NewReader(text))
-	raw := "" // the raw-text or head element we are in
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return d
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, more := z.TagName()
-			tag := atom.Lookup(name)
-			switch tag {
-			case atom.Script:
-				for more {
-					var k []byte
-					k, _, more = z.TagAttr()
-					if string(k) == "src" {
-						d.scriptSrc++
-					}
-				}
-				raw = "script"
-			case atom.Style, atom.Noscript, atom.Template, atom.Title, atom.Textarea, atom.Head:
-				raw = tag.String()
-			case atom.Body:
-				raw = ""
-			}
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			if string(name) == raw {
-				raw = ""
-			}
-		case html.TextToken:
-			switch raw {
-			case "script":
-				d.scriptBytes += len(z.Raw())
-			case "":
-				d.chars += runeCount(string(z.Text()))
-				if d.chars >= shellMaxChars {
-					return d
-				}
-			}
 		}
 	}
 }

@@ -2,7 +2,6 @@ package checker
 
 import (
 	"net/url"
-	"slices"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -21,9 +20,7 @@ type icpOcc struct {
 func collectICP(d *document, base *url.URL) []icpOcc {
 	var occs []icpOcc
 	for _, buf := range []*textBuf{&d.vis, &d.hid} {
-		ms := append(findICP(buf.norm.s), findTelecom(buf.norm.s)...)
-		slices.SortStableFunc(ms, func(a, b icpMatch) int { return a.start - b.start })
-		for _, m := range ms {
+		for _, m := range buf.icpMatches() {
 			occs = append(occs, newICPOcc(buf, m, buf == &d.vis, base))
 		}
 	}

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -70,70 +71,101 @@ func normRune(r rune) rune {
 // text and to the DOM.
 type normText struct {
 	s string
-	// src[i] is the offset in the original buffer of s[i]; src has one
-	// more entry for the end. nil means s is the original (nothing changed).
-	src []int32
+	// marks map offsets in s back to the original buffer, piecewise: from
+	// marks[k].at up to the next mark, a run copied unchanged (orig =
+	// from + the distance into the run) or one replaced rune (every byte
+	// of it maps to from, where its source rune starts). nil means s is
+	// the original (nothing changed).
+	marks []normMark
+	// rawLen is the original's length, where the end of s maps to.
+	rawLen int
+}
+
+type normMark struct {
+	at, from int32
+	replaced bool
 }
 
 // normalize returns the normalised form of raw. Most pages need no change,
-// and then no copy or offset table is made.
+// and then no copy or offset map is made. Otherwise only the runes that
+// change cost more than a copy.
 func normalize(raw string) normText {
-	i := 0
-	for i < len(raw) {
-		r, n := utf8.DecodeRuneInString(raw[i:])
-		if normRune(r) != r {
-			break
-		}
-		i += n
-	}
+	i := firstChange(raw, 0)
 	if i == len(raw) {
 		return normText{s: raw}
 	}
 	var b strings.Builder
 	b.Grow(len(raw))
-	src := make([]int32, 0, len(raw)+1)
+	t := normText{rawLen: len(raw), marks: make([]normMark, 0, 16)}
 	for j := 0; j < len(raw); {
-		r, n := utf8.DecodeRuneInString(raw[j:])
-		if r == utf8.RuneError && n == 1 {
-			// Keep invalid bytes as they are: they cannot be part of a number.
-			b.WriteByte(raw[j])
-			src = append(src, int32(j))
-			j++
-			continue
-		}
-		m := normRune(r)
-		if m >= 0 {
-			k := b.Len()
-			b.WriteRune(m)
-			for ; k < b.Len(); k++ {
-				src = append(src, int32(j))
+		// An unchanged run up to the next rune that changes.
+		k := firstChange(raw, j)
+		if k > j {
+			t.marks = append(t.marks, normMark{at: int32(b.Len()), from: int32(j)})
+			b.WriteString(raw[j:k])
+			j = k
+			if j == len(raw) {
+				break
 			}
+		}
+		r, n := utf8.DecodeRuneInString(raw[j:])
+		if m := normRune(r); m >= 0 {
+			t.marks = append(t.marks, normMark{at: int32(b.Len()), from: int32(j), replaced: true})
+			b.WriteRune(m)
 		}
 		j += n
 	}
-	src = append(src, int32(len(raw)))
-	return normText{s: b.String(), src: src}
+	t.s = b.String()
+	return t
+}
+
+// firstChange returns the offset of the first rune in raw[from:] that
+// normalising changes, or len(raw). Invalid bytes stay as they are: they
+// cannot be part of a number.
+func firstChange(raw string, from int) int {
+	for i := from; i < len(raw); {
+		c := raw[i]
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(raw[i:])
+		if r == utf8.RuneError && n == 1 {
+			i++
+			continue
+		}
+		if normRune(r) != r {
+			return i
+		}
+		i += n
+	}
+	return len(raw)
 }
 
 // orig maps an offset in the normalised text to the original buffer.
 func (t normText) orig(i int) int {
-	if t.src == nil {
+	if t.marks == nil {
 		return i
 	}
-	return int(t.src[i])
+	if i >= len(t.s) {
+		return t.rawLen
+	}
+	k := sort.Search(len(t.marks), func(k int) bool { return int(t.marks[k].at) > i }) - 1
+	m := t.marks[k]
+	if m.replaced {
+		return int(m.from)
+	}
+	return int(m.from) + i - int(m.at)
 }
 
 // origEnd maps an end offset (exclusive) to the original buffer, so that
-// the last rune is included whole.
+// the last rune is included whole: the byte after the match starts where
+// its source rune starts.
 func (t normText) origEnd(i int) int {
-	if t.src == nil || i == 0 {
+	if t.marks == nil || i == 0 {
 		return i
 	}
-	if i >= len(t.src)-1 {
-		return int(t.src[len(t.src)-1])
-	}
-	// The byte after the match starts where its source rune starts.
-	return int(t.src[i])
+	return t.orig(i)
 }
 
 // collapseSpace trims s and collapses runs of white space into one space,

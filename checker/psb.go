@@ -21,7 +21,7 @@ type psbOcc struct {
 func collectPSB(d *document, base *url.URL) []psbOcc {
 	var occs []psbOcc
 	for _, buf := range []*textBuf{&d.vis, &d.hid} {
-		for _, m := range findPSB(buf.norm.s) {
+		for _, m := range buf.psbMatches() {
 			occs = append(occs, newPSBOcc(buf, m, buf == &d.vis, base))
 		}
 	}

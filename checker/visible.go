@@ -42,14 +42,20 @@ func (s visState) hiddenReason() string {
 // child derives an element's state from its parent's.
 func (s visState) child(n *html.Node) visState {
 	for _, a := range n.Attr {
-		switch a.Key {
-		case "hidden":
-			if s.display == "" {
-				s.display = "hidden attribute"
-			}
-		case "style":
-			s = s.withStyle(a.Val)
+		s = s.attr(a.Key, a.Val)
+	}
+	return s
+}
+
+// attr applies one attribute.
+func (s visState) attr(key, val string) visState {
+	switch key {
+	case "hidden":
+		if s.display == "" {
+			s.display = "hidden attribute"
 		}
+	case "style":
+		s = s.withStyle(val)
 	}
 	return s
 }
@@ -147,10 +153,14 @@ func farNegative(v string) bool {
 // is walked (its scripts count) but holds no text: the parser moves stray
 // text into the body.
 func skipped(n *html.Node) bool {
-	if n.Namespace == "svg" {
-		return n.Data == "title" || n.Data == "desc" || n.Data == "script" || n.Data == "style"
+	return skippedTag(n.DataAtom, n.Data, n.Namespace == "svg")
+}
+
+func skippedTag(a atom.Atom, name string, svg bool) bool {
+	if svg {
+		return name == "title" || name == "desc" || name == "script" || name == "style"
 	}
-	switch n.DataAtom {
+	switch a {
 	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Title,
 		atom.Iframe, atom.Object, atom.Canvas, atom.Video, atom.Audio, atom.Noembed,
 		atom.Noframes, atom.Datalist, atom.Frameset, atom.Textarea, atom.Select:
@@ -161,8 +171,10 @@ func skipped(n *html.Node) bool {
 
 // breaks reports elements that start a new line (block boxes, <br>, table
 // cells): text on either side does not run together.
-func breaks(n *html.Node) bool {
-	switch n.DataAtom {
+func breaks(n *html.Node) bool { return breaksAtom(n.DataAtom) }
+
+func breaksAtom(a atom.Atom) bool {
+	switch a {
 	case atom.Address, atom.Article, atom.Aside, atom.Blockquote, atom.Br, atom.Center,
 		atom.Dd, atom.Details, atom.Dialog, atom.Div, atom.Dl, atom.Dt, atom.Fieldset,
 		atom.Figcaption, atom.Figure, atom.Footer, atom.Form, atom.H1, atom.H2, atom.H3,
