@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -35,7 +36,18 @@ func TestScrapedMetricsCoverRulesAndDashboard(t *testing.T) {
 	dsn := "sqlite://" + filepath.Join(dir, "beianwatch.db")
 	runBeianwatch(t, bin, nil, "import", "--db", dsn, filepath.Join("testdata", "sites.csv"))
 	listen := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	args := append([]string{"serve", "--db", dsn, "--listen", listen, "--log-level", "debug"}, startFarm(t)...)
+	// A webhook receiver on loopback, so that the alerting half of serve
+	// runs and its metrics exist (the failing site is an alert to deliver).
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+	}))
+	t.Cleanup(hook.Close)
+	cfg := filepath.Join(dir, "serve.yaml")
+	alerting := fmt.Sprintf("alerts:\n  receivers:\n    - name: hook\n      type: webhook\n      url: %s/hook\n  default_receivers: [hook]\n", hook.URL)
+	if err := os.WriteFile(cfg, []byte(alerting), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"serve", "--config", cfg, "--db", dsn, "--listen", listen, "--log-level", "debug"}, startFarm(t)...)
 	serve := exec.Command(bin, args...)
 	serve.Env = cleanEnv(nil)
 	startProcess(t, "beianwatch", serve)
