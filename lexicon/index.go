@@ -76,22 +76,30 @@ func (ix *index) scan(text string, hit func(id int32)) {
 		if text[i]&0xC0 == 0x80 {
 			continue // a UTF-8 continuation byte: no phrase starts here
 		}
+		// k holds the next keyMax bytes (fewer at the end of the text);
+		// a shorter key is a right shift of it.
+		avail := min(keyMax, len(text)-i)
 		var k uint64
-		for n := 1; n <= keyMax && i+n <= len(text); n++ {
-			k = k<<8 | uint64(text[i+n-1])
-			if ix.lens&(1<<n) == 0 {
-				continue
-			}
-			kn := k | uint64(n)<<56
+		for j := range avail {
+			k = k<<8 | uint64(text[i+j])
+		}
+		for lens := ix.lens & (1<<(avail+1) - 1); lens != 0; lens &= lens - 1 {
+			n := bits.TrailingZeros8(lens)
+			kn := k>>(8*(avail-n)) | uint64(n)<<56
 			if h := ix.hash(kn); ix.bits[h/64]&(1<<(h%64)) == 0 {
 				continue
 			}
-			for _, id := range ix.buckets[kn] {
-				p := ix.phrases[id]
-				if len(p) <= keyMax || strings.HasPrefix(text[i:], p) {
-					hit(id)
-				}
-			}
+			ix.probe(text[i:], kn, hit)
+		}
+	}
+}
+
+// probe checks the phrases of one bucket against the text at a position.
+func (ix *index) probe(rest string, k uint64, hit func(id int32)) {
+	for _, id := range ix.buckets[k] {
+		p := ix.phrases[id]
+		if len(p) <= keyMax || strings.HasPrefix(rest, p) {
+			hit(id)
 		}
 	}
 }
