@@ -42,6 +42,8 @@ type Outcome struct {
 	Next time.Time
 	// Addrs are the addresses the target's host resolved to.
 	Addrs []netip.Addr
+	// Inspection is ScheduleConfig.Inspect's answer (nil without a page).
+	Inspection any
 }
 
 // Queue hands out due sites under leases and stores outcomes. A lease
@@ -88,6 +90,11 @@ type ScheduleConfig struct {
 	// (Job.Want.FiledIPs) instead of where DNS points, so that the provider
 	// audits the site it actually hosts.
 	PinFiledIP bool
+	// Inspect, if set, looks at every page fetched, after the check, and
+	// its answer goes to the queue as Outcome.Inspection: a scan the
+	// daemon adds (the takedown lexicon) without a second fetch or a
+	// copy of the body. It runs on the worker and must not keep p.
+	Inspect func(p *checker.Page, r *checker.Report) any
 }
 
 func (c *ScheduleConfig) fill() {
@@ -320,6 +327,9 @@ func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 		o.Report = checker.Check(*page, j.Want)
 		for _, p := range o.Report.PSB {
 			o.BadgeShown = o.BadgeShown || p.Visible
+		}
+		if s.cfg.Inspect != nil {
+			o.Inspection = s.cfg.Inspect(page, &o.Report)
 		}
 	}
 	o.Next = s.next(j, o.Report)

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -18,7 +20,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/beianwatch/beianwatch/alerts"
+	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
+	"github.com/beianwatch/beianwatch/lexicon"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
@@ -47,6 +51,16 @@ type serveOptions struct {
 	perSiteMetrics  bool
 	perSiteLimit    int
 	unreachableN    int
+	cases           caseOptions
+	caseInterval    time.Duration
+	rectifyAfter    int
+	rectifyCodes    []string
+	rectifySev      []string
+	lexicon         string
+	escalationURL   string
+	escalationKey   string
+	escalationHuman bool
+	lex             *lexicon.Lexicon
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -114,6 +128,18 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.BoolVar(&o.perSiteMetrics, "per-site-metrics", false, "add beianwatch_site_verdict{domain,verdict} for the worst sites")
 	f.IntVar(&o.perSiteLimit, "per-site-metrics-limit", 1000, "`N` sites at most in beianwatch_site_verdict")
 	f.IntVar(&o.unreachableN, "unreachable-after", 3, "`N` checks in a row that end in error before a site_unreachable alert fires")
+	f.DurationVar(&o.caseInterval, "case-interval", 15*time.Minute, "time between re-fetches of a takedown case's URLs")
+	f.DurationVar(&o.cases.takedownDeadline, "takedown-deadline", 24*time.Hour, "a takedown's default time to respond (as for 'case open')")
+	f.IntVar(&o.cases.rectificationDays, "rectification-days", 10, "a rectification's fix window, in `N` working days")
+	f.IntVar(&o.cases.extensionDays, "extension-days", 7, "what a rectification's one extension adds, in `N` working days")
+	f.StringSliceVar(&o.cases.holidayFiles, "holiday-file", nil, "a holiday `FILE` for a year the built-in calendar lacks (workday JSON; repeatable)")
+	f.IntVar(&o.rectifyAfter, "rectify-after", 2, "open a rectification case after `N` failing checks in a row (0: never by itself)")
+	f.StringSliceVar(&o.rectifyCodes, "rectify-codes", nil, "only these finding `CODES` open rectifications (default: any)")
+	f.StringSliceVar(&o.rectifySev, "rectify-severities", []string{"error"}, "finding `SEVERITIES` that open rectifications")
+	f.StringVar(&o.lexicon, "lexicon", "", "scan every crawled page for the phrases in this `FILE` (category<TAB>phrase) and open suspected takedowns")
+	f.StringVar(&o.escalationURL, "escalation-url", "", "call this webhook `URL` once when a case turns overdue (the provider's control plane blocks)")
+	f.StringVar(&o.escalationKey, "escalation-secret-file", "", "sign escalation calls with the secret in this `FILE` (HMAC-SHA256)")
+	f.BoolVar(&o.escalationHuman, "escalation-require-confirmation", false, "call the escalation webhook only after a person ran 'case confirm'")
 	f.BoolVar(&o.noMigrate, "no-migrate", false, "do not bring the registry's schema up to date first")
 	o.fetchOptions.addFlags(f, a.version)
 	f.SortFlags = false
@@ -198,6 +224,17 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 	if err := registerBuildInfo(a.metrics, a.version); err != nil {
 		return err
 	}
+	if o.lexicon != "" {
+		// The lexicon's scan runs on each page the crawler fetched.
+		lex, err := loadLexicon(o.lexicon)
+		if err != nil {
+			return err
+		}
+		o.lex = lex
+		sc.Inspect = func(p *checker.Page, _ *checker.Report) any {
+			return lex.Scan(lexicon.VisibleText(p.Body, p.Header.Get("Content-Type")))
+		}
+	}
 	sched, err := crawler.NewScheduler(sc, col, a.logger, a.metrics)
 	if err != nil {
 		return err
@@ -215,11 +252,13 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 	go gauges.Run(bg)
 	q := &storeQueue{st: st, logger: a.logger, providerRanges: ranges}
 	var disp *alerts.Dispatcher
+	var route func(alerts.Alert) []string
 	if ac != nil && len(ac.Receivers) > 0 {
 		router, err := ac.Build(a.logger, a.metrics)
 		if err != nil {
 			return fmt.Errorf("alerts: %w", err)
 		}
+		route = router.Route
 		q.alerting = alertChanges(alerts.SiteRules{UnreachableAfter: o.unreachableN}, router.Route)
 		notifiers, resend := map[string]alerts.Notifier{}, map[string]time.Duration{}
 		for _, r := range router.Receivers() {
@@ -235,6 +274,12 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 		}
 		go disp.Run(bg)
 	}
+	cw, err := a.caseWork(o, st, col, sc.Owner, route)
+	if err != nil {
+		return err
+	}
+	q.cases = cw
+	go cw.Run(bg, min(10*time.Second, o.caseInterval))
 	if o.listen != "" && (!o.once || listenGiven(o)) {
 		stopHTTP, err := a.serveHTTP(o.listen, st, sched)
 		if err != nil {
@@ -332,4 +377,74 @@ func loadAlertsConfig(file string) (*alerts.Config, error) {
 		return nil, fmt.Errorf("config %s: alerts: %w", file, err)
 	}
 	return c, nil
+}
+
+// loadLexicon reads the --lexicon file.
+func loadLexicon(name string) (*lexicon.Lexicon, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("--lexicon: %w", err)
+	}
+	defer f.Close()
+	lex, err := lexicon.Load(f, name)
+	if err != nil {
+		return nil, fmt.Errorf("--lexicon: %w", err)
+	}
+	return lex, nil
+}
+
+// caseWork builds the daemon's case work from the flags.
+func (a *app) caseWork(o serveOptions, st *registry.Store, col *crawler.Collector, owner string, route func(alerts.Alert) []string) (*caseWork, error) {
+	policy, err := o.cases.policy()
+	if err != nil {
+		return nil, err
+	}
+	if o.caseInterval <= 0 || o.rectifyAfter < 0 {
+		return nil, fmt.Errorf("invalid --case-interval %v or --rectify-after %d", o.caseInterval, o.rectifyAfter)
+	}
+	policy.VerifyInterval = o.caseInterval
+	if o.rectifyAfter > 0 {
+		policy.OpenAfter = o.rectifyAfter
+	}
+	policy.OpenCodes = o.rectifyCodes
+	policy.OpenSeverities = nil
+	for _, s := range o.rectifySev {
+		policy.OpenSeverities = append(policy.OpenSeverities, checker.Severity(s))
+	}
+	if err := policy.Validate(); err != nil {
+		return nil, fmt.Errorf("case policy: %w", err)
+	}
+	cal, err := o.cases.calendar()
+	if err != nil {
+		return nil, err
+	}
+	w := caseWork{st: st, policy: policy, cal: cal, autoRectify: o.rectifyAfter > 0, lex: o.lex,
+		fetch: col.Fetch, owner: owner, route: route, logger: a.logger}
+	if o.escalationURL != "" {
+		if err := validHTTPURL(o.escalationURL); err != nil {
+			return nil, fmt.Errorf("invalid --escalation-url: %w", err)
+		}
+		w.esc = &escalation{url: o.escalationURL, requireConfirmation: o.escalationHuman,
+			client: &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		if o.escalationKey != "" {
+			b, err := os.ReadFile(o.escalationKey)
+			if err != nil {
+				return nil, fmt.Errorf("--escalation-secret-file: %w", err)
+			}
+			w.esc.secret = strings.TrimSpace(string(b))
+		}
+	}
+	return newCaseWork(w, a.metrics)
+}
+
+// validHTTPURL accepts an absolute http or https URL.
+func validHTTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q: want an http:// or https:// URL", raw)
+	}
+	return nil
 }

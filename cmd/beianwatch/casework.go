@@ -1,0 +1,448 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/beianwatch/beianwatch/alerts"
+	"github.com/beianwatch/beianwatch/cases"
+	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/crawler"
+	"github.com/beianwatch/beianwatch/lexicon"
+	"github.com/beianwatch/beianwatch/registry"
+)
+
+// caseWork is the daemon's part in cases: it opens rectifications when a
+// site keeps failing and fixes them when it passes, opens suspected
+// takedowns from the lexicon, re-fetches takedown URLs, turns cases
+// overdue at their deadline and calls the escalation webhook once.
+type caseWork struct {
+	st     *registry.Store
+	policy cases.Policy
+	cal    cases.Calendar
+	// autoRectify opens and fixes rectifications by itself.
+	autoRectify bool
+	lex         *lexicon.Lexicon
+	// fetch re-fetches a takedown URL, through the crawler's safe client.
+	fetch func(ctx context.Context, target string) (*checker.Page, error)
+	esc   *escalation
+	owner string
+	// route says which alert receivers hear of a case; nil: no alerts.
+	route  func(alerts.Alert) []string
+	logger *slog.Logger
+	now    func() time.Time
+
+	fixDuration prometheus.Histogram
+	caseErrors  prometheus.Counter
+}
+
+func newCaseWork(w caseWork, reg prometheus.Registerer) (*caseWork, error) {
+	w.fixDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "beianwatch_case_fix_duration_seconds",
+		Help:    "Time from a case's first notice (else its opening) to its verified fix.",
+		Buckets: []float64{3600, 4 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400},
+	})
+	w.caseErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "beianwatch_case_errors_total",
+		Help: "Case work (verification, overdue, escalation, automatic opening) that failed and will be tried again.",
+	})
+	for _, c := range []prometheus.Collector{w.fixDuration, w.caseErrors} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	return &w, nil
+}
+
+func (w *caseWork) actor() string { return "serve:" + w.owner }
+
+// afterCheck acts on a stored check of a site: the lexicon's matches open
+// a suspected takedown; a site failing OpenAfter checks in a row opens a
+// rectification; a passing one fixes its open rectifications. It runs
+// after the check is stored; what it misses (a crash in between) the next
+// check of the site does, since each decision rests on stored state.
+func (w *caseWork) afterCheck(ctx context.Context, o crawler.Outcome, site *registry.Site, st *registry.State) {
+	if ms, ok := o.Inspection.([]lexicon.Match); ok && len(ms) > 0 {
+		if err := w.suspect(ctx, o, site, ms); err != nil {
+			w.fail("open a suspected takedown", site, err)
+		}
+	}
+	if !w.autoRectify || site == nil || st == nil || st.Verdict == checker.VerdictError {
+		return
+	}
+	if err := w.rectify(ctx, site, st); err != nil {
+		w.fail("rectification", site, err)
+	}
+}
+
+func (w *caseWork) fail(what string, site *registry.Site, err error) {
+	w.caseErrors.Inc()
+	id := int64(0)
+	if site != nil {
+		id = site.ID
+	}
+	w.logger.Warn("case work failed; the next check tries again", "what", what, "site", id, "err", err)
+}
+
+func (w *caseWork) rectify(ctx context.Context, site *registry.Site, st *registry.State) error {
+	open, err := w.st.ListCases(ctx, registry.CaseFilter{Kind: cases.Rectification, SiteID: site.ID, Active: true})
+	if err != nil {
+		return err
+	}
+	fresh := cases.Check{Verdict: st.Verdict, Findings: st.Findings}
+	for _, c := range open {
+		if !cases.ShouldFix(c, fresh) {
+			continue
+		}
+		fixed, err := w.st.TransitionCase(ctx, c.ID, cases.Update{To: cases.Fixed, At: st.LastCheckAt, Actor: w.actor(),
+			Reason: "a fresh check of the site no longer finds " + strings.Join(c.Codes, ", ")})
+		if movedMeanwhile(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		w.fixed(ctx, fixed)
+	}
+	if len(open) > 0 || st.FailStreak < w.policy.OpenAfter {
+		return nil
+	}
+	results, err := w.st.Results(ctx, site.ID, 4*w.policy.OpenAfter)
+	if err != nil {
+		return err
+	}
+	history := make([]cases.Check, len(results))
+	for i, r := range results {
+		history[i] = cases.Check{Verdict: r.Verdict, Findings: r.Findings}
+	}
+	codes, ok := w.policy.ShouldOpen(history)
+	if !ok {
+		return nil
+	}
+	at := st.LastCheckAt
+	deadline, err := w.policy.Deadline(cases.Rectification, at, w.cal)
+	if err != nil {
+		return fmt.Errorf("deadline: %w", err)
+	}
+	c, err := w.st.OpenCase(ctx, cases.Case{Kind: cases.Rectification, Domain: primary(site), Category: cases.Category(codes[0]),
+		Codes: codes, Reporter: "beianwatch", State: cases.Open, Deadline: deadline, CreatedAt: at,
+		Notes: fmt.Sprintf("opened after %d failing checks in a row", w.policy.OpenAfter)}, w.actor())
+	if err != nil {
+		return err
+	}
+	w.logger.Info("rectification opened", "case", c.ID, "site", site.ID, "codes", codes)
+	w.alert(ctx, c, alerts.RuleCaseOpened, true, "")
+	return nil
+}
+
+func (w *caseWork) suspect(ctx context.Context, o crawler.Outcome, site *registry.Site, ms []lexicon.Match) error {
+	if site == nil {
+		return nil
+	}
+	target := o.Report.URL
+	if target == "" {
+		target = o.Job.Target
+	}
+	// One suspected or open takedown per page: a page that keeps matching
+	// does not pile up cases while a person decides.
+	open, err := w.st.ListCases(ctx, registry.CaseFilter{Kind: cases.Takedown, SiteID: site.ID, Active: true})
+	if err != nil {
+		return err
+	}
+	for _, c := range open {
+		if slices.Contains(c.URLs, target) {
+			return nil
+		}
+	}
+	var phrases []string
+	for _, m := range ms {
+		phrases = append(phrases, m.Phrase)
+	}
+	c, err := w.st.OpenCase(ctx, cases.Case{Kind: cases.Takedown, Domain: primary(site), URLs: []string{target},
+		Category: cases.Category(ms[0].Category), EvidencePhrases: phrases, EvidenceSHA256: []string{o.BodySHA256},
+		Reporter: "lexicon", State: cases.Suspected, CreatedAt: o.Report.CheckedAt,
+		Notes: "lexicon " + w.lex.Name() + " matched; confirm (case confirm) or dismiss (case dismiss)"}, "lexicon")
+	if err != nil {
+		return err
+	}
+	w.logger.Info("suspected takedown opened", "case", c.ID, "site", site.ID, "phrases", len(phrases))
+	w.alert(ctx, c, alerts.RuleCaseOpened, true, "")
+	return nil
+}
+
+// movedMeanwhile says a case move failed because another replica or a
+// person moved the case first: nothing to do.
+func movedMeanwhile(err error) bool {
+	var te *cases.TransitionError
+	return errors.As(err, &te) || errors.Is(err, registry.ErrCaseConflict)
+}
+
+func primary(s *registry.Site) string {
+	if len(s.Domains) == 0 {
+		return ""
+	}
+	return s.Domains[0].Unicode
+}
+
+// Run verifies takedowns, turns cases overdue and escalates, every poll,
+// until ctx ends.
+func (w *caseWork) Run(ctx context.Context, poll time.Duration) {
+	for {
+		w.Once(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(poll):
+		}
+	}
+}
+
+// Once runs each of the periodic jobs once.
+func (w *caseWork) Once(ctx context.Context) {
+	for _, job := range []struct {
+		name string
+		fn   func(context.Context) error
+	}{{"verify", w.verify}, {"overdue", w.overdue}, {"escalate", w.escalate}} {
+		if err := job.fn(ctx); err != nil && ctx.Err() == nil {
+			w.caseErrors.Inc()
+			w.logger.Warn("case work failed; retrying", "job", job.name, "err", err)
+		}
+	}
+}
+
+// verify re-fetches the URLs of the takedowns due for verification. A
+// rectification due for verification is proved by its site's next check
+// (afterCheck), so here it only gets its next time.
+func (w *caseWork) verify(ctx context.Context) error {
+	leased, err := w.st.LeaseCaseVerifications(ctx, w.owner, 16, 5*time.Minute, w.now())
+	if err != nil {
+		return err
+	}
+	for _, c := range leased {
+		var vs []cases.Verification
+		if c.Kind == cases.Takedown {
+			for _, u := range c.URLs {
+				vs = append(vs, w.verifyURL(ctx, c, u))
+			}
+		}
+		if err := w.st.SaveVerification(ctx, w.owner, c.ID, w.now().Add(w.policy.VerifyInterval), vs...); err != nil {
+			return fmt.Errorf("case %d: %w", c.ID, err)
+		}
+		if c.Kind != cases.Takedown {
+			continue
+		}
+		switch cases.Combine(c, vs) {
+		case cases.Removed:
+			fixed, err := w.st.TransitionCase(ctx, c.ID, cases.Update{To: cases.Fixed, At: w.now(), Actor: w.actor(),
+				Reason: "every URL verified: " + summarize(vs)})
+			if movedMeanwhile(err) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("case %d: %w", c.ID, err)
+			}
+			w.fixed(ctx, fixed)
+		case cases.Unreachable:
+			w.logger.Info("takedown not verified: the site could not be seen", "case", c.ID, "detail", summarize(vs))
+		}
+	}
+	return nil
+}
+
+func (w *caseWork) verifyURL(ctx context.Context, c cases.Case, u string) cases.Verification {
+	f := cases.Fetch{URL: u, At: w.now()}
+	p, err := w.fetch(ctx, u)
+	var fe *crawler.FetchError
+	switch {
+	case errors.As(err, &fe) && fe.Status != 0:
+		// An HTTP error answer (404, 410, 5xx) is an answer.
+		f.Status = fe.Status
+	case err != nil:
+		f.Err = err.Error()
+	default:
+		sum := sha256.Sum256(p.Body)
+		f.Status, f.BodySHA256 = p.Status, hex.EncodeToString(sum[:])
+		f.Text = lexicon.VisibleText(p.Body, p.Header.Get("Content-Type"))
+	}
+	return cases.Judge(f, c.EvidencePhrases, c.EvidenceSHA256)
+}
+
+func summarize(vs []cases.Verification) string {
+	var parts []string
+	for _, v := range vs {
+		s := fmt.Sprintf("%s %s", v.URL, v.Outcome)
+		if v.Status != 0 {
+			s += " (HTTP " + strconv.Itoa(v.Status) + ")"
+		}
+		if v.Error != "" {
+			s += " (" + v.Error + ")"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (w *caseWork) fixed(ctx context.Context, c cases.Case) {
+	from := c.NotifiedAt
+	if from.IsZero() {
+		from = c.CreatedAt
+	}
+	if !c.FixedAt.IsZero() && c.FixedAt.After(from) {
+		w.fixDuration.Observe(c.FixedAt.Sub(from).Seconds())
+	}
+	w.logger.Info("case fixed", "case", c.ID, "kind", c.Kind)
+	w.alert(ctx, c, alerts.RuleCaseOverdue, false, "")
+	w.alert(ctx, c, alerts.RuleCaseFixed, true, "")
+}
+
+// overdue turns the cases past their deadline overdue, asking for the
+// escalation webhook when one is configured.
+func (w *caseWork) overdue(ctx context.Context) error {
+	due, err := w.st.DueOverdue(ctx, w.now(), 100)
+	if err != nil {
+		return err
+	}
+	for _, c := range due {
+		oc, err := w.st.TransitionCase(ctx, c.ID, cases.Update{To: cases.Overdue, At: w.now(), Actor: w.actor(),
+			Reason: "deadline " + c.Deadline.UTC().Format(time.RFC3339) + " passed, not fixed", Escalate: w.esc != nil})
+		if movedMeanwhile(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("case %d: %w", c.ID, err)
+		}
+		w.logger.Info("case overdue", "case", oc.ID, "kind", oc.Kind)
+		w.alert(ctx, oc, alerts.RuleCaseOverdue, true, "")
+	}
+	return nil
+}
+
+// escalation is the provider's own control-plane webhook, called once for
+// each overdue case (the provider does the blocking).
+type escalation struct {
+	url                 string
+	secret              string
+	requireConfirmation bool
+	client              *http.Client
+}
+
+// escalate calls the webhook for the overdue cases whose call is pending;
+// the registry hands each case to one replica once.
+func (w *caseWork) escalate(ctx context.Context) error {
+	if w.esc == nil {
+		return nil
+	}
+	claimed, err := w.st.ClaimEscalation(ctx, w.owner, 16, w.esc.requireConfirmation, w.now())
+	if err != nil {
+		return err
+	}
+	for _, c := range claimed {
+		result, answer := w.esc.call(ctx, c, w.now())
+		if err := w.st.RecordEscalation(context.WithoutCancel(ctx), c.ID, w.owner, result, answer, w.now()); err != nil {
+			return fmt.Errorf("case %d: %w", c.ID, err)
+		}
+		w.logger.Info("escalation called", "case", c.ID, "result", result)
+	}
+	return nil
+}
+
+// call posts the case to the webhook, signed like the alerts webhook
+// (X-Beianwatch-Signature: sha256=hex(HMAC(secret, timestamp "." body))),
+// and returns the result with the answer, at most 4 KiB of it.
+func (e *escalation) call(ctx context.Context, c cases.Case, now time.Time) (cases.Escalation, string) {
+	body, err := json.Marshal(map[string]any{
+		"version": "1", "event": "case_overdue", "case_id": c.ID, "kind": c.Kind, "domain": c.Domain,
+		"urls": c.URLs, "category": c.Category, "codes": c.Codes, "deadline": c.Deadline.UTC(),
+		"regulator_ordered": c.RegulatorOrdered, "suggested_block_level": suggestedBlock(c),
+	})
+	if err != nil {
+		return cases.EscalationFailed, err.Error()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	if err != nil {
+		return cases.EscalationFailed, err.Error()
+	}
+	ts := strconv.FormatInt(now.Unix(), 10)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "beianwatch")
+	req.Header.Set("X-Beianwatch-Timestamp", ts)
+	if e.secret != "" {
+		mac := hmac.New(sha256.New, []byte(e.secret))
+		mac.Write([]byte(ts + "."))
+		mac.Write(body)
+		req.Header.Set("X-Beianwatch-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		// The call may or may not have reached the control plane: it is
+		// recorded failed for a person to look at, never sent twice.
+		return cases.EscalationFailed, err.Error()
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	text := fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(answer)))
+	if resp.StatusCode/100 != 2 {
+		return cases.EscalationFailed, text
+	}
+	return cases.EscalationSent, text
+}
+
+// suggestedBlock is the narrowest block that covers the case: the URLs of
+// a takedown, the domain of a rectification.
+func suggestedBlock(c cases.Case) cases.BlockLevel {
+	if c.Kind == cases.Takedown && len(c.URLs) > 0 {
+		return cases.BlockURL
+	}
+	return cases.BlockDomain
+}
+
+// alert records a case alert firing or resolving; each case's alert of a
+// rule fires once.
+func (w *caseWork) alert(ctx context.Context, c cases.Case, rule string, firing bool, reason string) {
+	if w.route == nil {
+		return
+	}
+	a := alerts.Alert{Key: fmt.Sprintf("%s/%d", rule, c.ID), Rule: rule, Status: alerts.StatusFiring,
+		Severity: alerts.SeverityWarning, Domain: c.Domain, Codes: c.Codes,
+		Labels:   map[string]string{alerts.LabelCase: strconv.FormatInt(c.ID, 10), "kind": string(c.Kind)},
+		Values:   map[string]string{"state": string(c.State), "category": string(c.Category)},
+		StartsAt: w.now()}
+	if rule == alerts.RuleCaseOverdue || c.RegulatorOrdered {
+		a.Severity = alerts.SeverityCritical
+	}
+	if !c.Deadline.IsZero() {
+		a.Values[alerts.ValueDue] = c.Deadline.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+	}
+	if reason != "" {
+		a.Values[alerts.ValueReason] = reason
+	}
+	if !firing {
+		a.Status, a.EndsAt = alerts.StatusResolved, w.now()
+	}
+	changes, err := toRegistry([]alerts.Alert{a}, c.SiteID, w.route)
+	if err == nil {
+		err = w.st.RecordAlerts(ctx, changes)
+	}
+	if err != nil {
+		w.caseErrors.Inc()
+		w.logger.Warn("recording a case alert failed", "case", c.ID, "rule", rule, "err", err)
+	}
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/beianwatch/beianwatch/cases"
+)
+
+// recorder is a loopback webhook that keeps what it was sent.
+type recorder struct {
+	mu     sync.Mutex
+	bodies [][]byte
+	srv    *httptest.Server
+}
+
+func newRecorder(t *testing.T) *recorder {
+	r := &recorder{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.bodies = append(r.bodies, b)
+		r.mu.Unlock()
+		fmt.Fprint(w, `{"ok":true}`)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *recorder) all() [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([][]byte(nil), r.bodies...)
+}
+
+// alertsOf lists "rule/status/case" for every alert the webhook receiver
+// got.
+func (r *recorder) alertsOf(t *testing.T) []string {
+	var out []string
+	for _, b := range r.all() {
+		var msg struct {
+			Alerts []struct {
+				Rule   string            `json:"rule"`
+				Status string            `json:"status"`
+				Labels map[string]string `json:"labels"`
+			} `json:"alerts"`
+		}
+		if err := json.Unmarshal(b, &msg); err != nil {
+			t.Fatalf("webhook body %s: %v", b, err)
+		}
+		for _, a := range msg.Alerts {
+			out = append(out, a.Rule+"/"+a.Status+"/"+a.Labels["case"])
+		}
+	}
+	return out
+}
+
+func count(xs []string, x string) int {
+	n := 0
+	for _, y := range xs {
+		if y == x {
+			n++
+		}
+	}
+	return n
+}
+
+// TestTakedownLifecycle runs three serve replicas on one PostgreSQL
+// registry against loopback sites: content removed before the deadline
+// is fixed with stored proof; content left turns overdue with one alert
+// and one escalation call; a false report is dismissed; a site that is
+// down during the window is not counted as fixed.
+func TestTakedownLifecycle(t *testing.T) {
+	dsn := postgresSchema(t)
+	var removed atomic.Bool
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch {
+		case r.URL.Path == "/casino" && removed.Load():
+			http.NotFound(w, r)
+		case r.URL.Path == "/casino" || r.URL.Path == "/still":
+			fmt.Fprint(w, "<html><body><p>欢迎来到在线赌场，注册即送彩金</p></body></html>")
+		default:
+			w.Write(readFile(t, "testdata/site/compliant.html"))
+		}
+	}))
+	t.Cleanup(site.Close)
+	down := httptest.NewServer(http.NotFoundHandler())
+	downPort := strings.TrimPrefix(down.URL, "http://127.0.0.1:")
+	down.Close() // a port nobody answers on: the site is down
+	port := strings.TrimPrefix(site.URL, "http://127.0.0.1:")
+
+	dir := t.TempDir()
+	csv := "domains,site_name,icp_number,check_url,customer_id\n" +
+		"take.test,站一,京ICP备2021034567号-1,,C-1\n" +
+		"down.test,站二,京ICP备2021034568号-1,,C-2\n"
+	csvPath := filepath.Join(dir, "sites.csv")
+	alertsHook, escHook := newRecorder(t), newRecorder(t)
+	cfgPath := filepath.Join(dir, "serve.yaml")
+	cfg := fmt.Sprintf("alerts:\n  receivers:\n    - name: hook\n      type: webhook\n      url: %s\n  default_receivers: [hook]\n", alertsHook.srv.URL)
+	for p, body := range map[string]string{csvPath: csv, cfgPath: cfg} {
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustRun(t, 0, "import", "--db", dsn, csvPath)
+	open := func(args ...string) int64 {
+		t.Helper()
+		r := mustRun(t, 0, append([]string{"case", "open", "--db", dsn, "--kind", "takedown", "--category", "gambling",
+			"--evidence", "在线赌场"}, args...)...)
+		var id int64
+		if _, err := fmt.Sscanf(r.stdout, "opened case %d:", &id); err != nil {
+			t.Fatalf("case open printed %q: %v", r.stdout, err)
+		}
+		return id
+	}
+	fixedID := open("--domain", "take.test", "--url", "http://take.test/casino", "--deadline", "1h")
+	overdueID := open("--domain", "take.test", "--url", "http://take.test/still", "--deadline", "4s")
+	falseID := open("--domain", "take.test", "--url", "http://take.test/news", "--deadline", "1h")
+	downID := open("--domain", "down.test", "--url", "http://down.test/casino", "--deadline", "6s")
+	mustRun(t, 0, "case", "dismiss", "--db", dsn, strconv.FormatInt(falseID, 10), "--reason", "the page is a news report")
+
+	keyFile := filepath.Join(dir, "esc.key")
+	os.WriteFile(keyFile, []byte("s3cret\n"), 0o600)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	outs := make([]result, 3)
+	for i := range 3 {
+		wg.Go(func() {
+			var stdout, stderr bytes.Buffer
+			code := run(ctx, []string{"serve", "--db", dsn, "--config", cfgPath, "--listen", "", "--allow-private",
+				"--owner", "r" + strconv.Itoa(i), "--no-migrate",
+				"--resolve", "take.test:127.0.0.1:" + port, "--resolve", "down.test:127.0.0.1:" + downPort,
+				"--case-interval", "1s", "--rectify-after", "0", "--escalation-url", escHook.srv.URL,
+				"--escalation-secret-file", keyFile}, &stdout, &stderr)
+			outs[i] = result{code, stdout.String(), stderr.String()}
+		})
+	}
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			wg.Wait()
+		}
+	}
+	defer func() {
+		stop()
+		if t.Failed() {
+			for i, o := range outs {
+				t.Logf("replica %d exit %d:\n%s", i, o.code, tail(o.stderr, 2500))
+			}
+		}
+	}()
+
+	st := seedStore(t, dsn)
+	state := func(id int64) cases.State {
+		c, err := st.Case(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.State
+	}
+	// The page stays up while verified: present, not fixed.
+	waitFor(t, 20*time.Second, "a verification of the casino page", func() bool {
+		vs, _ := st.CaseVerifications(context.Background(), fixedID, 1)
+		return len(vs) == 1
+	})
+	if s := state(fixedID); s != cases.Open {
+		t.Errorf("case %d with its content up is %s, want open", fixedID, s)
+	}
+	removed.Store(true)
+	waitFor(t, 20*time.Second, "the removed content's case to be fixed", func() bool { return state(fixedID) == cases.Fixed })
+	vs, err := st.CaseVerifications(context.Background(), fixedID, 1)
+	if err != nil || len(vs) != 1 || vs[0].Outcome != cases.Removed || vs[0].Status != 404 {
+		t.Errorf("fixed case's proof = %+v, %v; want a removed verification with HTTP 404", vs, err)
+	}
+	waitFor(t, 30*time.Second, "the content left to turn overdue and escalate", func() bool {
+		c, _ := st.Case(context.Background(), overdueID)
+		return c.State == cases.Overdue && c.Escalation == cases.EscalationSent
+	})
+	waitFor(t, 30*time.Second, "the down site's case to turn overdue", func() bool { return state(downID) == cases.Overdue })
+	vs, _ = st.CaseVerifications(context.Background(), downID, 0)
+	for _, v := range vs {
+		if v.Outcome != cases.Unreachable {
+			t.Errorf("down site verified %s, want unreachable", v.Outcome)
+		}
+	}
+	if len(vs) == 0 {
+		t.Error("the down site's case was never verified")
+	}
+	// Let the replicas go round a few more times: nothing repeats.
+	time.Sleep(3 * time.Second)
+	stop()
+	for i, o := range outs {
+		if o.code != 0 {
+			t.Errorf("replica %d exit %d", i, o.code)
+		}
+	}
+	if s := state(falseID); s != cases.Dismissed {
+		t.Errorf("false report is %s, want dismissed", s)
+	}
+	calls := escHook.all()
+	byCase := map[int64]int{}
+	for _, b := range calls {
+		var c struct {
+			ID int64 `json:"case_id"`
+		}
+		json.Unmarshal(b, &c)
+		byCase[c.ID]++
+	}
+	if byCase[overdueID] != 1 || byCase[downID] != 1 || len(calls) != 2 {
+		t.Errorf("escalation calls by case = %v, want one each for cases %d and %d", byCase, overdueID, downID)
+	}
+	got := alertsHook.alertsOf(t)
+	for _, id := range []int64{overdueID, downID} {
+		if n := count(got, "case_overdue/firing/"+strconv.FormatInt(id, 10)); n != 1 {
+			t.Errorf("case %d: %d case_overdue alerts, want 1 (all: %v)", id, n, got)
+		}
+	}
+	if n := count(got, "case_fixed/firing/"+strconv.FormatInt(fixedID, 10)); n != 1 {
+		t.Errorf("case %d: %d case_fixed alerts, want 1 (all: %v)", fixedID, n, got)
+	}
+	hist, err := st.CaseHistory(context.Background(), overdueID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var overdueMoves int
+	for _, h := range hist {
+		if h.To == cases.Overdue && h.From != cases.Overdue {
+			overdueMoves++
+		}
+	}
+	if overdueMoves != 1 {
+		t.Errorf("case %d moved to overdue %d times, want 1:\n%+v", overdueID, overdueMoves, hist)
+	}
+}
