@@ -40,7 +40,7 @@ func TestPromtool(t *testing.T) {
 	promtool := lookTool(t, "promtool", "prometheus")
 	for _, args := range [][]string{
 		{"check", "rules", "rules.yml"},
-		{"test", "rules", "rules_test.yml"},
+		{"test", "rules", "rules_test.yml", "rules_daily_test.yml"},
 		{"check", "config", "prometheus.yml"},
 	} {
 		cmd := exec.Command(promtool, args...)
@@ -93,17 +93,21 @@ type unitTests struct {
 	} `yaml:"tests"`
 }
 
-// TestEveryAlertUnitTested checks that rules_test.yml makes every alerting
-// rule both fire and stay silent at least once, so that a new rule cannot
-// land untested.
+// TestEveryAlertUnitTested checks that the promtool unit tests make every
+// alerting rule both fire and stay silent at least once, so that a new rule
+// cannot land untested.
 func TestEveryAlertUnitTested(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("prometheus", "rules_test.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ut unitTests
-	if err := yaml.Unmarshal(raw, &ut); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{"rules_test.yml", "rules_daily_test.yml"} {
+		raw, err := os.ReadFile(filepath.Join("prometheus", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var part unitTests
+		if err := yaml.Unmarshal(raw, &part); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		ut.Tests = append(ut.Tests, part.Tests...)
 	}
 	fires, silent := map[string]bool{}, map[string]bool{}
 	for _, tc := range ut.Tests {
@@ -121,10 +125,10 @@ func TestEveryAlertUnitTested(t *testing.T) {
 				continue
 			}
 			if !fires[r.Alert] {
-				t.Errorf("alert %s: no unit test in rules_test.yml where it fires", r.Alert)
+				t.Errorf("alert %s: no unit test in prometheus/rules*_test.yml where it fires", r.Alert)
 			}
 			if !silent[r.Alert] {
-				t.Errorf("alert %s: no unit test in rules_test.yml where it stays silent", r.Alert)
+				t.Errorf("alert %s: no unit test in prometheus/rules*_test.yml where it stays silent", r.Alert)
 			}
 		}
 	}
