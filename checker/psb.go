@@ -3,8 +3,6 @@ package checker
 import (
 	"net/url"
 
-	"github.com/PuerkitoBio/goquery"
-
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -96,33 +94,71 @@ func newPSBOcc(buf *textBuf, m psbMatch, visible bool, base *url.URL) psbOcc {
 func findPSBLink(chain []*html.Node, number string, base *url.URL) *html.Node {
 	isLink := isPSBLink(base)
 	for _, n := range chain {
-		links := under(n, "a[href]").FilterFunction(func(_ int, s *goquery.Selection) bool { return isLink(s.Get(0)) })
-		if links.Length() == 0 {
+		// Links below n in document order, then n itself: the order of
+		// the goquery selection (Find, then AddSelection) this replaced.
+		var links []*html.Node
+		for d := range n.Descendants() {
+			if isHrefLink(d) && isLink(d) {
+				links = append(links, d)
+			}
+		}
+		if isHrefLink(n) && isLink(n) {
+			links = append(links, n)
+		}
+		if len(links) == 0 {
 			continue
 		}
-		match := links.FilterFunction(func(_ int, s *goquery.Selection) bool {
-			_, code := psbTarget(linkHref(s.Get(0)), base)
-			return code == number
-		})
-		if match.Length() > 0 {
-			return match.Get(0)
+		for _, l := range links {
+			if _, code := psbTarget(linkHref(l), base); code == number {
+				return l
+			}
 		}
-		return links.Get(0)
+		return links[0]
 	}
 	return nil
 }
 
-// under selects the elements matching a CSS selector in n's subtree, n
-// included.
-func under(n *html.Node, selector string) *goquery.Selection {
-	s := goquery.NewDocumentFromNode(n).Selection
-	return s.Find(selector).AddSelection(s.Filter(selector))
+// isHrefLink is the selector a[href].
+func isHrefLink(n *html.Node) bool {
+	if n.Type != html.ElementNode || n.Data != "a" {
+		return false
+	}
+	for _, a := range n.Attr {
+		if a.Key == "href" {
+			return true
+		}
+	}
+	return false
 }
 
 // hasImage reports an image under n (n included) that ok accepts.
 func hasImage(n *html.Node, ok func(*html.Node) bool) bool {
-	imgs := under(n, "img, input, [style]").FilterFunction(func(_ int, s *goquery.Selection) bool { return ok(s.Get(0)) })
-	return imgs.Length() > 0
+	if mayBeImage(n) && ok(n) {
+		return true
+	}
+	for d := range n.Descendants() {
+		if mayBeImage(d) && ok(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayBeImage is the selector "img, input, [style]": the elements isImage
+// can accept.
+func mayBeImage(n *html.Node) bool {
+	if n.Type != html.ElementNode {
+		return false
+	}
+	if n.Data == "img" || n.Data == "input" {
+		return true
+	}
+	for _, a := range n.Attr {
+		if a.Key == "style" {
+			return true
+		}
+	}
+	return false
 }
 
 // psbRules judges the PSB numbers and badges a visitor sees.

@@ -108,11 +108,16 @@ func scanPage(text string) (d *document, ok bool) {
 	if strings.IndexByte(text, 0) >= 0 {
 		return nil, false
 	}
+	// Sizes from what typical pages have: about one element and one text
+	// node for every two '<' (with room to spare: growing costs more), a
+	// quarter of the page rendered text.
+	n := strings.Count(text, "<")*5/8 + 16
 	d = &document{}
-	ps := &pageScan{src: text, elems: make([]scanElem, 0, 256+len(text)/64)}
+	d.vis.b.Grow(len(text) / 4)
+	d.vis.segs = make([]segment, 0, n)
+	ps := &pageScan{src: text, elems: make([]scanElem, 0, n), texts: make([]textRef, 0, n)}
 	d.scan = ps
 	sc := &scanner{pageScan: ps, d: d, head: -1, form: -1, stack: make([]int32, 0, 64)}
-	d.vis.b.Grow(len(text) / 4)
 	if !sc.run() || ps.failed {
 		return nil, false
 	}
