@@ -98,7 +98,7 @@ func TestAlertsToAlertmanager(t *testing.T) {
 	go func() {
 		var stdout, stderr bytes.Buffer
 		code := run(ctx, []string{"serve", "--db", dsn, "--config", cfgPath, "--listen", "", "--allow-private",
-			"--resolve", "alert.test:127.0.0.1:" + u.Port(), "--interval", "1s", "--recheck-interval", "1s"}, &stdout, &stderr)
+			"--resolve", "alert.test:127.0.0.1:" + u.Port(), "--interval", "1s", "--recheck-interval", "1s", "--rectify-after", "0"}, &stdout, &stderr)
 		done <- result{code, stdout.String(), stderr.String()}
 	}()
 	var served result
@@ -111,7 +111,7 @@ func TestAlertsToAlertmanager(t *testing.T) {
 			stop()
 		}
 		if t.Failed() {
-			t.Logf("serve stderr:\n%s", tail(served.stderr, 3000))
+			t.Logf("serve exit %d, stdout %q, stderr:\n%s", served.code, served.stdout, tail(served.stderr, 3000))
 		}
 	}()
 

@@ -28,6 +28,7 @@ type caseOptions struct {
 	rectificationDays int
 	extensionDays     int
 	holidayFiles      []string
+	notices           noticeOptions
 }
 
 func (a *app) caseCmd() *cobra.Command {
@@ -68,6 +69,7 @@ rules refuse) or trouble.`,
 	f.IntVar(&o.rectificationDays, "rectification-days", 10, "a rectification's default fix window, in `N` working days")
 	f.IntVar(&o.extensionDays, "extension-days", 7, "what a rectification's one extension adds, in `N` working days")
 	f.StringSliceVar(&o.holidayFiles, "holiday-file", nil, "a holiday `FILE` for a year the built-in calendar lacks (workday JSON; repeatable)")
+	o.notices.addFlags(f)
 	cmd.AddCommand(a.caseOpenCmd(o), a.caseListCmd(), a.caseShowCmd(),
 		a.caseNotifyCmd(o), a.caseExtendCmd(o), a.caseConfirmCmd(o),
 		a.caseMoveCmd(o, "dismiss", cases.Dismissed, "Dismiss a false report (a reason is required)", true),
@@ -79,7 +81,8 @@ rules refuse) or trouble.`,
 // policyFromEnv sets the policy flags not given on the command line from
 // the environment.
 func policyFromEnv(fs *pflag.FlagSet, getenv func(string) string) error {
-	for _, name := range []string{"takedown-deadline", "rectification-days", "extension-days", "holiday-file"} {
+	for _, name := range []string{"takedown-deadline", "rectification-days", "extension-days", "holiday-file",
+		"notice-webhook", "notice-secret-file", "notice-templates", "provider-name", "provider-contact-url", "provider-contact-email"} {
 		f := fs.Lookup(name)
 		if f == nil || f.Changed {
 			continue
@@ -293,7 +296,12 @@ type caseNoticer interface {
 // none is configured: then the case is recorded as notified (the operator
 // told the customer by other means) and the command says that beianwatch
 // did not deliver a notice. The notice/ and alerts/ packages plug in here.
-func (a *app) caseNoticer(*caseOptions) caseNoticer { return nil }
+func (a *app) caseNoticer(o *caseOptions, st *registry.Store) (caseNoticer, error) {
+	return o.notices.noticer(func(ctx context.Context, domain string) (*registry.Site, error) {
+		s, _, err := st.SiteByDomain(ctx, domain)
+		return s, err
+	})
+}
 
 func (a *app) caseNotifyCmd(o *caseOptions) *cobra.Command {
 	var reason string
@@ -328,7 +336,11 @@ func (a *app) runCaseNotify(ctx context.Context, o *caseOptions, id int64, reaso
 		return a.caseError(id, err)
 	}
 	delivered := "notice NOT delivered by beianwatch: no notice delivery is configured"
-	if n := a.caseNoticer(o); n != nil {
+	n, err := a.caseNoticer(o, st)
+	if err != nil {
+		return a.trouble(err)
+	}
+	if n != nil {
 		receipt, err := n.DeliverNotice(ctx, c)
 		if err != nil {
 			return a.trouble(fmt.Errorf("case %d: deliver notice: %w", id, err))

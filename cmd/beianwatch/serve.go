@@ -189,6 +189,9 @@ func (o serveOptions) collectorConfig() (crawler.CollectorConfig, crawler.Schedu
 		Owner: owner, Workers: o.concurrency, Batch: o.batch, LeaseTTL: o.leaseTTL,
 		Interval: o.interval, RecheckInterval: o.recheckInterval, Grace: o.grace, Once: o.once,
 		PinFiledIP: o.pinFiledIP,
+		// Look for due sites at least four times per recheck interval (at
+		// most every 10 s), so that short intervals are kept.
+		Poll: min(10*time.Second, max(min(o.interval, o.recheckInterval)/4, 100*time.Millisecond)),
 	}
 	return cc, sc, nil
 }

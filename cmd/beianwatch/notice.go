@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/beianwatch/beianwatch/cases"
+	"github.com/beianwatch/beianwatch/notice"
+	"github.com/beianwatch/beianwatch/registry"
+)
+
+// noticeOptions configure customer notices: where they go and how they
+// read.
+type noticeOptions struct {
+	webhook, secretFile, templates    string
+	provider, contactURL, contactMail string
+}
+
+func (o *noticeOptions) addFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.webhook, "notice-webhook", "", "deliver customer notices to this `URL` (JSON, signed; the provider's mailer or ticket system sends them on)")
+	f.StringVar(&o.secretFile, "notice-secret-file", "", "sign notice deliveries with the secret in this `FILE` (HMAC-SHA256)")
+	f.StringVar(&o.templates, "notice-templates", "", "`DIR` of notice templates that replace the built-in ones (same file names)")
+	f.StringVar(&o.provider, "provider-name", "", "the provider's `NAME` in notices")
+	f.StringVar(&o.contactURL, "provider-contact-url", "", "where customers answer a notice (`URL`)")
+	f.StringVar(&o.contactMail, "provider-contact-email", "", "the provider's support `ADDRESS` in notices")
+}
+
+// webhookNoticer renders a case's notice in Chinese and English and posts
+// it to the notice webhook.
+type webhookNoticer struct {
+	renderer *notice.Renderer
+	url      string
+	secret   string
+	provider notice.Provider
+	site     func(ctx context.Context, domain string) (*registry.Site, error)
+	client   *http.Client
+	now      func() time.Time
+}
+
+// noticer builds the notice delivery from the flags; nil when no webhook
+// is configured.
+func (o *noticeOptions) noticer(site func(context.Context, string) (*registry.Site, error)) (caseNoticer, error) {
+	if o.webhook == "" {
+		return nil, nil
+	}
+	if err := validHTTPURL(o.webhook); err != nil {
+		return nil, fmt.Errorf("invalid --notice-webhook: %w", err)
+	}
+	r, err := notice.Load(o.templates)
+	if err != nil {
+		return nil, fmt.Errorf("--notice-templates: %w", err)
+	}
+	n := &webhookNoticer{renderer: r, url: o.webhook, site: site, now: time.Now,
+		provider: notice.Provider{Name: o.provider, ContactURL: o.contactURL, ContactEmail: o.contactMail},
+		client:   &http.Client{Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	if o.secretFile != "" {
+		b, err := os.ReadFile(o.secretFile)
+		if err != nil {
+			return nil, fmt.Errorf("--notice-secret-file: %w", err)
+		}
+		n.secret = strings.TrimSpace(string(b))
+	}
+	return n, nil
+}
+
+// noticePayload is the body of a notice delivery.
+type noticePayload struct {
+	Version    string           `json:"version"`
+	CaseID     int64            `json:"case_id"`
+	Kind       cases.Kind       `json:"kind"`
+	Event      notice.Event     `json:"event"`
+	Domain     string           `json:"domain"`
+	CustomerID string           `json:"customer_id"`
+	Deadline   time.Time        `json:"deadline"`
+	Messages   []notice.Message `json:"messages"`
+}
+
+// DeliverNotice renders the case's "notified" notice and posts it.
+func (n *webhookNoticer) DeliverNotice(ctx context.Context, c cases.Case) (string, error) {
+	d := notice.Data{CaseID: c.ID, Kind: notice.Kind(c.Kind), Event: notice.Notified, Domain: c.Domain,
+		Category: string(c.Category), URLs: c.URLs, Evidence: c.EvidencePhrases, Deadline: c.Deadline, At: n.now(),
+		Provider: n.provider}
+	if c.Kind == cases.Rectification {
+		d.Category = ""
+		for _, code := range c.Codes {
+			d.Findings = append(d.Findings, notice.Finding{Code: code})
+		}
+	}
+	if s, err := n.site(ctx, c.Domain); err == nil {
+		d.SiteName, d.CustomerID = s.Name, s.CustomerID
+	}
+	msgs, err := n.renderer.Render(d)
+	if err != nil {
+		return "", err
+	}
+	body, err := json.Marshal(noticePayload{Version: "1", CaseID: c.ID, Kind: c.Kind, Event: notice.Notified,
+		Domain: c.Domain, CustomerID: d.CustomerID, Deadline: c.Deadline.UTC(), Messages: msgs})
+	if err != nil {
+		return "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	ts := strconv.FormatInt(n.now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "beianwatch")
+	req.Header.Set("X-Beianwatch-Timestamp", ts)
+	if n.secret != "" {
+		mac := hmac.New(sha256.New, []byte(n.secret))
+		mac.Write([]byte(ts + "."))
+		mac.Write(body)
+		req.Header.Set("X-Beianwatch-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	}
+	where := redactedURL(n.url)
+	resp, err := n.client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("post to %s: %w", where, redactErr(err, n.url, where))
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+	if resp.StatusCode/100 != 2 {
+		return "", fmt.Errorf("post to %s: HTTP %d: %s", where, resp.StatusCode, strings.TrimSpace(string(answer)))
+	}
+	return fmt.Sprintf("posted to %s (HTTP %d), %s and %s", where, resp.StatusCode, msgs[0].Lang, msgs[1].Lang), nil
+}
+
+// redactedURL drops a URL's query and user info, where tokens live.
+func redactedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "the notice webhook"
+	}
+	u.User, u.RawQuery = nil, ""
+	return u.String()
+}
+
+// redactErr keeps an error's text without the full URL in it.
+func redactErr(err error, full, safe string) error {
+	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), full, safe))
+}
