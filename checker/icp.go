@@ -71,13 +71,13 @@ func (c *checkRun) icpRules() {
 		c.add(o.block, CodeICPHidden, o.display(), o.reason)
 	}
 	if len(filings) == 0 {
+		var img *html.Node
 		switch {
 		case len(licences) > 0:
 			c.add(licences[0].block, CodeICPLicenseOnly, licences[0].entry.Number)
 		case c.scriptICP != "" || c.scriptPSB != "":
 			// The footer is drawn by script: not verifiable, not missing.
-		case c.imageBadge(icpImage) != nil:
-			img := c.imageBadge(icpImage)
+		case func() bool { img = c.imageBadge(icpImage); return img != nil }():
 			c.addAt(img, CodeICPImageOnly, imageName(img))
 		default:
 			c.add(nil, CodeICPMissing, hiddenNote(len(hidden) > 0, " (only in hidden elements)"))

@@ -129,6 +129,19 @@ func firstChange(raw string, from int) int {
 			i++
 			continue
 		}
+		// Most of a Chinese page is three-byte runes: decode them here.
+		// Skipping a lead byte and two continuation bytes at once never
+		// steps over the start of a rune, even where DecodeRune would
+		// call the sequence invalid (overlong, surrogate): then none of
+		// the three bytes changes either.
+		if c&0xF0 == 0xE0 && i+2 < len(raw) && raw[i+1]&0xC0 == 0x80 && raw[i+2]&0xC0 == 0x80 {
+			r := rune(c&0x0F)<<12 | rune(raw[i+1]&0x3F)<<6 | rune(raw[i+2]&0x3F)
+			if r >= 0x800 && (r < 0xD800 || r > 0xDFFF) && normRune(r) != r {
+				return i
+			}
+			i += 3
+			continue
+		}
 		r, n := utf8.DecodeRuneInString(raw[i:])
 		if r == utf8.RuneError && n == 1 {
 			i++

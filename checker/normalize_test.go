@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -43,6 +44,7 @@ func TestNormalizeOffsets(t *testing.T) {
 		"\u200b\u200b",
 		"x\xffy\xe4\xb8z 粵B2-20090059",
 		"全角：Ｂ２－２００９００５９\u00ad",
+		"a\xed\xa0\x80\u3000\xe0\x80\x80ｂ\xe4\xb8",
 	}
 	for _, raw := range tests {
 		got := normalize(raw)
@@ -64,6 +66,45 @@ func TestNormalizeOffsets(t *testing.T) {
 			}
 			if o := got.origEnd(i); o != wantEnd {
 				t.Errorf("normalize(%q).origEnd(%d) = %d, want %d", raw, i, o, wantEnd)
+			}
+		}
+	}
+}
+
+// TestFindPSBAnchored checks findPSB, which runs its pattern at each 公,
+// against the pattern run over the whole text, on the corpus's rendered
+// text and some hand-made runs.
+func TestFindPSBAnchored(t *testing.T) {
+	whole := regexp.MustCompile(strings.TrimPrefix(psbAt.String(), "^"))
+	texts := []string{
+		"公司 公网安备 公安备案号 京公网安备11010502045678号 公公网安备1号",
+		"公安网备 110105 号公網安備１２３ 公 网 安 备 xxx 公网安备公网安备9",
+		strings.Repeat("公网安备1 ", 40),
+	}
+	for _, c := range loadCorpus(t) {
+		d, ok := scanPage(decode(c.page.Body, c.page.Header.Get("Content-Type")).text)
+		if ok {
+			texts = append(texts, d.vis.norm.s, d.hid.norm.s)
+		}
+	}
+	for _, s := range texts {
+		var want [][]int
+		for _, loc := range whole.FindAllStringSubmatchIndex(s, maxNumbers) {
+			want = append(want, loc[:2])
+		}
+		var got [][]int
+		for _, m := range findPSB(s) {
+			end := m.end
+			got = append(got, []int{m.start, end})
+		}
+		// findPSB moves a match's start back over the province prefix.
+		if len(got) != len(want) {
+			t.Errorf("findPSB found %d numbers in %.60q…, the whole-text pattern %d", len(got), s, len(want))
+			continue
+		}
+		for i := range got {
+			if got[i][1] != want[i][1] || got[i][0] > want[i][0] {
+				t.Errorf("findPSB match %d in %.60q… = %v, whole-text pattern %v", i, s, got[i], want[i])
 			}
 		}
 	}

@@ -20,7 +20,7 @@ var (
 	// icpAt matches at an "ICP" found by indexFold; the province is looked
 	// up behind it separately.
 	icpAt   = regexp.MustCompile(`^(?i:ICP)\s*([备備证證])\s*(?:案\s*)?(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?(\s*[号號])?(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?`)
-	psbFind = regexp.MustCompile(`公\s*(?:(?:[网網]\s*安|安\s*[网網])\s*[备備]\s*(?:案\s*)?|安\s*[备備]\s*案\s*)(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(\s*[号號])?`)
+	psbAt   = regexp.MustCompile(`^公\s*(?:(?:[网網]\s*安|安\s*[网網])\s*[备備]\s*(?:案\s*)?|安\s*[备備]\s*案\s*)(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(\s*[号號])?`)
 	// telecomAt matches value-added telecom licences: 粤B2-20090059,
 	// A2.B1.B2-20090003, 合字B1.B2-20130004, 粤B2-20090191-18.
 	telecomAt = regexp.MustCompile(`^(合字)?((?:[AB][12]\.)*[AB][12])\s*-\s*(\d{8})(?:-(\d{1,3}))?`)
@@ -366,12 +366,28 @@ type psbMatch struct {
 }
 
 // findPSB finds 公网安备 numbers (and the common misspelling 公安网备).
+// Every match starts with 公, so the pattern runs anchored at each 公 in
+// turn: the same leftmost, non-overlapping matches as running it over the
+// whole text, at a fraction of the cost on a page full of 公司.
 func findPSB(s string) []psbMatch {
-	if !strings.Contains(s, "公") {
-		return nil
-	}
 	var ms []psbMatch
-	for _, loc := range psbFind.FindAllStringSubmatchIndex(s, maxNumbers) {
+	for from := 0; len(ms) < maxNumbers; {
+		i := strings.Index(s[from:], "公")
+		if i < 0 {
+			break
+		}
+		i += from
+		loc := psbAt.FindStringSubmatchIndex(s[i:])
+		if loc == nil {
+			from = i + len("公")
+			continue
+		}
+		for k := range loc {
+			if loc[k] >= 0 {
+				loc[k] += i
+			}
+		}
+		from = loc[1]
 		m := psbMatch{start: loc[0], end: loc[1]}
 		m.num.Digits = strings.ToUpper(s[loc[2]:loc[3]])
 		m.num.NoHao = loc[4] < 0

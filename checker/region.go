@@ -271,12 +271,12 @@ func (ps *pageScan) attrs(i int32) []html.Attribute {
 	if _, ok := sc.readTag(int(e.start)); ok {
 		out := make([]html.Attribute, 0, len(sc.attrs))
 		for _, a := range sc.attrs {
-			v, ok := attrValue(a.val)
+			v, ok := attrValue(sc.val(a))
 			if !ok {
 				out = nil
 				break
 			}
-			out = append(out, html.Attribute{Key: asciiLower(a.key), Val: v})
+			out = append(out, html.Attribute{Key: asciiLower(sc.key(a)), Val: v})
 		}
 		if out != nil {
 			return out

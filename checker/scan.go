@@ -96,10 +96,16 @@ type scanner struct {
 	name  [32]byte
 }
 
-// attrSpan is one attribute of a tag as the tokenizer reads it.
+// attrSpan is one attribute of a tag as the tokenizer reads it: offsets
+// of its key (not lower-cased) and value (not unescaped) in the page.
+// Offsets rather than strings: the slice is rewritten for every tag, and
+// pointers would cost a write barrier each.
 type attrSpan struct {
-	key, val string // raw: the key not lower-cased, the value not unescaped
+	k0, k1, v0, v1 int32
 }
+
+func (sc *scanner) key(a attrSpan) string { return sc.src[a.k0:a.k1] }
+func (sc *scanner) val(a attrSpan) string { return sc.src[a.v0:a.v1] }
 
 // scanPage reads text the way html.Parse would and returns the document
 // newDocument would build from the tree, without the tree. ok is false
@@ -253,9 +259,9 @@ func (sc *scanner) readTag(start int) (tag, bool) {
 			}
 			i++
 		}
-		key := s[ks:i]
+		key, i0 := s[ks:i], i
 		// readTagAttrVal
-		val, valEnd := "", -1
+		v0, v1, valEnd := 0, 0, -1
 		j := skipSpace(s, i)
 		switch {
 		case j >= len(s):
@@ -277,19 +283,19 @@ func (sc *scanner) readTag(start int) (tag, bool) {
 				if k < 0 {
 					return t, false
 				}
-				val, valEnd = s[j+1:j+1+k], j+1+k
+				v0, v1, valEnd = j+1, j+1+k, j+1+k
 				i = valEnd + 1
 			default:
 				k := j
 				for k < len(s) && !isSpaceByte(s[k]) && s[k] != '>' {
 					k++
 				}
-				val, valEnd = s[j:k], k
+				v0, v1, valEnd = j, k, k
 				i = k
 			}
 		}
 		if key != "" && !sc.seenAttr(key) {
-			sc.attrs = append(sc.attrs, attrSpan{key, val})
+			sc.attrs = append(sc.attrs, attrSpan{int32(ks), int32(i0), int32(v0), int32(v1)})
 			lastValEnd = valEnd
 			if valEnd < 0 {
 				// A value-less attribute: its value span is empty at the
@@ -320,7 +326,7 @@ func skipSpace(s string, i int) int {
 // tokenizer keeps the first of duplicates, ignoring case).
 func (sc *scanner) seenAttr(key string) bool {
 	for _, a := range sc.attrs {
-		if asciiLowerEqual(a.key, key) {
+		if asciiLowerEqual(sc.key(a), key) {
 			return true
 		}
 	}
@@ -385,8 +391,8 @@ func asciiLower(s string) string {
 // case) and whether it is there.
 func (sc *scanner) attr(key string) (string, bool) {
 	for _, a := range sc.attrs {
-		if asciiLowerEqual(a.key, key) {
-			return a.val, true
+		if asciiLowerEqual(sc.key(a), key) {
+			return sc.val(a), true
 		}
 	}
 	return "", false
@@ -576,11 +582,11 @@ func (sc *scanner) pushIn(parent int32, name string, a atom.Atom, svg bool, star
 	if !e.skip {
 		e.st = pst
 		for _, at := range sc.attrs {
-			switch {
-			case asciiLowerEqual(at.key, "hidden"):
+			switch k := sc.key(at); {
+			case asciiLowerEqual(k, "hidden"):
 				e.st = e.st.attr("hidden", "")
-			case asciiLowerEqual(at.key, "style"):
-				v, _ := attrValue(at.val)
+			case asciiLowerEqual(k, "style"):
+				v, _ := attrValue(sc.val(at))
 				e.st = e.st.attr("style", v)
 			}
 		}
