@@ -19,8 +19,8 @@ import (
 var (
 	// icpAt matches at an "ICP" found by indexFold; the province is looked
 	// up behind it separately.
-	icpAt   = regexp.MustCompile(`^(?i:ICP)\s*([备備证證])\s*(?:案\s*)?(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?(\s*[号號])?(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?`)
-	psbAt   = regexp.MustCompile(`^公\s*(?:(?:[网網]\s*安|安\s*[网網])\s*[备備]\s*(?:案\s*)?|安\s*[备備]\s*案\s*)(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(\s*[号號])?`)
+	icpAt = regexp.MustCompile(`^(?i:ICP)\s*([备備证證])\s*(?:案\s*)?(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?(\s*[号號])?(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?`)
+	psbAt = regexp.MustCompile(`^公\s*(?:(?:[网網]\s*安|安\s*[网網])\s*[备備]\s*(?:案\s*)?|安\s*[备備]\s*案\s*)(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(\s*[号號])?`)
 	// telecomAt matches value-added telecom licences: 粤B2-20090059,
 	// A2.B1.B2-20090003, 合字B1.B2-20130004, 粤B2-20090191-18.
 	telecomAt = regexp.MustCompile(`^(合字)?((?:[AB][12]\.)*[AB][12])\s*-\s*(\d{8})(?:-(\d{1,3}))?`)
