@@ -210,6 +210,17 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 	if err != nil {
 		return err
 	}
+	if o.lexicon != "" {
+		// The lexicon's scan runs on each page the crawler fetched.
+		lex, err := loadLexicon(o.lexicon)
+		if err != nil {
+			return err
+		}
+		o.lex = lex
+		sc.Inspect = func(p *checker.Page, _ *checker.Report) any {
+			return lex.Scan(lexicon.VisibleText(p.Body, p.Header.Get("Content-Type")))
+		}
+	}
 	st, err := a.openStore(ctx, !o.noMigrate)
 	if err != nil {
 		return a.trouble(err)
@@ -226,17 +237,6 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 	a.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if err := registerBuildInfo(a.metrics, a.version); err != nil {
 		return err
-	}
-	if o.lexicon != "" {
-		// The lexicon's scan runs on each page the crawler fetched.
-		lex, err := loadLexicon(o.lexicon)
-		if err != nil {
-			return err
-		}
-		o.lex = lex
-		sc.Inspect = func(p *checker.Page, _ *checker.Report) any {
-			return lex.Scan(lexicon.VisibleText(p.Body, p.Header.Get("Content-Type")))
-		}
 	}
 	sched, err := crawler.NewScheduler(sc, col, a.logger, a.metrics)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -66,6 +67,12 @@ func TestServeConfigErrors(t *testing.T) {
 		{"bad robots", []string{"--robots", "maybe"}, `invalid --robots "maybe"`},
 		{"short lease", []string{"--lease-ttl", "10s", "--timeout", "15s"}, "invalid --lease-ttl"},
 		{"bad provider range", []string{"--provider-ranges", "10.0.0.0/33"}, `invalid --provider-ranges "10.0.0.0/33"`},
+		{"empty lexicon", []string{"--lexicon", write("empty.txt", "# nothing yet\n\n")}, "--lexicon: lexicon: no phrases in"},
+		{"lexicon category", []string{"--lexicon", write("cat.txt", "gambling\t赌场\nspam\t广告\n")}, `cat.txt:2: unknown category "spam"`},
+		{"missing lexicon", []string{"--lexicon", filepath.Join(dir, "none.txt")}, "--lexicon: open"},
+		{"bad escalation URL", []string{"--escalation-url", "ftp://x"}, "invalid --escalation-url"},
+		{"bad holiday file", []string{"--holiday-file", write("2027.json", "{")}, "2027.json"},
+		{"bad alerts section", []string{"--config", write("alerts.yaml", "alerts:\n  receivers:\n    - name: x\n      type: pager\n")}, "alerts:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,4 +135,25 @@ func TestServeHTTP(t *testing.T) {
 	if !strings.Contains(stderr.String(), "beianwatch import") {
 		t.Errorf("an empty registry should say how to import sites; stderr %q", stderr.String())
 	}
+}
+
+// TestServeLargeLexicon: a lexicon of 100,000 phrases loads and serve
+// runs its cycle.
+func TestServeLargeLexicon(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	cats := []string{"gambling", "pornography", "fraud", "illegal_trade", "copyright", "other"}
+	for i := range 100000 {
+		fmt.Fprintf(&b, "%s\t词%06d条\n", cats[i%len(cats)], i)
+	}
+	lex := filepath.Join(dir, "big.txt")
+	if err := os.WriteFile(lex, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r := runInProcess(t, "serve", "--once", "--db", "sqlite://"+filepath.Join(dir, "r.db"), "--lexicon", lex)
+	if r.code != 0 {
+		t.Fatalf("serve --once with a 100,000-phrase lexicon = %d, stderr %q", r.code, r.stderr)
+	}
+	t.Logf("serve --once with a 100,000-phrase lexicon took %v", time.Since(start))
 }
