@@ -2,7 +2,7 @@ package lexicon
 
 import (
 	"bytes"
-	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -24,77 +24,149 @@ import (
 // positioning, CSS inheritance) are richer, and an element hidden by a
 // stylesheet counts as visible here.
 func VisibleText(body []byte, contentType string) string {
-	z := html.NewTokenizer(bytes.NewReader(decodeHTML(body, contentType)))
-	var b strings.Builder
-	var skipTag string // name of the element whose content is skipped
-	skipDepth := 0     // how many skipTag elements are open
-	space := false     // a space is owed before the next text
+	v := getVisible()
+	defer putVisible(v)
+	v.extract(decodeHTML(body, contentType))
+	return string(v.out)
+}
+
+// visible collects a page's visible text from its tokens. The same state
+// machine runs behind both tokenizers (fast.go's byte scanner and
+// x/net/html's), so the two can differ only in the tokens they see.
+type visible struct {
+	out       []byte
+	skipTag   []byte // name of the element whose content is skipped
+	skipDepth int    // how many skipTag elements are open
+	space     bool   // a space is owed before the next text
+	// scratch holds a token's bytes when they must be rewritten (entities
+	// decoded, a tag name lower-cased) before use.
+	scratch []byte
+}
+
+// visiblePool keeps the buffers of finished extractions: a page's text is
+// tens of KB, and a crawl cycle extracts thousands of pages.
+var visiblePool = sync.Pool{New: func() any { return new(visible) }}
+
+func getVisible() *visible {
+	v := visiblePool.Get().(*visible)
+	v.reset()
+	return v
+}
+
+// maxPooled bounds the buffers kept for reuse, so that one huge page does
+// not pin its memory for the life of the process.
+const maxPooled = 1 << 20
+
+func putVisible(v *visible) {
+	if cap(v.out) <= maxPooled && cap(v.scratch) <= maxPooled {
+		visiblePool.Put(v)
+	}
+}
+
+func (v *visible) reset() {
+	v.out, v.skipTag, v.skipDepth, v.space = v.out[:0], v.skipTag[:0], 0, false
+}
+
+// extract sets v.out to the visible text of src (UTF-8): by the byte
+// scanner when it can follow the markup, else by x/net/html's tokenizer.
+func (v *visible) extract(src []byte) {
+	if v.fast(src) {
+		return
+	}
+	v.reset()
+	v.tokenize(src)
+}
+
+// tokenize is the reference extraction: x/net/html's tokenizer.
+func (v *visible) tokenize(src []byte) {
+	z := html.NewTokenizer(bytes.NewReader(src))
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			return b.String()
+			return
 		case html.StartTagToken:
 			name, hasAttr := z.TagName()
-			if skipDepth > 0 {
-				if string(name) == skipTag && !autoClosed(skipTag) {
-					skipDepth++
-				}
-				continue
-			}
-			if invisibleTag(name) || hasAttr && hiddenAttrs(z) {
-				if !voidTag(name) {
-					skipTag, skipDepth = string(name), 1
-				}
-				continue
-			}
-			space = space || !inlineTag(name)
+			v.startTag(name, hasAttr && hiddenAttrs(z))
 		case html.EndTagToken:
 			name, _ := z.TagName()
-			if skipDepth > 0 {
-				if string(name) == skipTag {
-					skipDepth--
-				}
-				continue
-			}
-			space = space || !inlineTag(name)
+			v.endTag(name)
 		case html.SelfClosingTagToken:
 			name, _ := z.TagName()
-			space = space || !inlineTag(name)
+			v.selfClosingTag(name)
 		case html.TextToken:
-			if skipDepth > 0 {
-				continue
-			}
-			space = appendCollapsed(&b, z.Text(), space)
+			v.text(z.Text())
 		}
+	}
+}
+
+func (v *visible) startTag(name []byte, hidden bool) {
+	if v.skipDepth > 0 {
+		if bytes.Equal(name, v.skipTag) && !autoClosed(name) {
+			v.skipDepth++
+		}
+		return
+	}
+	if invisibleTag(name) || hidden {
+		if !voidTag(name) {
+			v.skipTag, v.skipDepth = append(v.skipTag[:0], name...), 1
+		}
+		return
+	}
+	v.space = v.space || !inlineTag(name)
+}
+
+func (v *visible) endTag(name []byte) {
+	if v.skipDepth > 0 {
+		if bytes.Equal(name, v.skipTag) {
+			v.skipDepth--
+		}
+		return
+	}
+	v.space = v.space || !inlineTag(name)
+}
+
+func (v *visible) selfClosingTag(name []byte) {
+	if v.skipDepth == 0 {
+		v.space = v.space || !inlineTag(name)
+	}
+}
+
+// text takes a text token, entities already decoded.
+func (v *visible) text(text []byte) {
+	if v.skipDepth == 0 {
+		v.out, v.space = appendCollapsed(v.out, text, v.space)
 	}
 }
 
 // appendCollapsed appends text with each run of white space written as one
 // space; sep asks for a space before the text. It returns whether the
 // text ended in white space still to be written.
-func appendCollapsed(b *strings.Builder, text []byte, sep bool) bool {
+func appendCollapsed(b, text []byte, sep bool) ([]byte, bool) {
 	for i := 0; i < len(text); {
 		if isSpace(text[i]) {
 			sep = true
 			i++
 			continue
 		}
-		j := i
+		j := i + 1
 		for j < len(text) && !isSpace(text[j]) {
 			j++
 		}
-		if sep && b.Len() > 0 {
-			b.WriteByte(' ')
+		if sep && len(b) > 0 {
+			b = append(b, ' ')
 		}
-		b.Write(text[i:j])
+		b = append(b, text[i:j]...)
 		sep = false
 		i = j
 	}
-	return sep
+	return b, sep
 }
 
+// isSpace reports HTML white space. It runs on every byte of text: one
+// comparison and a bit test, rather than five comparisons.
 func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
+	const mask = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\r' | 1<<'\f'
+	return c <= ' ' && (uint64(1)<<c)&mask != 0
 }
 
 func invisibleTag(name []byte) bool {
@@ -127,8 +199,8 @@ func voidTag(name []byte) bool {
 
 // autoClosed elements are closed by a sibling of the same name, so a
 // second <p> inside a skipped <p> is not nested in it.
-func autoClosed(name string) bool {
-	switch name {
+func autoClosed(name []byte) bool {
+	switch string(name) {
 	case "p", "li", "dt", "dd", "option", "tr", "td", "th":
 		return true
 	}
@@ -155,7 +227,9 @@ func hiddenAttrs(z *html.Tokenizer) bool {
 }
 
 func displayNone(style []byte) bool {
-	for _, decl := range bytes.Split(style, []byte(";")) {
+	for len(style) > 0 {
+		var decl []byte
+		decl, style, _ = bytes.Cut(style, []byte(";"))
 		k, v, ok := bytes.Cut(decl, []byte(":"))
 		if !ok || !bytes.EqualFold(bytes.TrimSpace(k), []byte("display")) {
 			continue
