@@ -17,7 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"github.com/beianwatch/beianwatch/cases"
+	"github.com/beianwatch/beianwatch/registry"
 )
 
 // recorder is a loopback webhook that keeps what it was sent.
@@ -246,5 +249,62 @@ func TestTakedownLifecycle(t *testing.T) {
 	}
 	if overdueMoves != 1 {
 		t.Errorf("case %d moved to overdue %d times, want 1:\n%+v", overdueID, overdueMoves, hist)
+	}
+}
+
+// TestLexiconSuspects: a GBK page that shows a lexicon phrase opens one
+// suspected takedown with the phrase as evidence; checking it again opens
+// no second one; a clean page opens none.
+func TestLexiconSuspects(t *testing.T) {
+	page, err := simplifiedchinese.GBK.NewEncoder().String("<html><body><p>本站提供真人百家乐，欢迎访问</p></body></html>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host == "clean.test" || strings.HasPrefix(r.Host, "clean.test:") {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write(readFile(t, "testdata/site/compliant.html"))
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=gbk")
+		fmt.Fprint(w, page)
+	}))
+	t.Cleanup(site.Close)
+	port := strings.TrimPrefix(site.URL, "http://127.0.0.1:")
+	dir := t.TempDir()
+	dsn := "sqlite://" + filepath.Join(dir, "r.db")
+	csv := "domains,site_name,icp_number,customer_id\nbad.test,一,京ICP备2021034567号-1,C-1\nclean.test,二,京ICP备2021034568号-1,C-2\n"
+	lex := "# provider phrases\ngambling\t百家乐\nfraud\t刷单返利\n"
+	for name, body := range map[string]string{"sites.csv": csv, "lexicon.txt": lex} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustRun(t, 0, "import", "--db", dsn, filepath.Join(dir, "sites.csv"))
+	for i := range 2 {
+		// The second run checks every site again (--interval 1ms makes them due).
+		mustRun(t, 0, "serve", "--once", "--db", dsn, "--allow-private", "--rectify-after", "0", "--interval", "1ms",
+			"--lexicon", filepath.Join(dir, "lexicon.txt"),
+			"--resolve", "bad.test:127.0.0.1:"+port, "--resolve", "clean.test:127.0.0.1:"+port)
+		if i == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	st := seedStore(t, dsn)
+	cs, err := st.ListCases(context.Background(), registry.CaseFilter{Kind: cases.Takedown})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 {
+		t.Fatalf("%d takedowns, want 1 suspected for bad.test: %+v", len(cs), cs)
+	}
+	c := cs[0]
+	if c.State != cases.Suspected || c.Domain != "bad.test" || c.Category != cases.Gambling || c.Reporter != "lexicon" ||
+		len(c.EvidencePhrases) != 1 || c.EvidencePhrases[0] != "百家乐" || len(c.EvidenceSHA256) != 1 {
+		t.Errorf("suspected case = %+v", c)
+	}
+	res, _ := st.Results(context.Background(), c.SiteID, 0)
+	if len(res) < 2 {
+		t.Errorf("bad.test was checked %d times, want 2 or more (the later ones open no case)", len(res))
 	}
 }

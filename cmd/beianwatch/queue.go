@@ -25,6 +25,10 @@ type storeQueue struct {
 	// cases, when set, acts on each stored check (rectifications, the
 	// lexicon's suspected takedowns).
 	cases *caseWork
+	// dueBy, when set (serve --once), bounds Due to the sites due at that
+	// time: a run checks what was due when it started, and ends even if
+	// an interval shorter than the run makes sites due again.
+	dueBy time.Time
 }
 
 var _ crawler.Queue = (*storeQueue)(nil)
@@ -127,5 +131,8 @@ func (q *storeQueue) Release(ctx context.Context, owner string, jobs []crawler.J
 }
 
 func (q *storeQueue) Due(ctx context.Context) (int, error) {
+	if !q.dueBy.IsZero() {
+		return q.st.DueCount(ctx, q.dueBy)
+	}
 	return q.st.DueCount(ctx, time.Now())
 }

@@ -254,6 +254,9 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 	defer stopBG()
 	go gauges.Run(bg)
 	q := &storeQueue{st: st, logger: a.logger, providerRanges: ranges}
+	if o.once {
+		q.dueBy = time.Now()
+	}
 	var disp *alerts.Dispatcher
 	var route func(alerts.Alert) []string
 	if ac != nil && len(ac.Receivers) > 0 {
