@@ -1,6 +1,7 @@
 package lexicon
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/beianwatch/beianwatch/lexicon/lexicontest"
 )
 
 // benchCorpus is the visible text of checker's 500 KB benchmark page (read
@@ -193,5 +196,49 @@ func BenchmarkVisibleText(b *testing.B) {
 			}
 			b.ReportMetric(float64((cpuTime()-startCPU).Nanoseconds())/float64(n), "cpu-ns/op")
 		})
+	}
+}
+
+// BenchmarkPage is the work the crawl cycle adds per page, as serve's
+// --lexicon does it: VisibleText then Scan, on internal/farm's home
+// pages (the load test's: 60 KB, a sixth GBK) and on checker's benchmark
+// pages, with lexicontest's lexicons of 1,000 and 100,000 phrases.
+func BenchmarkPage(b *testing.B) {
+	farmBodies, farmTypes := farmPages(b, 200)
+	sets := []struct {
+		name   string
+		bodies [][]byte
+		types  []string
+	}{{"farm", farmBodies, farmTypes}}
+	for _, name := range []string{"page10k", "page60k"} {
+		body, err := os.ReadFile("../checker/testdata/bench/" + name + ".html")
+		if err != nil {
+			b.Skip("checker's benchmark page not present:", err)
+		}
+		sets = append(sets, struct {
+			name   string
+			bodies [][]byte
+			types  []string
+		}{name, [][]byte{body}, []string{"text/html; charset=utf-8"}})
+	}
+	for _, n := range []int{1000, 100000} {
+		l, err := Load(bytes.NewReader(lexicontest.Generate(n, 1)), "bench.txt")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, set := range sets {
+			b.Run(fmt.Sprintf("phrases=%d/%s", n, set.name), func(b *testing.B) {
+				b.ReportAllocs()
+				matches, i := 0, 0
+				startCPU := cpuTime()
+				for b.Loop() {
+					k := i % len(set.bodies)
+					matches += len(l.Scan(VisibleText(set.bodies[k], set.types[k])))
+					i++
+				}
+				b.ReportMetric(float64((cpuTime()-startCPU).Nanoseconds())/float64(i), "cpu-ns/op")
+				b.ReportMetric(float64(matches)/float64(i), "matches/page")
+			})
+		}
 	}
 }

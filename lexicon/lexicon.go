@@ -17,6 +17,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -62,6 +63,9 @@ type Lexicon struct {
 	category []Category
 	fold     *folder
 	ix       *index
+	// bufs keeps the buffers Scan folds text into, which would otherwise
+	// be a page-sized allocation a page.
+	bufs sync.Pool
 }
 
 // Match is one phrase found in a text.
@@ -163,8 +167,18 @@ func (l *Lexicon) Len() int { return len(l.original) }
 // VisibleText). Each phrase found appears once, with its count, in the
 // order of the lexicon file; nil when none is found.
 func (l *Lexicon) Scan(text string) []Match {
+	buf, _ := l.bufs.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	defer func() {
+		if cap(*buf) <= maxPooled {
+			l.bufs.Put(buf)
+		}
+	}()
+	*buf = l.fold.appendFold((*buf)[:0], text)
 	var counts map[int32]int
-	l.ix.scan(l.fold.fold(text), func(id int32) {
+	l.ix.scan(*buf, func(id int32) {
 		if counts == nil {
 			counts = make(map[int32]int)
 		}

@@ -75,6 +75,16 @@ func inert(b []byte) bool {
 // fold returns the normalised form of s, and s itself when nothing
 // changes (no allocation).
 func (f *folder) fold(s string) string {
+	i := f.normalPrefix(s)
+	if i == len(s) {
+		return s // already normal: the common case for Chinese text
+	}
+	return string(f.appendFold(make([]byte, 0, len(s)), s))
+}
+
+// normalPrefix is the length of the longest prefix of s that folding
+// leaves as it is.
+func (f *folder) normalPrefix(s string) int {
 	i := 0
 	for i < len(s) {
 		c := s[i]
@@ -91,11 +101,14 @@ func (f *folder) fold(s string) string {
 		}
 		i += n
 	}
-	if i == len(s) {
-		return s // already normal: the common case for Chinese text
-	}
-	b := make([]byte, i, len(s))
-	copy(b, s[:i])
+	return i
+}
+
+// appendFold appends the normalised form of s to b.
+func (f *folder) appendFold(b []byte, s string) []byte {
+	start := len(b)
+	i := f.normalPrefix(s)
+	b = append(b, s[:i]...)
 	for j := i; j < len(s); {
 		c := s[j]
 		if c < utf8.RuneSelf {
@@ -108,7 +121,7 @@ func (f *folder) fold(s string) string {
 		}
 		r, n := utf8.DecodeRuneInString(s[j:])
 		if r >= 0x10000 || r == utf8.RuneError || f.table[r] == 0 {
-			return slowFold(s)
+			return append(b[:start], slowFold(s)...)
 		}
 		if g := rune(f.table[r]); g == r {
 			b = append(b, s[j:j+n]...)
@@ -117,7 +130,7 @@ func (f *folder) fold(s string) string {
 		}
 		j += n
 	}
-	return string(b)
+	return b
 }
 
 // slowFold is the definition the fast path reproduces.

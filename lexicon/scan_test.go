@@ -17,6 +17,12 @@ other	VIP会员
 fraud	刷单
 fraud	a
 illegal_trade	枪
+# longer than one step of the index (six bytes), sharing steps
+gambling	澳门赌场平台
+gambling	澳门赌场平台下载
+gambling	门赌场平台下
+other	bcdefghijklm
+other	bcdefghijklmn
 `)
 	tests := []struct {
 		name string
@@ -39,6 +45,11 @@ illegal_trade	枪
 		{"no match across a multi-byte boundary", "\xe5\x8d\x9a", nil},
 		{"no partial match", "赌", nil},
 		{"order is the lexicon's, not the text's", "博彩 赌博", []Match{{"赌博", Gambling, 1}, {"博彩", Gambling, 1}}},
+		{"phrases of several steps, nested and overlapping", "澳门赌场平台下载吧", []Match{
+			{"澳门赌场平台", Gambling, 1}, {"澳门赌场平台下载", Gambling, 1}, {"门赌场平台下", Gambling, 1}}},
+		{"a step matched, the next not", "澳门赌场平台上", []Match{{"澳门赌场平台", Gambling, 1}}},
+		{"the text ends inside a step", "澳门赌场平台下", []Match{{"澳门赌场平台", Gambling, 1}, {"门赌场平台下", Gambling, 1}}},
+		{"ASCII across steps", "xBCDEFGHIJKLMNx bcdefghijkl", []Match{{"bcdefghijklm", Other, 1}, {"bcdefghijklmn", Other, 1}}},
 		{"non-normal text elsewhere still matches", "ﬁ 赌博 ①", []Match{{"赌博", Gambling, 1}}},
 	}
 	for _, tt := range tests {
