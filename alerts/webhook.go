@@ -92,7 +92,7 @@ func (w *Webhook) Notify(ctx context.Context, alerts ...Alert) (bool, error) {
 	if w.Secret != "" {
 		ts := strconv.FormatInt(now().Unix(), 10)
 		header.Set(HeaderTimestamp, ts)
-		header.Set(HeaderSignature, "sha256="+webhookSignature(w.Secret, ts, b))
+		header.Set(HeaderSignature, "sha256="+WebhookSignature(w.Secret, ts, b))
 	}
 	a, err := post(ctx, w.Client, w.URL, b, header)
 	if err != nil {
@@ -104,7 +104,10 @@ func (w *Webhook) Notify(ctx context.Context, alerts ...Alert) (bool, error) {
 	return false, nil
 }
 
-func webhookSignature(secret, timestamp string, body []byte) string {
+// WebhookSignature is the hex HMAC-SHA256, keyed with secret, of
+// timestamp "." body: the value (after "sha256=") of HeaderSignature.
+// The escalation and notice webhooks sign the same way.
+func WebhookSignature(secret, timestamp string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(timestamp))
 	m.Write([]byte("."))

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -383,12 +382,9 @@ func (e *escalation) call(ctx context.Context, c cases.Case, now time.Time) (cas
 	ts := strconv.FormatInt(now.Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "beianwatch")
-	req.Header.Set("X-Beianwatch-Timestamp", ts)
+	req.Header.Set(alerts.HeaderTimestamp, ts)
 	if e.secret != "" {
-		mac := hmac.New(sha256.New, []byte(e.secret))
-		mac.Write([]byte(ts + "."))
-		mac.Write(body)
-		req.Header.Set("X-Beianwatch-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+		req.Header.Set(alerts.HeaderSignature, "sha256="+alerts.WebhookSignature(e.secret, ts, body))
 	}
 	resp, err := e.client.Do(req)
 	if err != nil {

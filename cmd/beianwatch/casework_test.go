@@ -19,15 +19,17 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/beianwatch/beianwatch/alerts"
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
 // recorder is a loopback webhook that keeps what it was sent.
 type recorder struct {
-	mu     sync.Mutex
-	bodies [][]byte
-	srv    *httptest.Server
+	mu      sync.Mutex
+	bodies  [][]byte
+	headers []http.Header
+	srv     *httptest.Server
 }
 
 func newRecorder(t *testing.T) *recorder {
@@ -36,6 +38,7 @@ func newRecorder(t *testing.T) *recorder {
 		b, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
 		r.bodies = append(r.bodies, b)
+		r.headers = append(r.headers, req.Header.Clone())
 		r.mu.Unlock()
 		fmt.Fprint(w, `{"ok":true}`)
 	}))
@@ -218,7 +221,11 @@ func TestTakedownLifecycle(t *testing.T) {
 	}
 	calls := escHook.all()
 	byCase := map[int64]int{}
-	for _, b := range calls {
+	for i, b := range calls {
+		h := escHook.headers[i]
+		if want := "sha256=" + alerts.WebhookSignature("s3cret", h.Get(alerts.HeaderTimestamp), b); h.Get(alerts.HeaderSignature) != want {
+			t.Errorf("escalation call %d signed %q, want %q", i, h.Get(alerts.HeaderSignature), want)
+		}
 		var c struct {
 			ID int64 `json:"case_id"`
 		}

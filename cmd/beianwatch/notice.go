@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/beianwatch/beianwatch/alerts"
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/notice"
 	"github.com/beianwatch/beianwatch/registry"
@@ -119,12 +117,9 @@ func (n *webhookNoticer) DeliverNotice(ctx context.Context, c cases.Case) (strin
 	ts := strconv.FormatInt(n.now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "beianwatch")
-	req.Header.Set("X-Beianwatch-Timestamp", ts)
+	req.Header.Set(alerts.HeaderTimestamp, ts)
 	if n.secret != "" {
-		mac := hmac.New(sha256.New, []byte(n.secret))
-		mac.Write([]byte(ts + "."))
-		mac.Write(body)
-		req.Header.Set("X-Beianwatch-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+		req.Header.Set(alerts.HeaderSignature, "sha256="+alerts.WebhookSignature(n.secret, ts, body))
 	}
 	where := redactedURL(n.url)
 	resp, err := n.client.Do(req)
