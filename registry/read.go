@@ -266,6 +266,25 @@ func (s *Store) SiteByDomain(ctx context.Context, domain string) (_ *Site, _ *St
 	return sites[0], states[0], nil
 }
 
+// SiteByID returns the site with this id (active or retired) and its
+// state, or ErrNotFound.
+func (s *Store) SiteByID(ctx context.Context, id int64) (_ *Site, _ *State, err error) {
+	defer s.observe("site_by_id", time.Now(), &err)
+	var sites []*Site
+	var states []*State
+	err = s.inReadTx(ctx, func(tx *sqlx.Tx) (err error) {
+		sites, states, err = s.loadSitesByID(ctx, tx, []int64{id})
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, nil, fmt.Errorf("site %d: %w", id, err)
+	case len(sites) == 0:
+		return nil, nil, fmt.Errorf("site %d: %w", id, ErrNotFound)
+	}
+	return sites[0], states[0], nil
+}
+
 // ListSites calls fn for each site the filter selects, in id order, with
 // its state. It reads a thousand sites at a time, and calls fn between
 // reads, so fn may use the store. An error from fn stops the listing and

@@ -77,41 +77,40 @@ func (w *caseWork) actor() string { return "serve:" + w.owner }
 // a suspected takedown; a site failing OpenAfter checks in a row opens a
 // rectification; a passing one fixes its open rectifications. It runs
 // after the check is stored; what it misses (a crash in between) the next
-// check of the site does, since each decision rests on stored state.
-func (w *caseWork) afterCheck(ctx context.Context, o crawler.Outcome, site *registry.Site, st *registry.State) {
+// check of the site does, since each decision rests on stored state. A
+// passing check costs one indexed query; the site itself is read only
+// when a case opens.
+func (w *caseWork) afterCheck(ctx context.Context, o crawler.Outcome) {
+	id := o.Job.SiteID
 	if ms, ok := o.Inspection.([]lexicon.Match); ok && len(ms) > 0 {
-		if err := w.suspect(ctx, o, site, ms); err != nil {
-			w.fail("open a suspected takedown", site, err)
+		if err := w.suspect(ctx, o, ms); err != nil {
+			w.fail("open a suspected takedown", id, err)
 		}
 	}
-	if !w.autoRectify || site == nil || st == nil || st.Verdict == checker.VerdictError {
+	if !w.autoRectify || o.Report.Verdict == checker.VerdictError {
 		return
 	}
-	if err := w.rectify(ctx, site, st); err != nil {
-		w.fail("rectification", site, err)
+	if err := w.rectify(ctx, id, o.Report); err != nil {
+		w.fail("rectification", id, err)
 	}
 }
 
-func (w *caseWork) fail(what string, site *registry.Site, err error) {
+func (w *caseWork) fail(what string, site int64, err error) {
 	w.caseErrors.Inc()
-	id := int64(0)
-	if site != nil {
-		id = site.ID
-	}
-	w.logger.Warn("case work failed; the next check tries again", "what", what, "site", id, "err", err)
+	w.logger.Warn("case work failed; the next check tries again", "what", what, "site", site, "err", err)
 }
 
-func (w *caseWork) rectify(ctx context.Context, site *registry.Site, st *registry.State) error {
-	open, err := w.st.ListCases(ctx, registry.CaseFilter{Kind: cases.Rectification, SiteID: site.ID, Active: true})
+func (w *caseWork) rectify(ctx context.Context, siteID int64, r checker.Report) error {
+	open, err := w.st.ListCases(ctx, registry.CaseFilter{Kind: cases.Rectification, SiteID: siteID, Active: true})
 	if err != nil {
 		return err
 	}
-	fresh := cases.Check{Verdict: st.Verdict, Findings: st.Findings}
+	fresh := cases.Check{Verdict: r.Verdict, Findings: r.Findings}
 	for _, c := range open {
 		if !cases.ShouldFix(c, fresh) {
 			continue
 		}
-		fixed, err := w.st.TransitionCase(ctx, c.ID, cases.Update{To: cases.Fixed, At: st.LastCheckAt, Actor: w.actor(),
+		fixed, err := w.st.TransitionCase(ctx, c.ID, cases.Update{To: cases.Fixed, At: r.CheckedAt, Actor: w.actor(),
 			Reason: "a fresh check of the site no longer finds " + strings.Join(c.Codes, ", ")})
 		if movedMeanwhile(err) {
 			continue
@@ -121,48 +120,48 @@ func (w *caseWork) rectify(ctx context.Context, site *registry.Site, st *registr
 		}
 		w.fixed(ctx, fixed)
 	}
-	if len(open) > 0 || st.FailStreak < w.policy.OpenAfter {
+	if len(open) > 0 || r.Verdict != checker.VerdictFail || len(w.policy.Matching(r.Findings)) == 0 {
 		return nil
 	}
-	results, err := w.st.Results(ctx, site.ID, 4*w.policy.OpenAfter)
+	results, err := w.st.Results(ctx, siteID, 4*w.policy.OpenAfter)
 	if err != nil {
 		return err
 	}
 	history := make([]cases.Check, len(results))
-	for i, r := range results {
-		history[i] = cases.Check{Verdict: r.Verdict, Findings: r.Findings}
+	for i, res := range results {
+		history[i] = cases.Check{Verdict: res.Verdict, Findings: res.Findings}
 	}
 	codes, ok := w.policy.ShouldOpen(history)
 	if !ok {
 		return nil
 	}
-	at := st.LastCheckAt
-	deadline, err := w.policy.Deadline(cases.Rectification, at, w.cal)
+	site, _, err := w.st.SiteByID(ctx, siteID)
+	if err != nil {
+		return err
+	}
+	deadline, err := w.policy.Deadline(cases.Rectification, r.CheckedAt, w.cal)
 	if err != nil {
 		return fmt.Errorf("deadline: %w", err)
 	}
 	c, err := w.st.OpenCase(ctx, cases.Case{Kind: cases.Rectification, Domain: primary(site), Category: cases.Category(codes[0]),
-		Codes: codes, Reporter: "beianwatch", State: cases.Open, Deadline: deadline, CreatedAt: at,
+		Codes: codes, Reporter: "beianwatch", State: cases.Open, Deadline: deadline, CreatedAt: r.CheckedAt,
 		Notes: fmt.Sprintf("opened after %d failing checks in a row", w.policy.OpenAfter)}, w.actor())
 	if err != nil {
 		return err
 	}
-	w.logger.Info("rectification opened", "case", c.ID, "site", site.ID, "codes", codes)
+	w.logger.Info("rectification opened", "case", c.ID, "site", siteID, "codes", codes)
 	w.alert(ctx, c, alerts.RuleCaseOpened, true, "")
 	return nil
 }
 
-func (w *caseWork) suspect(ctx context.Context, o crawler.Outcome, site *registry.Site, ms []lexicon.Match) error {
-	if site == nil {
-		return nil
-	}
+func (w *caseWork) suspect(ctx context.Context, o crawler.Outcome, ms []lexicon.Match) error {
 	target := o.Report.URL
 	if target == "" {
 		target = o.Job.Target
 	}
 	// One suspected or open takedown per page: a page that keeps matching
 	// does not pile up cases while a person decides.
-	open, err := w.st.ListCases(ctx, registry.CaseFilter{Kind: cases.Takedown, SiteID: site.ID, Active: true})
+	open, err := w.st.ListCases(ctx, registry.CaseFilter{Kind: cases.Takedown, SiteID: o.Job.SiteID, Active: true})
 	if err != nil {
 		return err
 	}
@@ -170,6 +169,10 @@ func (w *caseWork) suspect(ctx context.Context, o crawler.Outcome, site *registr
 		if slices.Contains(c.URLs, target) {
 			return nil
 		}
+	}
+	site, _, err := w.st.SiteByID(ctx, o.Job.SiteID)
+	if err != nil {
+		return err
 	}
 	var phrases []string
 	for _, m := range ms {

@@ -80,22 +80,13 @@ func (q *storeQueue) Complete(ctx context.Context, owner string, o crawler.Outco
 		Error:      r.Error,
 	}
 	var err error
-	var site *registry.Site
-	var state *registry.State
-	switch {
-	case q.alerting != nil || q.cases != nil:
-		err = q.st.CompleteAlerting(ctx, owner, res, o.Next, r.Deadlines, o.BadgeShown, func(c *registry.Change) ([]registry.AlertChange, error) {
-			site, state = c.Site, c.Next
-			if q.alerting == nil {
-				return nil, nil
-			}
-			return q.alerting(c)
-		})
-	default:
+	if q.alerting != nil {
+		err = q.st.CompleteAlerting(ctx, owner, res, o.Next, r.Deadlines, o.BadgeShown, q.alerting)
+	} else {
 		err = q.st.Complete(ctx, owner, res, o.Next, r.Deadlines, o.BadgeShown)
 	}
 	if err == nil && q.cases != nil {
-		q.cases.afterCheck(ctx, o, site, state)
+		q.cases.afterCheck(ctx, o)
 	}
 	if errors.Is(err, registry.ErrLeaseLost) {
 		// Our lease ran out and another replica took the site: its check
