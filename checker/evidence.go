@@ -43,7 +43,10 @@ func outerHTML(n *html.Node) string {
 	if err == nil && len(s) <= maxEvidence {
 		return s
 	}
-	s = s[:maxEvidence-len(ellipsis)]
+	// Too long, or the tree holds what html.Render refuses although the
+	// parser built it (a <link> with content inside <svg>): then what
+	// rendered before that.
+	s = s[:min(len(s), maxEvidence-len(ellipsis))]
 	for len(s) > 0 && !utf8.ValidString(s[len(s)-min(3, len(s)):]) {
 		s = s[:len(s)-1]
 	}

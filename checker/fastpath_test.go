@@ -45,6 +45,8 @@ var fastPathBodies = map[string]string{
 	"crlf footer":     "<div>\r\n<p>京ICP备2021034567号-1</p>\r\n</div>",
 	"pre footer":      "<pre>\n京ICP备2021034567号-1</pre>",
 	"after body":      "<body><p>x</p></body>\n</html>\n<div>京ICP备2021034567号-1</div>",
+	// html.Render refuses a tree the parser builds: evidence must not panic.
+	"render refused": `<svg><link>京ICP备2021034567号-1</link></svg>`,
 }
 
 // fastPathCases returns every corpus page, the bodies above, the scanner

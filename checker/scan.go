@@ -1198,15 +1198,16 @@ func commentEnd(s string, i int) int {
 // ends a run of text), or under the document or <html> in the modes that
 // put it there.
 func (sc *scanner) comment() bool {
+	if (sc.mode == modeAfterBody || sc.mode == modeAfterAfterBody) && len(sc.stack) > 2 {
+		// After </body> or </html> a comment goes to <html> or the
+		// document even while elements stay open: their source would
+		// hold a comment their tree does not.
+		return false
+	}
 	switch sc.mode {
 	case modeInitial, modeBeforeHTML, modeAfterAfterBody:
 		return true // a child of the document
 	case modeAfterBody:
-		if len(sc.stack) > 2 {
-			// It goes to <html> while elements stay open: their source
-			// would hold a comment their tree does not.
-			return false
-		}
 		html := &sc.elems[sc.stack[0]]
 		html.lastText = -1
 		html.hasChild = true
