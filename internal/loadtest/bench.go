@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/beianwatch/beianwatch/internal/farm"
+	"github.com/beianwatch/beianwatch/lexicon/lexicontest"
 )
 
 // bench runs the measurements and owns what they need: the work
@@ -24,7 +25,14 @@ type bench struct {
 	bin      string
 	pg       *postgres
 	pgDSN    string
+	lexicons []lexiconFile
 	cleanups []func()
+}
+
+// lexiconFile is a lexicon the cycle runs with; the zero value is none.
+type lexiconFile struct {
+	label string // as the tables show it
+	path  string
 }
 
 // row is one measured cycle.
@@ -36,6 +44,7 @@ type row struct {
 	serve   serveRun
 	base    baseRun
 	verify  verifyResult
+	lexicon lexiconFile
 	// farmCPU is the farm's CPU time (this process) during the cycle,
 	// dbCPU the throwaway PostgreSQL server's, and otherCPU what the rest
 	// of the machine used meanwhile.
@@ -68,6 +77,9 @@ func (b *bench) setup(ctx context.Context) error {
 		return err
 	}
 	b.logf("work directory %s", b.dir)
+	if err := b.setupLexicons(); err != nil {
+		return err
+	}
 	b.bin = b.o.bin
 	if b.bin != "" {
 		return nil
@@ -77,6 +89,26 @@ func (b *bench) setup(ctx context.Context) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", b.bin, "github.com/beianwatch/beianwatch/cmd/beianwatch")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// setupLexicons lists the -lexicon files and writes the generated ones
+// into the work directory.
+func (b *bench) setupLexicons() error {
+	for _, name := range b.o.lexicons {
+		if _, err := os.Stat(name); err != nil {
+			return fmt.Errorf("-lexicon: %w", err)
+		}
+		b.lexicons = append(b.lexicons, lexiconFile{label: filepath.Base(name), path: name})
+	}
+	for _, n := range b.o.lexiconPhrases {
+		name := filepath.Join(b.dir, fmt.Sprintf("lexicon-%d.txt", n))
+		if err := os.WriteFile(name, lexicontest.Generate(n, b.o.seed), 0o644); err != nil {
+			return err
+		}
+		b.lexicons = append(b.lexicons, lexiconFile{label: fmt.Sprintf("%d phrases", n), path: name})
+		b.logf("generated a lexicon of %d phrases: %s", n, name)
 	}
 	return nil
 }
@@ -128,36 +160,63 @@ func (b *bench) runFarm(ctx context.Context, n int, latency time.Duration) ([]ro
 	}
 	var rows []row
 	for _, db := range b.o.dbs {
-		r := row{sites: n, latency: latency, db: db, base: base}
-		dsn, err := b.newDB(ctx, db, fmt.Sprintf("%d_%d", n, latency.Milliseconds()))
-		if err != nil {
-			return rows, err
+		// With lexicons, the cycle without one runs first and again last:
+		// the two bracket the lexicon cycles and show how far the
+		// machine drifted meanwhile.
+		variants := []lexiconFile{{}}
+		if len(b.lexicons) > 0 {
+			variants = append(append(variants, b.lexicons...), lexiconFile{})
 		}
-		if r.imp, err = b.importCSV(ctx, dsn, csv); err != nil {
-			return rows, err
-		}
-		b.logf("%s: imported %d sites in %v", db, n, r.imp.Round(time.Millisecond))
-		b.waitQuiet(ctx)
-		before, machine, server := selfCPU(), machineCPU(), b.pg.cpu()
-		r.serve, err = b.serve(ctx, dsn, f, fmt.Sprintf("serve-%s-%d-%dms", db, n, latency.Milliseconds()))
-		r.farmCPU, r.dbCPU = selfCPU()-before, b.pg.cpu()-server
-		r.otherCPU = max(0, machineCPU()-machine-r.farmCPU-r.dbCPU-r.serve.cpu)
-		if err != nil {
-			return rows, err
-		}
-		b.logf("%s: %s; %.0f sites/s, %.1f s CPU, peak RSS %.0f MiB; meanwhile the farm used %.1f s CPU, PostgreSQL %.1f s, other processes %.1f s",
-			db, r.serve.summary, r.serve.rate(n), r.serve.cpu.Seconds(), r.serve.maxRSS/(1<<20), r.farmCPU.Seconds(), r.dbCPU.Seconds(), r.otherCPU.Seconds())
-		b.warnSkew(r.otherCPU, r.serve.cpu+r.farmCPU+r.dbCPU)
-		if b.o.verify {
-			if r.verify, err = verify(ctx, dsn, f); err != nil {
+		for i, lex := range variants {
+			r, err := b.cycle(ctx, f, csv, db, fmt.Sprintf("%d_%d_%d", n, latency.Milliseconds(), i), lex)
+			r.latency, r.base = latency, base
+			rows = append(rows, r)
+			if err != nil {
 				return rows, err
 			}
-			b.logf("%s: %d of %d verdicts as the farm knows them; %d wrong, %d unchecked", db,
-				r.verify.right, n, r.verify.wrong, r.verify.unchecked)
 		}
-		rows = append(rows, r)
 	}
 	return rows, nil
+}
+
+// cycle imports the farm into a fresh registry and measures one serve
+// cycle over it, with lex's --lexicon when it has a path.
+func (b *bench) cycle(ctx context.Context, f *farm.Farm, csv, db, tag string, lex lexiconFile) (row, error) {
+	n := f.Len()
+	r := row{sites: n, db: db, lexicon: lex}
+	dsn, err := b.newDB(ctx, db, tag)
+	if err != nil {
+		return r, err
+	}
+	if r.imp, err = b.importCSV(ctx, dsn, csv); err != nil {
+		return r, err
+	}
+	b.logf("%s: imported %d sites in %v", db, n, r.imp.Round(time.Millisecond))
+	var extra []string
+	what := db
+	if lex.path != "" {
+		extra = []string{"--lexicon", lex.path}
+		what += " with lexicon " + lex.label
+	}
+	b.waitQuiet(ctx)
+	before, machine, server := selfCPU(), machineCPU(), b.pg.cpu()
+	r.serve, err = b.serve(ctx, dsn, f, "serve-"+db+"-"+tag, extra)
+	r.farmCPU, r.dbCPU = selfCPU()-before, b.pg.cpu()-server
+	r.otherCPU = max(0, machineCPU()-machine-r.farmCPU-r.dbCPU-r.serve.cpu)
+	if err != nil {
+		return r, err
+	}
+	b.logf("%s: %s; %.0f sites/s, %.1f s CPU, peak RSS %.0f MiB; meanwhile the farm used %.1f s CPU, PostgreSQL %.1f s, other processes %.1f s",
+		what, r.serve.summary, r.serve.rate(n), r.serve.cpu.Seconds(), r.serve.maxRSS/(1<<20), r.farmCPU.Seconds(), r.dbCPU.Seconds(), r.otherCPU.Seconds())
+	b.warnSkew(r.otherCPU, r.serve.cpu+r.farmCPU+r.dbCPU)
+	if b.o.verify {
+		if r.verify, err = verify(ctx, dsn, f); err != nil {
+			return r, err
+		}
+		b.logf("%s: %d of %d verdicts as the farm knows them; %d wrong, %d unchecked", what,
+			r.verify.right, n, r.verify.wrong, r.verify.unchecked)
+	}
+	return r, nil
 }
 
 func writeCSV(f *farm.Farm, name string) error {
@@ -232,9 +291,53 @@ func (b *bench) printTable(w io.Writer, rows []row) {
 		if r.db == "postgres" && b.pg != nil {
 			pg = fmt.Sprintf("%.1f", r.dbCPU.Seconds())
 		}
+		registry := r.db
+		if r.lexicon.path != "" {
+			registry += ", lexicon " + r.lexicon.label
+		}
 		fmt.Fprintf(w, "| %d | %v | %s | %.1f s | %.1f s | %.0f | %.1f | %.2f | %.0f MiB | %s | %s | %s | %.1f | %s | %.1f |\n",
-			r.sites, r.latency, r.db, r.imp.Seconds(), r.serve.wall.Seconds(), r.serve.rate(r.sites), r.serve.cpu.Seconds(),
-			1000*r.serve.cpu.Seconds()/float64(r.sites), r.serve.maxRSS/(1<<20), base, ratio, right, r.farmCPU.Seconds(), pg, r.otherCPU.Seconds())
+			r.sites, r.latency, registry, r.imp.Seconds(), r.serve.wall.Seconds(), r.serve.rate(r.sites), r.serve.cpu.Seconds(),
+			r.cpuPerSite(), r.serve.maxRSS/(1<<20), base, ratio, right, r.farmCPU.Seconds(), pg, r.otherCPU.Seconds())
+	}
+	if len(b.lexicons) > 0 {
+		printLexiconTable(w, rows)
+	}
+}
+
+// cpuPerSite is the cycle's CPU time per site, in milliseconds.
+func (r row) cpuPerSite() float64 { return 1000 * r.serve.cpu.Seconds() / float64(r.sites) }
+
+// printLexiconTable sets each cycle with a lexicon beside the cycles
+// without one on the same farm and registry (the first and the last),
+// and gives the CPU the lexicon scan added.
+func printLexiconTable(w io.Writer, rows []row) {
+	fmt.Fprintf(w, "\nwhat serve --lexicon adds to a cycle's CPU (without: the cycles before and after the lexicon ones)\n\n")
+	fmt.Fprintln(w, "| sites | latency | registry | lexicon | CPU ms/site without (before, after) | CPU ms/site with | added |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+	same := func(a, b row) bool { return a.sites == b.sites && a.latency == b.latency && a.db == b.db }
+	for _, r := range rows {
+		if r.lexicon.path == "" {
+			continue
+		}
+		var without []float64
+		for _, o := range rows {
+			if same(o, r) && o.lexicon.path == "" && o.serve.cpu > 0 {
+				without = append(without, o.cpuPerSite())
+			}
+		}
+		if len(without) == 0 {
+			continue
+		}
+		mean := 0.0
+		for _, x := range without {
+			mean += x / float64(len(without))
+		}
+		each := make([]string, len(without))
+		for i, x := range without {
+			each[i] = fmt.Sprintf("%.2f", x)
+		}
+		fmt.Fprintf(w, "| %d | %v | %s | %s | %.2f (%s) | %.2f | %+.1f%% |\n", r.sites, r.latency, r.db, r.lexicon.label,
+			mean, strings.Join(each, ", "), r.cpuPerSite(), 100*(r.cpuPerSite()-mean)/mean)
 	}
 }
 

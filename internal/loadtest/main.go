@@ -6,6 +6,7 @@
 //	go run ./internal/loadtest                          # 10,000 sites, SQLite, no latency
 //	go run ./internal/loadtest -latency 0,50ms -db both # the README's table
 //	go run ./internal/loadtest -sites 10000,100000      # does memory grow with the registry?
+//	go run ./internal/loadtest -lexicon-phrases 1000,100000 -baseline=false # what --lexicon adds
 //
 // The farm (internal/farm) runs in this process: it is the other side of
 // the wire, and shares the machine's cores with the daemon as a real
@@ -49,11 +50,15 @@ type options struct {
 	idleTimeout time.Duration
 	pgFsync     bool
 	quiet       float64
+	// lexicons are lexicon files, and lexiconPhrases sizes of generated
+	// ones: each adds a cycle with serve --lexicon beside the one without.
+	lexicons       []string
+	lexiconPhrases []int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
-	var sites, latencies, db string
+	var sites, latencies, db, lexicons, phrases string
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&sites, "sites", "10000", "number of sites in the farm (a comma-separated list runs each)")
@@ -73,6 +78,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 0, "the farm's keep-alive timeout (0: 75s, nginx's default)")
 	fs.BoolVar(&o.pgFsync, "pg-fsync", true, "throwaway PostgreSQL with default durability (false: fsync=off, as scripts/test.sh)")
 	fs.Float64Var(&o.quiet, "quiet", 0, "before each measurement, wait (up to 15 min) until other processes use less than this many cores (0: do not wait)")
+	fs.StringVar(&lexicons, "lexicon", "", "also run the cycle with serve --lexicon `FILE` (a comma-separated list runs each) and report the CPU it adds")
+	fs.StringVar(&phrases, "lexicon-phrases", "", "also run the cycle with a generated lexicon of this many phrases (lexicontest.Generate; a comma-separated list runs each)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -100,6 +107,18 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		o.dbs = []string{"sqlite", "postgres"}
 	default:
 		return o, fmt.Errorf("invalid -db %q: want sqlite, postgres or both", db)
+	}
+	if lexicons != "" {
+		o.lexicons = strings.Split(lexicons, ",")
+	}
+	if phrases != "" {
+		for _, s := range strings.Split(phrases, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || n < 1 {
+				return o, fmt.Errorf("invalid -lexicon-phrases %q", phrases)
+			}
+			o.lexiconPhrases = append(o.lexiconPhrases, n)
+		}
 	}
 	if o.concurrency < 1 {
 		return o, fmt.Errorf("invalid -concurrency %d", o.concurrency)

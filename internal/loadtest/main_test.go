@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -27,6 +29,36 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// TestRunLexicon runs the cycle without a lexicon, with a file that
+// matches farm pages (so suspected cases open) and with a generated one,
+// and without again, and reads the lexicon table.
+func TestRunLexicon(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	lex := filepath.Join(t.TempDir(), "farm-words.txt")
+	if err := os.WriteFile(lex, []byte("other\t国家统计局\nother\t保温杯\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-sites", "30", "-concurrency", "4", "-baseline=false",
+		"-lexicon", lex, "-lexicon-phrases", "100"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("loadtest = %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{
+		"| 30 | 0s | sqlite |", "| 30 | 0s | sqlite, lexicon farm-words.txt |", "| 30 | 0s | sqlite, lexicon 100 phrases |",
+		"| 30 | 0s | sqlite | farm-words.txt | ", "| 30 | 0s | sqlite | 100 phrases | ",
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("tables lack %q:\n%s", want, stdout.String())
+		}
+	}
+	if got := strings.Count(stdout.String(), "| 30/30 |"); got != 4 {
+		t.Errorf("%d cycles with every verdict right, want 4 (without, two lexicons, without):\n%s", got, stdout.String())
+	}
+}
+
 func TestFlagErrors(t *testing.T) {
 	tests := []struct {
 		args []string
@@ -38,6 +70,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-db", "mysql"}, `invalid -db "mysql": want sqlite, postgres or both`},
 		{[]string{"-concurrency", "0"}, "invalid -concurrency 0"},
 		{[]string{"extra"}, `unexpected arguments ["extra"]`},
+		{[]string{"-lexicon-phrases", "1000,0"}, `invalid -lexicon-phrases "1000,0"`},
 	}
 	for _, tt := range tests {
 		_, err := parseFlags(tt.args, io.Discard)

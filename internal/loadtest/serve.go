@@ -31,14 +31,15 @@ type serveRun struct {
 
 func (s serveRun) rate(n int) float64 { return float64(n) / s.wall.Seconds() }
 
-// serve runs one cycle as a child process; its log goes to name.log in the
-// work directory.
-func (b *bench) serve(ctx context.Context, dsn string, f *farm.Farm, name string) (serveRun, error) {
+// serve runs one cycle as a child process, with extra flags; its log goes
+// to name.log in the work directory.
+func (b *bench) serve(ctx context.Context, dsn string, f *farm.Farm, name string, extra []string) (serveRun, error) {
 	args := []string{"serve", "--once", "--db", dsn, "--allow-private", "--no-migrate",
 		"--concurrency", strconv.Itoa(b.o.concurrency), "--log-level", "warn"}
 	for _, r := range f.Resolve() {
 		args = append(args, "--resolve", r)
 	}
+	args = append(args, extra...)
 	args = append(args, strings.Fields(b.o.serveArgs)...)
 	argv := append(strings.Fields(b.o.wrap), b.bin)
 	logName := filepath.Join(b.dir, name+".log")
