@@ -135,6 +135,7 @@ var scanSamples = map[string]string{
 	"head text":            `<head><meta charset=utf-8> text<title>t</title></head><body>b`,
 	"after after body":     `<html><body>a</body></html><!-- c --><p>d</p>`,
 	"doctype after body":   `<body>a</body><!DOCTYPE x><!-- c -->b`,
+	"comment after html":   `<pre></html><!---->京ICP备2021034567号-1</pre>`,
 	"svg after body":       `<body><svg></body><g/>a`,
 	"li in div":            `<ul><li><div><li>x</div></ul>`,
 	"template":             `<template><p>a</p></template>`,
