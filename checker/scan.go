@@ -140,7 +140,7 @@ func scanPage(text string) (d *document, ok bool) {
 
 // run is the tokenizer loop.
 func (sc *scanner) run() bool {
-	s := sc.s()
+	s := sc.src
 	for sc.pos < len(s) {
 		i, ok := nextMarkup(s, sc.pos)
 		if i > sc.pos {
@@ -189,8 +189,6 @@ func (sc *scanner) run() bool {
 	return true
 }
 
-func (sc *scanner) s() string { return sc.src }
-
 // nextMarkup returns the offset of the next '<' that starts a tag,
 // comment or doctype, or len(s) and false.
 func nextMarkup(s string, from int) (int, bool) {
@@ -227,7 +225,7 @@ type tag struct {
 // "</"), as the tokenizer's readTag does, leaving its attributes in
 // sc.attrs. It fails at the end of input.
 func (sc *scanner) readTag(start int) (tag, bool) {
-	s := sc.s()
+	s := sc.src
 	i := sc.pos
 	nameStart := i
 	for i < len(s) && !isSpaceByte(s[i]) && s[i] != '/' && s[i] != '>' {
@@ -744,7 +742,7 @@ func (sc *scanner) startTagToken() bool {
 				sc.void(t)
 				return true
 			case atom.Noscript, atom.Script, atom.Title, atom.Noframes, atom.Style:
-				return sc.rawElement(t, -1)
+				return sc.rawElement(t)
 			}
 			sc.implied()
 		case modeAfterHead:
@@ -766,7 +764,7 @@ func (sc *scanner) startTagToken() bool {
 				return true
 			case atom.Noframes, atom.Script, atom.Style, atom.Title:
 				sc.stack = append(sc.stack, sc.head)
-				if !sc.rawElement(t, -1) {
+				if !sc.rawElement(t) {
 					return false
 				}
 				sc.stack = sc.stack[:len(sc.stack)-1]
@@ -793,9 +791,9 @@ func (sc *scanner) void(t tag) {
 
 // rawElement adds a raw text element (script, style, title, textarea …)
 // and reads its text up to its end tag.
-func (sc *scanner) rawElement(t tag, _ int) bool {
+func (sc *scanner) rawElement(t tag) bool {
 	idx := sc.push(t.name, t.atom, t.start, t.end)
-	s := sc.s()
+	s := sc.src
 	var end int
 	if t.atom == atom.Script {
 		end = readScript(s, sc.pos)
@@ -828,7 +826,8 @@ func (sc *scanner) rawElement(t tag, _ int) bool {
 // countScript is document.countScript for the current tag.
 func (sc *scanner) countScript(text string) {
 	d := sc.d
-	if v, ok := sc.attrBefore("src"); ok && v != "" {
+	// The attributes read last are still the script's start tag's.
+	if v, ok := sc.attr("src"); ok && v != "" {
 		d.scriptSrc++
 		return
 	}
@@ -841,10 +840,6 @@ func (sc *scanner) countScript(text string) {
 	}
 }
 
-// attrBefore is attr for the start tag of the element just added; the
-// attributes are still those of that tag when its text has been read.
-func (sc *scanner) attrBefore(key string) (string, bool) { return sc.attr(key) }
-
 // readRaw finds the end of a raw text or RCDATA element's text: the
 // offset of "</name" followed by a space, '/' or '>'; -1 if none.
 func readRaw(s string, from int, name string) int {
@@ -854,30 +849,13 @@ func readRaw(s string, from int, name string) int {
 			return -1
 		}
 		i += from
-		if rawEndTag(s, i+2, name) {
+		if ok, next := rawEndTagAt(s, i+2, name); ok {
 			return i
+		} else if next < 0 {
+			return -1
 		}
 		from = i + 2
 	}
-}
-
-// rawEndTag reports whether s[i:] starts with name (ignoring ASCII case)
-// and then a space, '/' or '>'.
-func rawEndTag(s string, i int, name string) bool {
-	if i+len(name) >= len(s) {
-		return false
-	}
-	for k := 0; k < len(name); k++ {
-		c := s[i+k]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != name[k] {
-			return false
-		}
-	}
-	c := s[i+len(name)]
-	return isSpaceByte(c) || c == '/' || c == '>'
 }
 
 // Script data states of the tokenizer's readScript.
@@ -1102,7 +1080,7 @@ func (sc *scanner) endTagToken() bool {
 
 // markupDeclaration reads "<!…": a comment, a doctype or a bogus comment.
 func (sc *scanner) markupDeclaration() bool {
-	s := sc.s()
+	s := sc.src
 	i := sc.pos + 2
 	if strings.HasPrefix(s[i:], "--") {
 		end := commentEnd(s, i+2)
@@ -1147,7 +1125,7 @@ func (sc *scanner) topElem() *scanElem {
 
 // bogusComment reads a comment that runs from i to the next '>'.
 func (sc *scanner) bogusComment(i int) bool {
-	end := strings.IndexByte(sc.s()[i:], '>')
+	end := strings.IndexByte(sc.src[i:], '>')
 	if end < 0 {
 		return false
 	}
@@ -1236,12 +1214,12 @@ func (sc *scanner) bodyStartTag(t tag) bool {
 		atom.Area, atom.Br, atom.Embed, atom.Img, atom.Keygen, atom.Wbr, atom.Input, atom.Param, atom.Source, atom.Track:
 		sc.void(t)
 	case atom.Noframes, atom.Script, atom.Style, atom.Title, atom.Textarea, atom.Iframe, atom.Noembed, atom.Noscript:
-		return sc.rawElement(t, -1)
+		return sc.rawElement(t)
 	case atom.Xmp:
 		if !sc.closeP() {
 			return false
 		}
-		return sc.rawElement(t, -1)
+		return sc.rawElement(t)
 	case atom.Address, atom.Article, atom.Aside, atom.Blockquote, atom.Center, atom.Details, atom.Dialog,
 		atom.Dir, atom.Div, atom.Dl, atom.Fieldset, atom.Figcaption, atom.Figure, atom.Footer, atom.Header,
 		atom.Hgroup, atom.Main, atom.Menu, atom.Nav, atom.Ol, atom.P, atom.Search, atom.Section, atom.Summary,
