@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/beianwatch/beianwatch/checker"
 )
@@ -238,18 +237,11 @@ func statusWord(s Status, l Language) string {
 // title is a finding code's title in both languages.
 type title struct{ en, zh string }
 
-// codeTitles are the titles of the checker's codes, derived from its
-// catalog (checker.Codes) rather than copied: English is the first
-// sentence of the code's summary; Chinese is the code's message template
-// with its arguments left out, since the catalog has no Chinese summary.
+// codeTitles are the titles of the checker's codes, from its catalog.
 var codeTitles = sync.OnceValue(func() map[string]title {
 	m := make(map[string]title)
 	for _, c := range checker.Codes() {
-		t := title{en: firstSentence(c.Summary), zh: templateTitle(c.Zh)}
-		if !hasHan(t.zh) { // e.g. "%s:%s": nothing left to read
-			t.zh = t.en
-		}
-		m[c.Code] = t
+		m[c.Code] = title{en: c.Title, zh: c.TitleZH}
 	}
 	return m
 })
@@ -267,40 +259,6 @@ func codeTitle(code string, zh bool) string {
 	default:
 		return t.en
 	}
-}
-
-func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i >= 0 {
-		s = s[:i]
-	}
-	return strings.TrimSuffix(s, ".")
-}
-
-var verb = regexp.MustCompile(`%[-+# 0]*[0-9]*(?:\.[0-9]+)?[a-zA-Z]`)
-
-// templateTitle turns a message template into a title: a trailing
-// argument (an optional detail such as "%s" after "备案号") is dropped,
-// others become "…".
-func templateTitle(tmpl string) string {
-	tmpl = strings.TrimSpace(tmpl)
-	for {
-		locs := verb.FindAllStringIndex(tmpl, -1)
-		if len(locs) == 0 || locs[len(locs)-1][1] != len(tmpl) {
-			break
-		}
-		tmpl = strings.TrimSpace(tmpl[:locs[len(locs)-1][0]])
-	}
-	tmpl = verb.ReplaceAllString(tmpl, "…")
-	return strings.ReplaceAll(tmpl, "%%", "%")
-}
-
-func hasHan(s string) bool {
-	for _, r := range s {
-		if unicode.Is(unicode.Han, r) {
-			return true
-		}
-	}
-	return false
 }
 
 // plain renders alerts as plain text: per alert and language, the status,

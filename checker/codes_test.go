@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 var verb = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]`)
@@ -66,4 +67,19 @@ func TestREADMECodes(t *testing.T) {
 		return
 	}
 	t.Errorf("README.md's table of finding codes is out of date; run go test ./checker -run TestREADMECodes -update")
+}
+
+// TestCodeTitles: every code has a short title in English and in Chinese.
+func TestCodeTitles(t *testing.T) {
+	seen := map[string]string{}
+	for _, c := range Codes() {
+		hasHan := strings.ContainsFunc(c.TitleZH, func(r rune) bool { return unicode.Is(unicode.Han, r) })
+		if c.Title == "" || !hasHan || len([]rune(c.TitleZH)) > 20 || len(c.Title) > 40 {
+			t.Errorf("%s: title %q / %q: want a short English and Chinese title", c.Code, c.Title, c.TitleZH)
+		}
+		if other, ok := seen[c.TitleZH]; ok {
+			t.Errorf("%s and %s share the Chinese title %q", c.Code, other, c.TitleZH)
+		}
+		seen[c.TitleZH] = c.Code
+	}
 }

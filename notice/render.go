@@ -227,7 +227,10 @@ func (r *Renderer) view(l Lang, d Data) (view, error) {
 		if !ok {
 			return view{}, fmt.Errorf("%w %q", errUnknownCode, f.Code)
 		}
-		text := c.Summary
+		text := c.Title
+		if l == Chinese {
+			text = c.TitleZH
+		}
 		switch {
 		case l == Chinese && f.MessageZH != "":
 			text = f.MessageZH
