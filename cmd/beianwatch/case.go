@@ -297,10 +297,7 @@ type caseNoticer interface {
 // told the customer by other means) and the command says that beianwatch
 // did not deliver a notice. The notice/ and alerts/ packages plug in here.
 func (a *app) caseNoticer(o *caseOptions, st *registry.Store) (caseNoticer, error) {
-	return o.notices.noticer(func(ctx context.Context, domain string) (*registry.Site, error) {
-		s, _, err := st.SiteByDomain(ctx, domain)
-		return s, err
-	})
+	return o.notices.noticer(st.SiteByDomain)
 }
 
 func (a *app) caseNotifyCmd(o *caseOptions) *cobra.Command {

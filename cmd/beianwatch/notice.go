@@ -17,6 +17,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/alerts"
 	"github.com/beianwatch/beianwatch/cases"
+	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/notice"
 	"github.com/beianwatch/beianwatch/registry"
 )
@@ -44,14 +45,14 @@ type webhookNoticer struct {
 	url      string
 	secret   string
 	provider notice.Provider
-	site     func(ctx context.Context, domain string) (*registry.Site, error)
+	site     func(ctx context.Context, domain string) (*registry.Site, *registry.State, error)
 	client   *http.Client
 	now      func() time.Time
 }
 
 // noticer builds the notice delivery from the flags; nil when no webhook
 // is configured.
-func (o *noticeOptions) noticer(site func(context.Context, string) (*registry.Site, error)) (caseNoticer, error) {
+func (o *noticeOptions) noticer(site func(context.Context, string) (*registry.Site, *registry.State, error)) (caseNoticer, error) {
 	if o.webhook == "" {
 		return nil, nil
 	}
@@ -92,14 +93,23 @@ func (n *webhookNoticer) DeliverNotice(ctx context.Context, c cases.Case) (strin
 	d := notice.Data{CaseID: c.ID, Kind: notice.Kind(c.Kind), Event: notice.Notified, Domain: c.Domain,
 		Category: string(c.Category), URLs: c.URLs, Evidence: c.EvidencePhrases, Deadline: c.Deadline, At: n.now(),
 		Provider: n.provider}
+	s, st, err := n.site(ctx, c.Domain)
+	if err == nil {
+		d.SiteName, d.CustomerID = s.Name, s.CustomerID
+	}
 	if c.Kind == cases.Rectification {
 		d.Category = ""
 		for _, code := range c.Codes {
-			d.Findings = append(d.Findings, notice.Finding{Code: code})
+			f := notice.Finding{Code: code}
+			// The latest check's own words, where it still finds the code.
+			for _, sf := range stateFindings(st) {
+				if sf.Code == code {
+					f.Message, f.MessageZH = sf.Message, sf.MessageZH
+					break
+				}
+			}
+			d.Findings = append(d.Findings, f)
 		}
-	}
-	if s, err := n.site(ctx, c.Domain); err == nil {
-		d.SiteName, d.CustomerID = s.Name, s.CustomerID
 	}
 	msgs, err := n.renderer.Render(d)
 	if err != nil {
@@ -147,4 +157,11 @@ func redactedURL(raw string) string {
 // redactErr keeps an error's text without the full URL in it.
 func redactErr(err error, full, safe string) error {
 	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), full, safe))
+}
+
+func stateFindings(st *registry.State) []checker.Finding {
+	if st == nil {
+		return nil
+	}
+	return st.Findings
 }

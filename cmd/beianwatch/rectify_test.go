@@ -134,6 +134,9 @@ func TestRectificationLifecycle(t *testing.T) {
 	if n.CaseID != c.ID || n.CustomerID != "C-7" || len(n.Messages) != 2 || n.Messages[0].Lang != "zh" || n.Messages[1].Lang != "en" {
 		t.Errorf("notice = %+v, want case %d for C-7 in zh and en", n, c.ID)
 	}
+	if !strings.Contains(n.Messages[0].Body, "页面上没有可见的公安备案号") {
+		t.Errorf("the Chinese notice does not quote the check's finding:\n%s", n.Messages[0].Body)
+	}
 	for _, m := range n.Messages {
 		if !strings.Contains(m.Body, "rect.test") || !strings.Contains(m.Body, c.Deadline.In(checker.CST).Format("2006-01-02")) {
 			t.Errorf("%s notice lacks the domain or the deadline:\n%s", m.Lang, m.Body)
