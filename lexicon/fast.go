@@ -52,19 +52,18 @@ func (v *visible) fast(src []byte) bool {
 			if !ok {
 				return false
 			}
+			class := classify(name)
 			switch {
 			case t.selfClosing:
-				v.selfClosingTag(name)
+				v.selfClosingTag(class)
 			case t.styleEntity && v.skipDepth == 0:
 				return false
 			default:
-				v.startTag(name, t.hidden)
+				v.startTag(name, class, t.hidden)
 			}
 			i = t.end
-			if raw := rawTag(name); raw != "" {
-				if i = v.rawText(src, i, raw); i < 0 {
-					return false
-				}
+			if class&raw != 0 {
+				i = v.rawText(src, i, rawTag(name))
 			}
 		case c == '/':
 			v.textToken(src[text:lt])
@@ -84,7 +83,7 @@ func (v *visible) fast(src []byte) bool {
 				if !ok {
 					return false
 				}
-				v.endTag(name)
+				v.endTag(name, classify(name))
 				i = t.end
 			default:
 				i = closeAngle(src, lt+2) // a bogus comment
@@ -143,8 +142,7 @@ func (v *visible) tagName(name []byte) ([]byte, bool) {
 	return v.scratch, true
 }
 
-// rawTag is the name of an element whose content the tokenizer reads as
-// raw text (up to its end tag, markup and all), or "".
+// rawTag is the name of a raw element (classify), as a constant.
 func rawTag(name []byte) string {
 	switch string(name) {
 	case "iframe":
@@ -172,8 +170,7 @@ func rawTag(name []byte) string {
 }
 
 // rawText reads the raw text of a tag element from src[i:] and returns
-// where the markup starts again (the end tag's '<', or len(src)); -1 when
-// the scanner cannot follow it.
+// where the markup starts again (the end tag's '<', or len(src)).
 func (v *visible) rawText(src []byte, i int, tag string) int {
 	end := len(src)
 	switch tag {
@@ -222,15 +219,14 @@ func readTag(src []byte, i int) (tag, bool) {
 			return t, false
 		}
 		c := src[p]
+		if !ends(c, nameEnds) {
+			continue
+		}
+		t.nameEnd = p
 		if isSpace(c) {
-			t.nameEnd = p
 			p++
-			break
 		}
-		if c == '/' || c == '>' {
-			t.nameEnd = p
-			break
-		}
+		break
 	}
 	lastVal := -1 // end of the last attribute's value
 	seenStyle := false
@@ -249,12 +245,8 @@ func readTag(src []byte, i int) (tag, bool) {
 			if p >= len(src) {
 				return t, false
 			}
-			c := src[p]
-			if c == '=' && p == keyStart {
-				continue // a leading '=' is part of the name
-			}
-			if c == '=' || isSpace(c) || c == '/' || c == '>' {
-				break
+			if c := src[p]; ends(c, keyEnds) && (c != '=' || p > keyStart) {
+				break // a leading '=' is part of the name
 			}
 		}
 		key := src[keyStart:p]
@@ -287,12 +279,11 @@ func readTag(src []byte, i int) (tag, bool) {
 					if p >= len(src) {
 						return t, false
 					}
-					if c := src[p]; isSpace(c) {
+					if c := src[p]; ends(c, valueEnds) {
 						valEnd = p
-						p++
-						break
-					} else if c == '>' {
-						valEnd = p
+						if c != '>' {
+							p++
+						}
 						break
 					}
 				}
@@ -326,6 +317,19 @@ func readTag(src []byte, i int) (tag, bool) {
 	}
 	return t, true
 }
+
+// The bytes that end a tag's name, an attribute's name and an unquoted
+// value, as masks for ends: a tag's bytes are read one by one, and one
+// comparison and a bit test cost less than four comparisons.
+const (
+	spaceBytes = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\r' | 1<<'\f'
+	nameEnds   = spaceBytes | 1<<'/' | 1<<'>'
+	keyEnds    = nameEnds | 1<<'='
+	valueEnds  = spaceBytes | 1<<'>'
+)
+
+// ends reports whether c is one of the bytes of mask (all below 64).
+func ends(c byte, mask uint64) bool { return c < 64 && (uint64(1)<<c)&mask != 0 }
 
 func skipSpace(src []byte, p int) int {
 	for p < len(src) && isSpace(src[p]) {

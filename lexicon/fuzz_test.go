@@ -43,7 +43,7 @@ func FuzzLoad(f *testing.F) {
 
 // FuzzFold: the fast fold is exactly NFKC then lower case.
 func FuzzFold(f *testing.F) {
-	for _, s := range []string{"澳门赌场", "ＡＢＣ１２３", "e\u0301", "㈱ﬁ", "\xff\xfe", "가\u11a8", "Ⅻ"} {
+	for _, s := range []string{"澳门赌场", "ＡＢＣ１２３", "e\u0301", "㈱ﬁ", "\xff\xfe", "가\u11a8", "Ⅻ", "a\uFFFDb", "\xed\xa0\x80", "\xe0\x80\xaf", "中\xe4\xb8"} {
 		f.Add(s)
 	}
 	fo := newFolder()
@@ -91,6 +91,18 @@ func FuzzScan(f *testing.F) {
 			if got[p] != n {
 				t.Errorf("Scan(%q)[%q] = %d, want %d", text, p, got[p], n)
 			}
+		}
+	})
+}
+
+// FuzzValidUTF8: the quick check is utf8.Valid.
+func FuzzValidUTF8(f *testing.F) {
+	for _, s := range []string{"澳门赌场", "abcdefgh中", "\xe0\x80\xaf", "\xed\xa0\x80", "\xe1\x80", "\xf0\x9f\x98\x80", "\xef\xbf\xbd", "\xc0\xaf"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := validUTF8(b), utf8.Valid(b); got != want {
+			t.Errorf("validUTF8(%q) = %v, want %v", b, got, want)
 		}
 	})
 }

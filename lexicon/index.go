@@ -26,24 +26,24 @@ const chunkMax = 6
 type index struct {
 	// lens[node] has bit n set when an edge of n bytes leaves the node, so
 	// that only those chunk lengths are probed.
-	lens  []uint8
-	edges map[edgeKey]edge
-	bits  []uint64 // the root's first chunks, hashed
-	shift uint     // hash >> shift is the bit number
+	lens []uint8
+	// edges is an open-addressing hash table (linear probing, at most
+	// half full): a Go map costs twice as much a look-up here.
+	edges     []edge
+	edgeShift uint
+	bits      []uint64 // the root's first chunks, hashed
+	shift     uint     // hash >> shift is the bit number
 }
 
-// edgeKey is a node and a chunk leaving it: up to six bytes, with the
-// chunk's length in the top byte so that chunks of different lengths
-// never collide.
-type edgeKey struct {
-	node  uint32
-	chunk uint64
-}
-
-// edge is where a chunk leads: the node to go on from (only a full
-// six-byte chunk goes on; 0 for none) and the phrase that ends with it
-// (-1 for none; normalised phrases are distinct, so there is at most one).
+// edge is a chunk leaving a node: up to six bytes, with the chunk's
+// length in the top byte so that chunks of different lengths never
+// collide (and no chunk is 0, which marks an empty slot). It leads to
+// child, the node to go on from (only a full six-byte chunk goes on; 0
+// for none), and ends phrase id (-1 for none; normalised phrases are
+// distinct, so there is at most one).
 type edge struct {
+	chunk uint64
+	node  uint32
 	child uint32
 	id    int32
 }
@@ -58,46 +58,78 @@ func chunk(s string, n int) uint64 {
 }
 
 func newIndex(phrases []string) *index {
-	ix := &index{lens: []uint8{0}, edges: make(map[edgeKey]edge, len(phrases))}
+	// Build with a map, then lay the edges out in the table.
+	type key struct {
+		node  uint32
+		chunk uint64
+	}
+	edges := make(map[key]edge, len(phrases))
+	lens := []uint8{0}
 	roots := 0
 	for id, p := range phrases {
 		node := uint32(0)
 		for off := 0; ; off += chunkMax {
 			n := min(len(p)-off, chunkMax)
-			k := edgeKey{node, chunk(p[off:], n)}
-			e, ok := ix.edges[k]
+			k := key{node, chunk(p[off:], n)}
+			e, ok := edges[k]
 			if !ok {
-				e = edge{id: -1}
-				ix.lens[node] |= 1 << n
+				e = edge{chunk: k.chunk, node: node, id: -1}
+				lens[node] |= 1 << n
 				if node == 0 {
 					roots++
 				}
 			}
 			if off+n == len(p) {
 				e.id = int32(id)
-				ix.edges[k] = e
+				edges[k] = e
 				break
 			}
 			if e.child == 0 {
-				e.child = uint32(len(ix.lens))
-				ix.lens = append(ix.lens, 0)
+				e.child = uint32(len(lens))
+				lens = append(lens, 0)
 			}
-			ix.edges[k] = e
+			edges[k] = e
 			node = e.child
 		}
 	}
+	slots := max(16, 1<<bits.Len(uint(2*len(edges))))
+	ix := &index{lens: lens, edges: make([]edge, slots), edgeShift: uint(64 - bits.TrailingZeros(uint(slots)))}
 	// About 16 bits per first chunk keeps false positives near one in
 	// sixteen of the positions that start no phrase.
 	nbits := max(1<<12, 1<<bits.Len(uint(roots*16)))
 	ix.bits = make([]uint64, nbits/64)
 	ix.shift = uint(64 - bits.TrailingZeros(uint(nbits)))
-	for k := range ix.edges {
-		if k.node == 0 {
-			h := ix.hash(k.chunk)
-			ix.bits[h/64] |= 1 << (h % 64)
+	for _, e := range edges {
+		h := ix.slot(e.node, e.chunk)
+		for ix.edges[h].chunk != 0 {
+			h = (h + 1) & uint64(slots-1)
+		}
+		ix.edges[h] = e
+		if e.node == 0 {
+			b := ix.hash(e.chunk)
+			ix.bits[b/64] |= 1 << (b % 64)
 		}
 	}
 	return ix
+}
+
+// slot is where the table's search for an edge starts.
+func (ix *index) slot(node uint32, chunk uint64) uint64 {
+	return ((chunk ^ uint64(node)*0xFF51AFD7ED558CCD) * 0x9E3779B97F4A7C15) >> ix.edgeShift
+}
+
+// edge finds the edge of chunk from node.
+func (ix *index) edge(node uint32, chunk uint64) (edge, bool) {
+	mask := uint64(len(ix.edges) - 1)
+	for h := ix.slot(node, chunk); ; h = (h + 1) & mask {
+		e := ix.edges[h]
+		if e.chunk == chunk && e.node == node {
+			return e, true
+		}
+		if e.chunk == 0 {
+			return edge{}, false
+		}
+	}
 }
 
 func (ix *index) hash(k uint64) uint64 {
@@ -122,9 +154,18 @@ func next6(text []byte, i int) (uint64, int) {
 // occurrence's start (and, at one start, shorter phrases first).
 func (ix *index) scan(text []byte, hit func(id int32)) {
 	rootLens := ix.lens[0]
-	for i := 0; i < len(text); i++ {
-		if text[i]&0xC0 == 0x80 {
-			continue // a UTF-8 continuation byte: no phrase starts here
+	// The text is folded, hence valid UTF-8: a phrase can start at each
+	// rune, and the rune's first byte says how far the next one is.
+	for i, step := 0, 1; i < len(text); i += step {
+		switch c := text[i]; {
+		case c < 0x80:
+			step = 1
+		case c < 0xE0:
+			step = 2
+		case c < 0xF0:
+			step = 3
+		default:
+			step = 4
 		}
 		k, avail := next6(text, i)
 		for lens := rootLens & (1<<(avail+1) - 1); lens != 0; lens &= lens - 1 {
@@ -133,7 +174,7 @@ func (ix *index) scan(text []byte, hit func(id int32)) {
 			if h := ix.hash(kn); ix.bits[h/64]&(1<<(h%64)) == 0 {
 				continue
 			}
-			e, ok := ix.edges[edgeKey{0, kn}]
+			e, ok := ix.edge(0, kn)
 			if !ok {
 				continue
 			}
@@ -154,7 +195,7 @@ func (ix *index) walk(text []byte, i int, node uint32, hit func(id int32)) {
 		next := uint32(0)
 		for lens := ix.lens[node] & (1<<(avail+1) - 1); lens != 0; lens &= lens - 1 {
 			n := bits.TrailingZeros8(lens)
-			e, ok := ix.edges[edgeKey{node, k>>(8*(avail-n)) | uint64(n)<<56}]
+			e, ok := ix.edge(node, k>>(8*(avail-n))|uint64(n)<<56)
 			if !ok {
 				continue
 			}

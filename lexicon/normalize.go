@@ -95,8 +95,8 @@ func (f *folder) normalPrefix(s string) int {
 			i++
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r >= 0x10000 || r == utf8.RuneError || rune(f.table[r]) != r {
+		r, n := decodeRune(s, i)
+		if r >= 0x10000 || n == 1 || rune(f.table[r]) != r {
 			break
 		}
 		i += n
@@ -104,33 +104,45 @@ func (f *folder) normalPrefix(s string) int {
 	return i
 }
 
-// appendFold appends the normalised form of s to b.
+// appendFold appends the normalised form of s to b. Runs of bytes that
+// stay as they are (nearly all of a Chinese text) are copied whole.
 func (f *folder) appendFold(b []byte, s string) []byte {
-	start := len(b)
-	i := f.normalPrefix(s)
-	b = append(b, s[:i]...)
-	for j := i; j < len(s); {
+	start, run := len(b), 0 // run: where the bytes not yet copied start
+	for j := 0; j < len(s); {
 		c := s[j]
 		if c < utf8.RuneSelf {
 			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
+				b = append(append(b, s[run:j]...), c+'a'-'A')
+				run = j + 1
 			}
-			b = append(b, c)
 			j++
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[j:])
-		if r >= 0x10000 || r == utf8.RuneError || f.table[r] == 0 {
+		r, n := decodeRune(s, j)
+		if r >= 0x10000 || n == 1 || f.table[r] == 0 {
 			return append(b[:start], slowFold(s)...)
 		}
-		if g := rune(f.table[r]); g == r {
-			b = append(b, s[j:j+n]...)
-		} else {
-			b = utf8.AppendRune(b, g)
+		if g := rune(f.table[r]); g != r {
+			b = utf8.AppendRune(append(b, s[run:j]...), g)
+			run = j + n
 		}
 		j += n
 	}
-	return b
+	return append(b, s[run:]...)
+}
+
+// decodeRune is utf8.DecodeRuneInString(s[j:]) for s[j] ≥ 0x80, with the
+// three-byte sequences of Chinese text decoded inline; n is 1 for an
+// invalid sequence.
+func decodeRune(s string, j int) (rune, int) {
+	if c := s[j]; c&0xF0 == 0xE0 && j+2 < len(s) && s[j+1]&0xC0 == 0x80 && s[j+2]&0xC0 == 0x80 {
+		r := rune(c&0x0F)<<12 | rune(s[j+1]&0x3F)<<6 | rune(s[j+2]&0x3F)
+		if r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
+			return r, 3
+		}
+		return utf8.RuneError, 1 // overlong, or a surrogate
+	}
+	return utf8.DecodeRuneInString(s[j:])
 }
 
 // slowFold is the definition the fast path reproduces.
