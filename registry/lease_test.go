@@ -254,51 +254,145 @@ func TestComplete(t *testing.T) {
 		unknown: true,
 		wantErr: ErrNotFound,
 	}}
+	// Complete and a CompleteBatch of one must agree on every case.
+	completes := map[string]func(s *Store, r Result, next time.Time) error{
+		"Complete": func(s *Store, r Result, next time.Time) error {
+			return s.Complete(context.Background(), "me", r, next, checker.Deadlines{}, true)
+		},
+		"CompleteBatch": func(s *Store, r Result, next time.Time) error {
+			errs, err := s.CompleteBatch(context.Background(), "me", []Completion{{Result: r, Next: next, BadgeShown: true}})
+			if err != nil {
+				return err
+			}
+			if len(errs) != 1 {
+				return fmt.Errorf("CompleteBatch of one returned %d errors", len(errs))
+			}
+			return errs[0]
+		},
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			forEachEngine(t, func(t *testing.T, dsn string) {
-				ctx := context.Background()
-				s := mustOpenStore(t, dsn)
-				id := setUpSites(t, s, tt.site)[0]
-				if tt.retire {
-					if err := s.RetireSite(ctx, "site0.example.cn"); err != nil {
+		for fname, complete := range completes {
+			t.Run(tt.name+"/"+fname, func(t *testing.T) {
+				forEachEngine(t, func(t *testing.T, dsn string) {
+					ctx := context.Background()
+					s := mustOpenStore(t, dsn)
+					id := setUpSites(t, s, tt.site)[0]
+					if tt.retire {
+						if err := s.RetireSite(ctx, "site0.example.cn"); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if tt.unknown {
+						id += 100
+					}
+					_, before := mustSite(t, s, "site0.example.cn")
+					r := Result{SiteID: id, CheckedAt: testNow, Target: "site0.example.cn", HTTPStatus: 200, Verdict: checker.VerdictPass}
+					next := testNow.Add(24 * time.Hour)
+
+					err := complete(s, r, next)
+					if !errors.Is(err, tt.wantErr) {
+						t.Fatalf("%s = %v, want %v", fname, err, tt.wantErr)
+					}
+
+					_, after := mustSite(t, s, "site0.example.cn")
+					rs, err := s.Results(ctx, id, 0)
+					if err != nil {
 						t.Fatal(err)
 					}
-				}
-				if tt.unknown {
-					id += 100
-				}
-				_, before := mustSite(t, s, "site0.example.cn")
-				r := Result{SiteID: id, CheckedAt: testNow, Target: "site0.example.cn", HTTPStatus: 200, Verdict: checker.VerdictPass}
-				next := testNow.Add(24 * time.Hour)
-
-				err := s.Complete(ctx, "me", r, next, checker.Deadlines{}, true)
-				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("Complete = %v, want %v", err, tt.wantErr)
-				}
-
-				_, after := mustSite(t, s, "site0.example.cn")
-				rs, err := s.Results(ctx, id, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := *before
-				wantResults := 0
-				if tt.wantErr == nil {
-					want.Verdict, want.LastCheckAt, want.NextCheckAt = checker.VerdictPass, testNow, next
-					want.FirstLiveAt, want.BadgeFirstSeenAt, want.BadgeShown = testNow, testNow, true
-					want.LeaseOwner, want.LeaseExpiresAt, want.Deadlines = "", time.Time{}, checker.Deadlines{}
-					wantResults = 1
-				}
-				if diff := cmp.Diff(&want, after); diff != "" {
-					t.Errorf("state after Complete (-want +got):\n%s", diff)
-				}
-				if len(rs) != wantResults {
-					t.Errorf("Complete left %d results, want %d", len(rs), wantResults)
-				}
+					want := *before
+					wantResults := 0
+					if tt.wantErr == nil {
+						want.Verdict, want.LastCheckAt, want.NextCheckAt = checker.VerdictPass, testNow, next
+						want.FirstLiveAt, want.BadgeFirstSeenAt, want.BadgeShown = testNow, testNow, true
+						want.LeaseOwner, want.LeaseExpiresAt, want.Deadlines = "", time.Time{}, checker.Deadlines{}
+						wantResults = 1
+					}
+					if diff := cmp.Diff(&want, after); diff != "" {
+						t.Errorf("state after %s (-want +got):\n%s", fname, diff)
+					}
+					if len(rs) != wantResults {
+						t.Errorf("%s left %d results, want %d", fname, len(rs), wantResults)
+					}
+				})
 			})
-		})
+		}
 	}
+}
+
+// TestCompleteBatchMixed stores one batch in which some leases are held
+// and some lost: the held ones are stored, the lost ones are reported
+// each with its own error and leave nothing behind.
+func TestCompleteBatchMixed(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := mustOpenStore(t, dsn)
+		mine := siteSetup{owner: "me", expires: testTTL}
+		ids := setUpSites(t, s,
+			mine,
+			siteSetup{owner: "other", expires: testTTL}, // taken over
+			siteSetup{owner: "me", expires: -time.Hour}, // expired, nobody took it
+			siteSetup{}, // released
+			mine,
+		)
+		type state struct {
+			site *Site
+			st   *State
+		}
+		before := make([]state, len(ids))
+		for i := range ids {
+			before[i].site, before[i].st = mustSite(t, s, fmt.Sprintf("site%d.example.cn", i))
+		}
+		// Not in id order, and with a site that does not exist.
+		batch := []int64{ids[4], ids[1], ids[0], ids[3] + 100, ids[2], ids[3]}
+		wantErrs := []error{nil, ErrLeaseLost, nil, ErrNotFound, nil, ErrLeaseLost}
+		cs := make([]Completion, len(batch))
+		for i, id := range batch {
+			cs[i] = Completion{
+				Result: Result{SiteID: id, CheckedAt: testNow, Target: fmt.Sprint("target", i), HTTPStatus: 200,
+					Verdict: checker.VerdictFail, Findings: []checker.Finding{{Code: "psb-missing", Severity: checker.SeverityError}}},
+				Next: testNow.Add(time.Duration(i+1) * time.Hour),
+			}
+		}
+		errs, err := s.CompleteBatch(ctx, "me", cs)
+		if err != nil {
+			t.Fatalf("CompleteBatch: %v", err)
+		}
+		if len(errs) != len(cs) {
+			t.Fatalf("CompleteBatch returned %d errors for %d completions", len(errs), len(cs))
+		}
+		stored := map[int64]int{} // site id: index in the batch
+		for i, want := range wantErrs {
+			if !errors.Is(errs[i], want) || (want == nil) != (errs[i] == nil) {
+				t.Errorf("errs[%d] (site %d) = %v, want %v", i, batch[i], errs[i], want)
+			}
+			if want == nil {
+				stored[batch[i]] = i
+			}
+		}
+		for i, id := range ids {
+			_, after := mustSite(t, s, fmt.Sprintf("site%d.example.cn", i))
+			rs, err := s.Results(ctx, id, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, ok := stored[id]
+			if !ok {
+				if diff := cmp.Diff(before[i].st, after); diff != "" {
+					t.Errorf("site %d, not stored, changed (-before +after):\n%s", i, diff)
+				}
+				if len(rs) != 0 {
+					t.Errorf("site %d, not stored, has %d results", i, len(rs))
+				}
+				continue
+			}
+			if after.Verdict != checker.VerdictFail || !after.NextCheckAt.Equal(cs[k].Next) || after.LeaseOwner != "" || after.FailStreak != 1 {
+				t.Errorf("site %d: state after CompleteBatch = %+v, want its check's", i, after)
+			}
+			if len(rs) != 1 || rs[0].Target != cs[k].Result.Target {
+				t.Errorf("site %d: results %+v, want the one of target%d", i, rs, k)
+			}
+		}
+	})
 }
 
 func TestRelease(t *testing.T) {

@@ -47,6 +47,25 @@ func (s *Store) saveResult(ctx context.Context, owner string, r Result, next tim
 // and, if a concurrent lease changed it, re-reads lease_owner once that
 // commits, so the condition holds against every other replica.
 func updateState(ctx context.Context, tx *sqlx.Tx, owner string, r Result, next time.Time, d checker.Deadlines, badgeShown bool) error {
+	q, args := stateUpdate(owner, r, next, d, badgeShown)
+	res, err := tx.ExecContext(ctx, tx.Rebind(q), args...)
+	if err != nil {
+		return fmt.Errorf("update state: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		err = whyNoState(ctx, tx, owner, r.SiteID)
+	}
+	if err != nil {
+		return fmt.Errorf("update state: %w", err)
+	}
+	return nil
+}
+
+// stateUpdate is the statement (not yet rebound) and arguments that move
+// the site's state on after the check r. The statement is the same for
+// every check with an owner, so CompleteBatch prepares it once.
+func stateUpdate(owner string, r Result, next time.Time, d checker.Deadlines, badgeShown bool) (string, []any) {
 	// Each candidate is NULL when this check does not set its column, so
 	// COALESCE keeps the column as it was; the first_* columns keep their
 	// first value.
@@ -64,19 +83,6 @@ func updateState(ctx context.Context, tx *sqlx.Tx, owner string, r Result, next 
 			missing = ts(r.CheckedAt)
 		}
 	}
-	q := `UPDATE site_state SET
-		verdict = ?, findings = ?, last_check_at = ?, next_check_at = ?,
-		first_live_at = COALESCE(first_live_at, ?),
-		badge_first_seen_at = COALESCE(badge_first_seen_at, ?),
-		badge_last_missing_at = COALESCE(?, badge_last_missing_at),
-		badge_shown = COALESCE(?, badge_shown),
-		consecutive_failures = CASE WHEN ? = 'error' THEN consecutive_failures + 1 ELSE 0 END,
-		failing_since = CASE ? WHEN 'fail' THEN COALESCE(failing_since, ?) WHEN 'error' THEN failing_since END,
-		fail_streak = CASE ? WHEN 'fail' THEN fail_streak + 1 WHEN 'error' THEN fail_streak ELSE 0 END,
-		lease_owner = '', lease_expires_at = NULL,
-		psb_filing_status = ?, psb_filing_due = ?, psb_filing_days_left = ?,
-		badge_status = ?, badge_due = ?, badge_days_left = ?
-		WHERE site_id = ?`
 	args := []any{string(r.Verdict), jsonList[checker.Finding](r.Findings), ts(r.CheckedAt), ts(next),
 		live, seen, missing, shown, string(r.Verdict),
 		string(r.Verdict), ts(r.CheckedAt), string(r.Verdict),
@@ -84,21 +90,25 @@ func updateState(ctx context.Context, tx *sqlx.Tx, owner string, r Result, next 
 		string(d.Badge.Status), dbDate(d.Badge.Due), daysLeft(d.Badge),
 		r.SiteID}
 	if owner != "" {
-		q, args = q+" AND lease_owner = ?", append(args, owner)
+		return updateStateSQL + " AND lease_owner = ?", append(args, owner)
 	}
-	res, err := tx.ExecContext(ctx, tx.Rebind(q), args...)
-	if err != nil {
-		return fmt.Errorf("update state: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err == nil && n == 0 {
-		err = whyNoState(ctx, tx, owner, r.SiteID)
-	}
-	if err != nil {
-		return fmt.Errorf("update state: %w", err)
-	}
-	return nil
+	return updateStateSQL, args
 }
+
+// updateStateSQL is stateUpdate's statement without the lease condition.
+const updateStateSQL = `UPDATE site_state SET
+	verdict = ?, findings = ?, last_check_at = ?, next_check_at = ?,
+	first_live_at = COALESCE(first_live_at, ?),
+	badge_first_seen_at = COALESCE(badge_first_seen_at, ?),
+	badge_last_missing_at = COALESCE(?, badge_last_missing_at),
+	badge_shown = COALESCE(?, badge_shown),
+	consecutive_failures = CASE WHEN ? = 'error' THEN consecutive_failures + 1 ELSE 0 END,
+	failing_since = CASE ? WHEN 'fail' THEN COALESCE(failing_since, ?) WHEN 'error' THEN failing_since END,
+	fail_streak = CASE ? WHEN 'fail' THEN fail_streak + 1 WHEN 'error' THEN fail_streak ELSE 0 END,
+	lease_owner = '', lease_expires_at = NULL,
+	psb_filing_status = ?, psb_filing_due = ?, psb_filing_days_left = ?,
+	badge_status = ?, badge_due = ?, badge_days_left = ?
+	WHERE site_id = ?`
 
 // whyNoState says why updating the state of site id changed no row:
 // ErrNotFound if there is no such site, else ErrLeaseLost (the lease is
@@ -118,16 +128,22 @@ func whyNoState(ctx context.Context, tx *sqlx.Tx, owner string, id int64) error 
 }
 
 func insertResult(ctx context.Context, tx *sqlx.Tx, r Result) error {
-	_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO check_results
-		(site_id, checked_at, target, final_url, http_status, verdict, findings,
-		 evidence, body_sha256, duration_ms, error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		r.SiteID, ts(r.CheckedAt), r.Target, r.FinalURL, r.HTTPStatus, string(r.Verdict),
-		jsonList[checker.Finding](r.Findings), r.Evidence, r.BodySHA256, r.Duration.Milliseconds(), r.Error)
+	_, err := tx.ExecContext(ctx, tx.Rebind(insertSQL("check_results", resultCols, 1, "")), resultArgs(nil, r)...)
 	if err != nil {
 		return fmt.Errorf("insert result: %w", err)
 	}
 	return nil
+}
+
+// resultCols are the check_results columns a check writes (id is the
+// database's).
+var resultCols = []string{"site_id", "checked_at", "target", "final_url", "http_status", "verdict", "findings",
+	"evidence", "body_sha256", "duration_ms", "error"}
+
+// resultArgs appends r's values for resultCols to args.
+func resultArgs(args []any, r Result) []any {
+	return append(args, r.SiteID, ts(r.CheckedAt), r.Target, r.FinalURL, r.HTTPStatus, string(r.Verdict),
+		jsonList[checker.Finding](r.Findings), r.Evidence, r.BodySHA256, r.Duration.Milliseconds(), r.Error)
 }
 
 type resultRow struct {
