@@ -42,6 +42,11 @@ func applyConfig(cmd *cobra.Command, getenv func(string) string, file string) er
 		if err := dec.Decode(&fromFile); err != nil && err != io.EOF {
 			return fmt.Errorf("config %s: %w", file, err)
 		}
+		if cmd.Name() == "serve" {
+			if err := flattenCases(fromFile); err != nil {
+				return fmt.Errorf("config %s: %w", file, err)
+			}
+		}
 		for key := range fromFile {
 			if slices.Contains(configSections, key) && cmd.Name() == "serve" {
 				continue // read by its own parser (configSection)
@@ -80,7 +85,75 @@ func applyConfig(cmd *cobra.Command, getenv func(string) string, file string) er
 // configSections are the keys of serve's --config file that hold a
 // section of their own (a mapping, strictly decoded by the package that
 // owns it) rather than a flag's value.
-var configSections = []string{"alerts", "cases"}
+var configSections = []string{"alerts"}
+
+// casesKeys map the keys of the cases section of serve's --config file
+// to the flags they set; nested sections join with ".".
+var casesKeys = map[string]string{
+	"takedown_deadline":               "takedown-deadline",
+	"rectification_days":              "rectification-days",
+	"extension_days":                  "extension-days",
+	"holiday_files":                   "holiday-file",
+	"verify_interval":                 "case-interval",
+	"open_after":                      "rectify-after",
+	"open_codes":                      "rectify-codes",
+	"open_severities":                 "rectify-severities",
+	"lexicon":                         "lexicon",
+	"escalation.url":                  "escalation-url",
+	"escalation.secret_file":          "escalation-secret-file",
+	"escalation.require_confirmation": "escalation-require-confirmation",
+}
+
+// flattenCases turns the file's cases section into the flag settings it
+// stands for, so that it takes its place in the precedence like any
+// other setting:
+//
+//	cases:
+//	  takedown_deadline: 24h
+//	  rectification_days: 10
+//	  escalation: {url: https://cp.example.cn/block, require_confirmation: true}
+//
+// A key it does not know is an error; a flag set in the file both ways
+// is too.
+func flattenCases(fromFile map[string]any) error {
+	sec, ok := fromFile["cases"]
+	if !ok {
+		return nil
+	}
+	delete(fromFile, "cases")
+	var walk func(prefix string, v any) error
+	walk = func(prefix string, v any) error {
+		m, ok := v.(map[string]any)
+		if !ok {
+			flag, known := casesKeys[prefix]
+			if !known {
+				return fmt.Errorf("cases: unknown setting %q", prefix)
+			}
+			if _, dup := fromFile[flag]; dup {
+				return fmt.Errorf("cases: %s and %s set the same thing", prefix, flag)
+			}
+			fromFile[flag] = v
+			return nil
+		}
+		for k, x := range m {
+			key := k
+			if prefix != "" {
+				key = prefix + "." + k
+			}
+			if err := walk(key, x); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if sec == nil {
+		return nil
+	}
+	if _, ok := sec.(map[string]any); !ok {
+		return fmt.Errorf("cases: want a mapping")
+	}
+	return walk("", sec)
+}
 
 // configSection returns the YAML document {key: <the file's key>} for the
 // section's own parser, or nil when the file (or its key) is absent.

@@ -157,3 +157,37 @@ func TestServeLargeLexicon(t *testing.T) {
 	}
 	t.Logf("serve --once with a 100,000-phrase lexicon took %v", time.Since(start))
 }
+
+// TestServeCasesSection: the config file's cases section sets the case
+// flags, below flags and environment in precedence.
+func TestServeCasesSection(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "serve.yaml")
+	yaml := "cases:\n  takedown_deadline: 12h\n  rectification_days: 5\n  open_codes: [PSB_MISSING, ICP_MISSING]\n" +
+		"  escalation:\n    url: http://127.0.0.1:9/block\n    require_confirmation: true\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BEIANWATCH_RECTIFICATION_DAYS", "7")
+	res := runInProcess(t, "serve", "--config", file, "--takedown-deadline", "6h", "--print-config")
+	if res.code != 0 {
+		t.Fatalf("serve --print-config = %d, stderr %q", res.code, res.stderr)
+	}
+	for _, want := range []string{
+		"takedown-deadline: 6h0m0s\n",                        // flag over file
+		"rectification-days: 7\n",                            // environment over file
+		"rectify-codes:\n  - PSB_MISSING\n  - ICP_MISSING\n", // file
+		"escalation-url: http://127.0.0.1:9/block\n",
+		"escalation-require-confirmation: true\n",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("--print-config lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("cases:\n  escalation:\n    urll: x\n"), 0o600)
+	res = runInProcess(t, "serve", "--config", bad, "--print-config")
+	if res.code != exitTrouble || !strings.Contains(res.stderr, `cases: unknown setting "escalation.urll"`) {
+		t.Errorf("a typo in the cases section = %d %q, want refused", res.code, res.stderr)
+	}
+}
