@@ -22,6 +22,10 @@ type storeQueue struct {
 	// alerting, when set, decides each check's alert changes, stored with
 	// the check.
 	alerting registry.ChangeFunc
+	// commits, when set (and alerting is not), stores the checks the
+	// scheduler's workers complete meanwhile in one transaction; it is
+	// for the scheduler's owner, the only one that calls Complete.
+	commits *registry.Committer
 	// cases, when set, acts on each stored check (rectifications, the
 	// lexicon's suspected takedowns).
 	cases *caseWork
@@ -80,9 +84,12 @@ func (q *storeQueue) Complete(ctx context.Context, owner string, o crawler.Outco
 		Error:      r.Error,
 	}
 	var err error
-	if q.alerting != nil {
+	switch {
+	case q.alerting != nil:
 		err = q.st.CompleteAlerting(ctx, owner, res, o.Next, r.Deadlines, o.BadgeShown, q.alerting)
-	} else {
+	case q.commits != nil:
+		err = q.commits.Complete(ctx, res, o.Next, r.Deadlines, o.BadgeShown)
+	default:
 		err = q.st.Complete(ctx, owner, res, o.Next, r.Deadlines, o.BadgeShown)
 	}
 	if err == nil && q.cases != nil {

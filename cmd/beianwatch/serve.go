@@ -253,7 +253,9 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go gauges.Run(bg)
-	q := &storeQueue{st: st, logger: a.logger, providerRanges: ranges}
+	// Checks are stored in group commits: a transaction per check cost
+	// more than storing it.
+	q := &storeQueue{st: st, logger: a.logger, providerRanges: ranges, commits: st.Committer(sc.Owner, 0)}
 	if o.once {
 		q.dueBy = time.Now()
 	}
