@@ -41,8 +41,8 @@ func (v *visible) fast(src []byte) bool {
 		switch {
 		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
 			v.textToken(src[text:lt])
-			t, ok := readTag(src, lt+1)
-			if !ok {
+			t := &v.tag
+			if !readTag(src, lt+1, t) {
 				return true // unterminated tag: the tokenizer stops there
 			}
 			if t.unsure {
@@ -75,8 +75,8 @@ func (v *visible) fast(src []byte) bool {
 			case c == '>':
 				i = lt + 3 // "</>" is no token at all
 			case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
-				t, ok := readTag(src, lt+2)
-				if !ok {
+				t := &v.tag
+				if !readTag(src, lt+2, t) {
 					return true
 				}
 				name, ok := v.tagName(src[t.nameStart:t.nameEnd])
@@ -207,16 +207,16 @@ type tag struct {
 	unsure             bool // the self-closing flag needs deduplicated attributes
 }
 
-// readTag reads a start or end tag whose name starts at src[i], as the
-// tokenizer's readTag (and readStartTag's self-closing test) does; false
-// when the input ends inside it, where the tokenizer stops.
-func readTag(src []byte, i int) (tag, bool) {
-	t := tag{nameStart: i}
+// readTag reads a start or end tag whose name starts at src[i] into t, as
+// the tokenizer's readTag (and readStartTag's self-closing test) does;
+// false when the input ends inside it, where the tokenizer stops.
+func readTag(src []byte, i int, t *tag) bool {
+	*t = tag{nameStart: i}
 	// readTagName: the first byte is a letter.
 	p := i + 1
 	for ; ; p++ {
 		if p >= len(src) {
-			return t, false
+			return false
 		}
 		c := src[p]
 		if !ends(c, nameEnds) {
@@ -233,7 +233,7 @@ func readTag(src []byte, i int) (tag, bool) {
 	for {
 		p = skipSpace(src, p)
 		if p >= len(src) {
-			return t, false
+			return false
 		}
 		if src[p] == '>' {
 			p++
@@ -243,7 +243,7 @@ func readTag(src []byte, i int) (tag, bool) {
 		keyStart := p
 		for ; ; p++ {
 			if p >= len(src) {
-				return t, false
+				return false
 			}
 			if c := src[p]; ends(c, keyEnds) && (c != '=' || p > keyStart) {
 				break // a leading '=' is part of the name
@@ -254,7 +254,7 @@ func readTag(src []byte, i int) (tag, bool) {
 		valStart, valEnd := p, p
 		p = skipSpace(src, p)
 		if p >= len(src) {
-			return t, false
+			return false
 		}
 		switch src[p] {
 		case '/':
@@ -262,14 +262,14 @@ func readTag(src []byte, i int) (tag, bool) {
 		case '=':
 			p = skipSpace(src, p+1)
 			if p >= len(src) {
-				return t, false
+				return false
 			}
 			switch q := src[p]; q {
 			case '>':
 			case '"', '\'':
 				k := bytes.IndexByte(src[p+1:], q)
 				if k < 0 {
-					return t, false
+					return false
 				}
 				valStart, valEnd = p+1, p+1+k
 				p = valEnd + 1
@@ -277,7 +277,7 @@ func readTag(src []byte, i int) (tag, bool) {
 				valStart = p
 				for p++; ; p++ {
 					if p >= len(src) {
-						return t, false
+						return false
 					}
 					if c := src[p]; ends(c, valueEnds) {
 						valEnd = p
@@ -315,7 +315,7 @@ func readTag(src []byte, i int) (tag, bool) {
 			t.selfClosing = true
 		}
 	}
-	return t, true
+	return true
 }
 
 // The bytes that end a tag's name, an attribute's name and an unquoted

@@ -33,6 +33,11 @@ type index struct {
 	edgeShift uint
 	bits      []uint64 // the root's first chunks, hashed
 	shift     uint     // hash >> shift is the bit number
+	// starts are the first three bytes of the root's chunks (a Chinese
+	// phrase's first character), hashed into a bitset of the same size:
+	// when no phrase is shorter than three bytes, one probe of it rejects
+	// most positions before the probes of each chunk length.
+	starts []uint64
 }
 
 // edge is a chunk leaving a node: up to six bytes, with the chunk's
@@ -99,6 +104,9 @@ func newIndex(phrases []string) *index {
 	nbits := max(1<<12, 1<<bits.Len(uint(roots*16)))
 	ix.bits = make([]uint64, nbits/64)
 	ix.shift = uint(64 - bits.TrailingZeros(uint(nbits)))
+	if lens[0]&0b110 == 0 {
+		ix.starts = make([]uint64, nbits/64)
+	}
 	for _, e := range edges {
 		h := ix.slot(e.node, e.chunk)
 		for ix.edges[h].chunk != 0 {
@@ -108,6 +116,11 @@ func newIndex(phrases []string) *index {
 		if e.node == 0 {
 			b := ix.hash(e.chunk)
 			ix.bits[b/64] |= 1 << (b % 64)
+			if ix.starts != nil {
+				n := int(e.chunk >> 56)
+				b := ix.hash(e.chunk&(1<<(8*n)-1)>>(8*(n-3)) | 3<<56)
+				ix.starts[b/64] |= 1 << (b % 64)
+			}
 		}
 	}
 	return ix
@@ -168,6 +181,11 @@ func (ix *index) scan(text []byte, hit func(id int32)) {
 			step = 4
 		}
 		k, avail := next6(text, i)
+		if ix.starts != nil && avail >= 3 {
+			if h := ix.hash(k>>(8*(avail-3)) | 3<<56); ix.starts[h/64]&(1<<(h%64)) == 0 {
+				continue
+			}
+		}
 		for lens := rootLens & (1<<(avail+1) - 1); lens != 0; lens &= lens - 1 {
 			n := bits.TrailingZeros8(lens)
 			kn := k>>(8*(avail-n)) | uint64(n)<<56

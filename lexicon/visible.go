@@ -41,6 +41,7 @@ type visible struct {
 	skipTag   []byte // name of the element whose content is skipped
 	skipDepth int    // how many skipTag elements are open
 	space     bool   // a space is owed before the next text
+	tag       tag    // the fast scanner's current tag
 	// scratch holds a token's bytes when they must be rewritten (entities
 	// decoded, a tag name lower-cased) before use.
 	scratch []byte
