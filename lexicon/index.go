@@ -14,9 +14,8 @@ const chunkMax = 6
 //
 // It is a trie whose edges are chunks of up to six bytes, kept in one hash
 // table, rather than an Aho–Corasick automaton: measured on Chinese text
-// (see README and BenchmarkScan), the Aho–Corasick libraries tried build
-// DFAs of 400 MB or more for 100,000 phrases, or scan five times slower
-// for 1,000. At each text position a bitset of the first chunks' hashes
+// (BenchmarkScan), the Aho–Corasick libraries tried build DFAs of 400 MB
+// or more for 100,000 phrases, or scan five times slower for 1,000. At each text position a bitset of the first chunks' hashes
 // rejects almost every position with one probe that stays in cache; a
 // position that passes walks the trie six bytes a step, one table look-up
 // a step, for as long as the text follows some phrase. Phrases that share
