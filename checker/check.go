@@ -43,6 +43,8 @@ type checkRun struct {
 	levelChecked bool
 	psbImageOnly bool
 	psbMissing   bool
+	// text is the page decoded to UTF-8, once decoded.
+	text string
 }
 
 // Check judges one page against the filing rules and, where given, the
@@ -50,6 +52,16 @@ type checkRun struct {
 // gets the verdict "error" and says why in Report.Error.
 func Check(page Page, want Expect) Report {
 	return check(page, want, false)
+}
+
+// CheckText is Check that also returns the page's text as judged: the
+// body decoded to UTF-8 ("" when there was none to judge), so that a
+// caller that looks further at the page (the takedown lexicon) does not
+// decode it again.
+func CheckText(page Page, want Expect) (Report, string) {
+	c := newRun(page, want, false)
+	r, _ := c.run(page)
+	return r, c.text
 }
 
 func check(page Page, want Expect, full bool) Report {
@@ -92,7 +104,7 @@ func (c *checkRun) run(page Page) (Report, bool) {
 		return c.finish(), false
 	}
 	dec := decode(page.Body, page.Header.Get("Content-Type"))
-	r.Encoding = dec.encoding
+	r.Encoding, c.text = dec.encoding, dec.text
 	switch {
 	case dec.declared != "" && dec.declared != dec.encoding:
 		c.add(nil, CodeEncodingMismatch, dec.declared, dec.encoding)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
 )
@@ -226,5 +227,28 @@ func TestRules(t *testing.T) {
 				t.Errorf("codes = %v, want %v", got, sortedSet(tt.codes))
 			}
 		})
+	}
+}
+
+// TestCheckText: CheckText judges as Check does and hands back the text it
+// judged, decoded from the page's charset.
+func TestCheckText(t *testing.T) {
+	html := "<html><head><meta charset=gbk></head><body><footer>京ICP备2021034567号-1</footer></body></html>"
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("https://example.cn/")
+	page := Page{URL: u, Status: 200, Header: http.Header{}, Body: []byte(gbk), FetchedAt: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)}
+	r, text := CheckText(page, Expect{})
+	if diff := cmp.Diff(Check(page, Expect{}), r); diff != "" {
+		t.Errorf("CheckText's report differs from Check's (-Check +CheckText):\n%s", diff)
+	}
+	if text != html {
+		t.Errorf("CheckText text = %q, want the page decoded: %q", text, html)
+	}
+	page.Status = 500
+	if _, text := CheckText(page, Expect{}); text != "" {
+		t.Errorf("CheckText of an HTTP 500 page = %q, want no text", text)
 	}
 }
