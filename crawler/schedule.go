@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,6 +60,17 @@ type Queue interface {
 	Due(ctx context.Context) (int, error)
 }
 
+// BatchQueue is a Queue that stores many outcomes at once (one
+// transaction for the lot, where each used to cost its own). Run stores
+// through it when the queue has it: the workers hand their outcomes to one
+// writer and go on checking.
+type BatchQueue interface {
+	Queue
+	// CompleteBatch stores each outcome as Complete would. An error means
+	// none of them was stored, and they may all be tried again.
+	CompleteBatch(ctx context.Context, owner string, os []Outcome) error
+}
+
 // ScheduleConfig configures Run. The zero value is valid.
 type ScheduleConfig struct {
 	// Owner names this replica in leases; it must be unique among replicas.
@@ -84,6 +96,12 @@ type ScheduleConfig struct {
 	// Grace is how long in-flight checks may finish after shutdown starts;
 	// the rest are released. Zero means 10 s.
 	Grace time.Duration
+	// StoreBatch is how many outcomes a BatchQueue stores at a time. Zero
+	// means 64.
+	StoreBatch int
+	// StoreWait is how long the writer of a BatchQueue waits for a batch
+	// to fill before it stores what it has. Zero means 50 ms.
+	StoreWait time.Duration
 	// Once makes Run check every due site and return.
 	Once bool
 	// PinFiledIP fetches each site from the addresses its filing names
@@ -109,6 +127,10 @@ func (c *ScheduleConfig) fill() {
 	if c.Batch <= 0 {
 		c.Batch = 4 * c.Workers
 	}
+	if c.StoreBatch <= 0 {
+		c.StoreBatch = 64
+	}
+	def(&c.StoreWait, 50*time.Millisecond)
 	def(&c.LeaseTTL, 5*time.Minute)
 	def(&c.Interval, 24*time.Hour)
 	def(&c.RecheckInterval, time.Hour)
@@ -135,6 +157,11 @@ type Scheduler struct {
 	mu      sync.Mutex
 	summary Summary
 	running bool
+	// inflight counts the sites of this Run that are leased and not yet
+	// stored or released; idle gets a token when it drops to zero, so
+	// that a Once run that waits for its last sites wakes when they are in.
+	inflight atomic.Int64
+	idle     chan struct{}
 }
 
 // NewScheduler builds a Scheduler that fetches with c.
@@ -149,7 +176,7 @@ func NewScheduler(cfg ScheduleConfig, c *Collector, logger *slog.Logger, reg pro
 	}
 	return &Scheduler{
 		cfg: cfg, fetch: c.Fetch, logger: logger.With("component", "scheduler"), metrics: m,
-		now: time.Now, rand: rand.Float64,
+		now: time.Now, rand: rand.Float64, idle: make(chan struct{}, 1),
 	}, nil
 }
 
@@ -169,6 +196,11 @@ func (s *Scheduler) Run(ctx context.Context, q Queue) (Summary, error) {
 	s.mu.Lock()
 	s.running, s.summary = true, Summary{}
 	s.mu.Unlock()
+	s.inflight.Store(0)
+	select {
+	case <-s.idle:
+	default:
+	}
 	defer func() {
 		s.mu.Lock()
 		s.running = false
@@ -191,18 +223,38 @@ func (s *Scheduler) Run(ctx context.Context, q Queue) (Summary, error) {
 		}
 	}()
 
+	// With a BatchQueue, one writer stores what the workers check; the
+	// channel's buffer is all that waits for it, so a database that is
+	// down stops the workers soon, and with them the leasing.
+	store := func(o Outcome) { s.store(work, q, o) }
+	var outcomes chan Outcome
+	writerDone := make(chan struct{})
+	if bq, ok := q.(BatchQueue); ok {
+		outcomes = make(chan Outcome, s.cfg.StoreBatch)
+		store = func(o Outcome) { outcomes <- o }
+		go func() {
+			defer close(writerDone)
+			s.writer(work, bq, outcomes)
+		}()
+	} else {
+		close(writerDone)
+	}
 	jobs := make(chan Job)
 	var wg sync.WaitGroup
 	for range s.cfg.Workers {
 		wg.Go(func() {
 			for j := range jobs {
-				s.process(work, q, j)
+				s.process(work, q, j, store)
 			}
 		})
 	}
 	err := s.lease(ctx, q, jobs)
 	close(jobs)
 	wg.Wait()
+	if outcomes != nil {
+		close(outcomes)
+	}
+	<-writerDone
 	stopWork()
 
 	s.mu.Lock()
@@ -235,23 +287,53 @@ func (s *Scheduler) lease(ctx context.Context, q Queue, jobs chan<- Job) error {
 					return nil
 				}
 				// Sites are still out (with our workers or with other
-				// replicas, perhaps dead ones): look again soon.
-				sleep(ctx, min(s.cfg.Poll, time.Second))
+				// replicas, perhaps dead ones): look again once ours are
+				// in, or soon.
+				s.waitIdle(ctx, min(s.cfg.Poll, time.Second))
 				continue
 			}
 			sleep(ctx, s.cfg.Poll)
 			continue
 		}
+		s.inflight.Add(int64(len(batch)))
 		for i, j := range batch {
 			select {
 			case jobs <- j:
 			case <-ctx.Done():
 				s.release(q, batch[i:])
+				s.done(len(batch) - i)
 				return nil
 			}
 		}
 	}
 	return nil
+}
+
+// done counts n sites of this Run as stored or given back.
+func (s *Scheduler) done(n int) {
+	if s.inflight.Add(-int64(n)) == 0 {
+		select {
+		case s.idle <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// waitIdle waits until no site of this Run is out, or d, or ctx ends. A
+// token left from an earlier idle moment only makes the caller look once
+// more.
+func (s *Scheduler) waitIdle(ctx context.Context, d time.Duration) {
+	if s.inflight.Load() == 0 {
+		sleep(ctx, d)
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-s.idle:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // release gives back leases not worked on, with a short context of its own
@@ -264,11 +346,11 @@ func (s *Scheduler) release(q Queue, js []Job) {
 	}
 }
 
-// process checks one site and stores the outcome, retrying the store with
-// back-off while the work context lasts.
-func (s *Scheduler) process(ctx context.Context, q Queue, j Job) {
+// process checks one site and hands the outcome to store.
+func (s *Scheduler) process(ctx context.Context, q Queue, j Job, store func(Outcome)) {
 	if ctx.Err() != nil {
 		s.release(q, []Job{j})
+		s.done(1)
 		return
 	}
 	start := s.now()
@@ -277,9 +359,17 @@ func (s *Scheduler) process(ctx context.Context, q Queue, j Job) {
 	if ctx.Err() != nil && o.Report.Verdict == checker.VerdictError {
 		// Cut short by shutdown: not the site's fault. Let another check it.
 		s.release(q, []Job{j})
+		s.done(1)
 		return
 	}
 	s.metrics.observe(o)
+	store(o)
+}
+
+// store stores one outcome, retrying with back-off while the work context
+// lasts.
+func (s *Scheduler) store(ctx context.Context, q Queue, o Outcome) {
+	defer s.done(1)
 	backoff := 100 * time.Millisecond
 	for {
 		err := q.Complete(ctx, s.cfg.Owner, o)
@@ -287,16 +377,73 @@ func (s *Scheduler) process(ctx context.Context, q Queue, j Job) {
 			break
 		}
 		if ctx.Err() != nil {
-			s.logger.Error("could not store a check before shutdown; the site will be checked again", "site", j.SiteID, "err", err)
+			s.logger.Error("could not store a check before shutdown; the site will be checked again", "site", o.Job.SiteID, "err", err)
 			return
 		}
-		s.logger.Warn("storing a check failed; retrying", "site", j.SiteID, "err", err, "in", backoff)
+		s.logger.Warn("storing a check failed; retrying", "site", o.Job.SiteID, "err", err, "in", backoff)
 		s.metrics.queueErrors.WithLabelValues("complete").Inc()
 		sleep(ctx, backoff)
 		backoff = min(2*backoff, 30*time.Second)
 	}
+	s.stored(o)
+}
+
+// writer stores the outcomes the workers send, StoreBatch at a time, each
+// batch as soon as it is full or StoreWait after its first outcome came,
+// until the channel is closed.
+func (s *Scheduler) writer(ctx context.Context, q BatchQueue, outcomes <-chan Outcome) {
+	batch := make([]Outcome, 0, s.cfg.StoreBatch)
+	wait := time.NewTimer(s.cfg.StoreWait)
+	wait.Stop()
+	for o := range outcomes {
+		batch = append(batch[:0], o)
+		wait.Reset(s.cfg.StoreWait)
+	fill:
+		for len(batch) < s.cfg.StoreBatch {
+			select {
+			case o, ok := <-outcomes:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, o)
+			case <-wait.C:
+				break fill
+			}
+		}
+		wait.Stop()
+		s.storeBatch(ctx, q, batch)
+		clear(batch) // the outcomes' reports are garbage now
+	}
+}
+
+// storeBatch stores one batch, retrying with back-off while the work
+// context lasts.
+func (s *Scheduler) storeBatch(ctx context.Context, q BatchQueue, batch []Outcome) {
+	defer s.done(len(batch))
+	backoff := 100 * time.Millisecond
+	for {
+		err := q.CompleteBatch(ctx, s.cfg.Owner, batch)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			s.logger.Error("could not store checks before shutdown; the sites will be checked again", "sites", len(batch), "err", err)
+			return
+		}
+		s.logger.Warn("storing checks failed; retrying", "sites", len(batch), "err", err, "in", backoff)
+		s.metrics.queueErrors.WithLabelValues("complete").Inc()
+		sleep(ctx, backoff)
+		backoff = min(2*backoff, 30*time.Second)
+	}
+	for _, o := range batch {
+		s.stored(o)
+	}
+}
+
+// stored counts an outcome that is stored.
+func (s *Scheduler) stored(o Outcome) {
 	s.count(o.Report.Verdict)
-	s.logger.Debug("checked", "site", j.SiteID, "target", j.Target, "verdict", o.Report.Verdict, "duration", o.Duration)
+	s.logger.Debug("checked", "site", o.Job.SiteID, "target", o.Job.Target, "verdict", o.Report.Verdict, "duration", o.Duration)
 }
 
 // check fetches and judges one site.

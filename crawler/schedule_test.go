@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -59,6 +60,47 @@ func (q *memQueue) Complete(_ context.Context, owner string, o crawler.Outcome) 
 	delete(q.leased, o.Job.SiteID)
 	q.done[o.Job.SiteID] = append(q.done[o.Job.SiteID], o)
 	return nil
+}
+
+// memBatchQueue is a memQueue that stores batches: a failing store fails
+// the whole batch, and an outcome whose lease is not the owner's is
+// dropped, as serve's queue does.
+type memBatchQueue struct {
+	*memQueue
+	batches int
+	lost    int
+}
+
+func (q *memBatchQueue) CompleteBatch(_ context.Context, owner string, os []crawler.Outcome) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.failStore > 0 {
+		q.failStore--
+		return errors.New("database is restarting")
+	}
+	q.batches++
+	for _, o := range os {
+		if q.leased[o.Job.SiteID] != owner {
+			q.lost++
+			continue
+		}
+		delete(q.leased, o.Job.SiteID)
+		q.done[o.Job.SiteID] = append(q.done[o.Job.SiteID], o)
+	}
+	return nil
+}
+
+// queueKinds runs test with a plain Queue and with a BatchQueue over the
+// same memQueue.
+func queueKinds(t *testing.T, jobs []crawler.Job, test func(t *testing.T, q crawler.Queue, mem *memQueue)) {
+	t.Run("queue", func(t *testing.T) {
+		mem := newMemQueue(slices.Clone(jobs))
+		test(t, mem, mem)
+	})
+	t.Run("batch", func(t *testing.T) {
+		mem := newMemQueue(slices.Clone(jobs))
+		test(t, &memBatchQueue{memQueue: mem}, mem)
+	})
 }
 
 func (q *memQueue) Due(context.Context) (int, error) {
@@ -125,38 +167,42 @@ func newScheduler(t *testing.T, cfg crawler.ScheduleConfig, c *crawler.Collector
 
 func TestSchedulerOnce(t *testing.T) {
 	c, jobs := farm(t, 200, 0)
-	q := newMemQueue(jobs)
-	q.failStore = 5 // the database is down for a moment
-	s, reg := newScheduler(t, crawler.ScheduleConfig{Owner: "a", Workers: 8, Batch: 16, Once: true}, c)
-	sum, err := s.Run(context.Background(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Checked != 200 || sum.Pass != 100 || sum.Fail != 50 || sum.Error != 50 {
-		t.Errorf("summary = %+v, want 200 checked: 100 pass, 50 fail, 50 error", sum)
-	}
-	for _, j := range jobs {
-		outs := q.done[j.SiteID]
-		if len(outs) != 1 {
-			t.Errorf("site %d checked %d times, want once", j.SiteID, len(outs))
-			continue
+	queueKinds(t, jobs, func(t *testing.T, queue crawler.Queue, q *memQueue) {
+		q.failStore = 3 // the database is down for a moment
+		s, reg := newScheduler(t, crawler.ScheduleConfig{Owner: "a", Workers: 8, Batch: 16, StoreBatch: 16, Once: true}, c)
+		sum, err := s.Run(context.Background(), queue)
+		if err != nil {
+			t.Fatal(err)
 		}
-		want := map[int64]checker.Verdict{0: checker.VerdictPass, 1: checker.VerdictFail, 2: checker.VerdictPass, 3: checker.VerdictError}[j.SiteID%4]
-		if got := outs[0].Report.Verdict; got != want {
-			t.Errorf("site %d verdict = %s, want %s", j.SiteID, got, want)
+		if sum.Checked != 200 || sum.Pass != 100 || sum.Fail != 50 || sum.Error != 50 {
+			t.Errorf("summary = %+v, want 200 checked: 100 pass, 50 fail, 50 error", sum)
 		}
-		if outs[0].Next.IsZero() || outs[0].BodySHA256 == "" && want != checker.VerdictError {
-			t.Errorf("site %d outcome lacks next-due time or body hash: %+v", j.SiteID, outs[0])
+		for _, j := range jobs {
+			outs := q.done[j.SiteID]
+			if len(outs) != 1 {
+				t.Errorf("site %d checked %d times, want once", j.SiteID, len(outs))
+				continue
+			}
+			want := map[int64]checker.Verdict{0: checker.VerdictPass, 1: checker.VerdictFail, 2: checker.VerdictPass, 3: checker.VerdictError}[j.SiteID%4]
+			if got := outs[0].Report.Verdict; got != want {
+				t.Errorf("site %d verdict = %s, want %s", j.SiteID, got, want)
+			}
+			if outs[0].Next.IsZero() || outs[0].BodySHA256 == "" && want != checker.VerdictError {
+				t.Errorf("site %d outcome lacks next-due time or body hash: %+v", j.SiteID, outs[0])
+			}
 		}
-	}
-	for verdict, want := range map[string]int{"pass": 100, "fail": 50, "error": 50} {
-		if got := testutil.ToFloat64(counter(t, reg, "beianwatch_checks_total", "result", verdict)); int(got) != want {
-			t.Errorf("beianwatch_checks_total{result=%q} = %v, want %d", verdict, got, want)
+		for verdict, want := range map[string]int{"pass": 100, "fail": 50, "error": 50} {
+			if got := testutil.ToFloat64(counter(t, reg, "beianwatch_checks_total", "result", verdict)); int(got) != want {
+				t.Errorf("beianwatch_checks_total{result=%q} = %v, want %d", verdict, got, want)
+			}
 		}
-	}
-	if got := testutil.ToFloat64(counter(t, reg, "beianwatch_scheduler_queue_errors_total", "op", "complete")); got != 5 {
-		t.Errorf("queue errors = %v, want 5 (the store retried)", got)
-	}
+		if got := testutil.ToFloat64(counter(t, reg, "beianwatch_scheduler_queue_errors_total", "op", "complete")); got != 3 {
+			t.Errorf("queue errors = %v, want 3 (the store retried)", got)
+		}
+		if bq, ok := queue.(*memBatchQueue); ok && (bq.batches == 0 || bq.batches >= 200 || bq.lost != 0) {
+			t.Errorf("%d batches for 200 sites, %d outcomes dropped; want batches of more than one, none dropped", bq.batches, bq.lost)
+		}
+	})
 }
 
 // counter finds one labelled series in a registry as a collector.
@@ -209,21 +255,22 @@ func TestSchedulerNextDue(t *testing.T) {
 // lets checks in flight finish, and gives back the leases of the rest.
 func TestSchedulerShutdown(t *testing.T) {
 	c, jobs := farm(t, 100, 50*time.Millisecond)
-	q := newMemQueue(jobs)
-	s, _ := newScheduler(t, crawler.ScheduleConfig{Owner: "a", Workers: 4, Batch: 20, Grace: 5 * time.Second}, c)
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(200*time.Millisecond, cancel)
-	sum, err := s.Run(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Checked == 0 || sum.Checked == 100 {
-		t.Errorf("checked %d before shutdown, want some but not all", sum.Checked)
-	}
-	if len(q.leased) != 0 {
-		t.Errorf("%d leases still held after shutdown, want 0", len(q.leased))
-	}
-	if got := len(q.done) + len(q.due); got != 100 {
-		t.Errorf("done %d + due %d = %d, want every site either checked or due again", len(q.done), len(q.due), got)
-	}
+	queueKinds(t, jobs, func(t *testing.T, queue crawler.Queue, q *memQueue) {
+		s, _ := newScheduler(t, crawler.ScheduleConfig{Owner: "a", Workers: 4, Batch: 20, Grace: 5 * time.Second}, c)
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(200*time.Millisecond, cancel)
+		sum, err := s.Run(ctx, queue)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Checked == 0 || sum.Checked == 100 {
+			t.Errorf("checked %d before shutdown, want some but not all", sum.Checked)
+		}
+		if len(q.leased) != 0 {
+			t.Errorf("%d leases still held after shutdown, want 0", len(q.leased))
+		}
+		if got := len(q.done) + len(q.due); got != 100 {
+			t.Errorf("done %d + due %d = %d, want every site either checked or due again", len(q.done), len(q.due), got)
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/beianwatch/beianwatch/checker"
@@ -22,10 +23,6 @@ type storeQueue struct {
 	// alerting, when set, decides each check's alert changes, stored with
 	// the check.
 	alerting registry.ChangeFunc
-	// commits, when set (and alerting is not), stores the checks the
-	// scheduler's workers complete meanwhile in one transaction; it is
-	// for the scheduler's owner, the only one that calls Complete.
-	commits *registry.Committer
 	// cases, when set, acts on each stored check (rectifications, the
 	// lexicon's suspected takedowns).
 	cases *caseWork
@@ -70,26 +67,11 @@ func target(s *registry.Site) string {
 
 func (q *storeQueue) Complete(ctx context.Context, owner string, o crawler.Outcome) error {
 	r := o.Report
-	res := registry.Result{
-		SiteID:     o.Job.SiteID,
-		CheckedAt:  r.CheckedAt,
-		Target:     o.Job.Target,
-		FinalURL:   r.URL,
-		HTTPStatus: r.HTTPStatus,
-		Verdict:    r.Verdict,
-		Findings:   r.Findings,
-		Evidence:   evidence(r.Findings),
-		BodySHA256: o.BodySHA256,
-		Duration:   o.Duration,
-		Error:      r.Error,
-	}
+	res := registryResult(o)
 	var err error
-	switch {
-	case q.alerting != nil:
+	if q.alerting != nil {
 		err = q.st.CompleteAlerting(ctx, owner, res, o.Next, r.Deadlines, o.BadgeShown, q.alerting)
-	case q.commits != nil:
-		err = q.commits.Complete(ctx, res, o.Next, r.Deadlines, o.BadgeShown)
-	default:
+	} else {
 		err = q.st.Complete(ctx, owner, res, o.Next, r.Deadlines, o.BadgeShown)
 	}
 	if err == nil && q.cases != nil {
@@ -102,6 +84,68 @@ func (q *storeQueue) Complete(ctx context.Context, owner string, o crawler.Outco
 		return nil
 	}
 	return err
+}
+
+// registryResult is the registry's record of an outcome.
+func registryResult(o crawler.Outcome) registry.Result {
+	r := o.Report
+	return registry.Result{
+		SiteID:     o.Job.SiteID,
+		CheckedAt:  r.CheckedAt,
+		Target:     o.Job.Target,
+		FinalURL:   r.URL,
+		HTTPStatus: r.HTTPStatus,
+		Verdict:    r.Verdict,
+		Findings:   r.Findings,
+		Evidence:   evidence(r.Findings),
+		BodySHA256: o.BodySHA256,
+		Duration:   o.Duration,
+		Error:      r.Error,
+	}
+}
+
+// batchQueue is a storeQueue that also stores outcomes in batches, one
+// transaction for each (registry.CompleteBatch). Alerting needs a
+// transaction per check (it reads the site's state before and after), so
+// serve uses this only without it.
+type batchQueue struct{ *storeQueue }
+
+var _ crawler.BatchQueue = batchQueue{}
+
+// caseWorkers bounds the case work run at once after a batch: it reads
+// the registry, and a batch's worth of reads one after the other would
+// hold up the next batch.
+const caseWorkers = 8
+
+func (q batchQueue) CompleteBatch(ctx context.Context, owner string, os []crawler.Outcome) error {
+	cs := make([]registry.Completion, len(os))
+	for i, o := range os {
+		cs[i] = registry.Completion{Result: registryResult(o), Next: o.Next, Deadlines: o.Report.Deadlines, BadgeShown: o.BadgeShown}
+	}
+	errs, err := q.st.CompleteBatch(ctx, owner, cs)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, caseWorkers)
+	for i, err := range errs {
+		switch {
+		case err == nil && q.cases != nil:
+			slots <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				q.cases.afterCheck(ctx, os[i])
+			})
+		case errors.Is(err, registry.ErrLeaseLost):
+			// As in Complete: another replica's check counts.
+			q.logger.Warn("lease lost before the result was stored; dropping it", "site", os[i].Job.SiteID)
+		case err != nil:
+			// The site is gone from the registry: nothing to store it in.
+			q.logger.Warn("site gone before the result was stored; dropping it", "site", os[i].Job.SiteID, "err", err)
+		}
+	}
+	wg.Wait()
+	return nil
 }
 
 // evidence keeps the first error finding's evidence (else the first

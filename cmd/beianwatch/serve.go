@@ -253,9 +253,7 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go gauges.Run(bg)
-	// Checks are stored in group commits: a transaction per check cost
-	// more than storing it.
-	q := &storeQueue{st: st, logger: a.logger, providerRanges: ranges, commits: st.Committer(sc.Owner, 0)}
+	q := &storeQueue{st: st, logger: a.logger, providerRanges: ranges}
 	if o.once {
 		q.dueBy = time.Now()
 	}
@@ -296,7 +294,13 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 		defer stopHTTP()
 	}
 	a.logger.Info("serving", "db", registry.RedactDSN(a.dsn), "owner", sc.Owner, "concurrency", cc.Concurrency, "once", o.once)
-	sum, err := sched.Run(ctx, q)
+	var queue crawler.Queue = q
+	if q.alerting == nil {
+		// A transaction per check cost more than the check's own writes:
+		// store them in batches (alerting needs a transaction per check).
+		queue = batchQueue{q}
+	}
+	sum, err := sched.Run(ctx, queue)
 	if err != nil {
 		return a.trouble(err)
 	}
