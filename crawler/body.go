@@ -2,13 +2,16 @@ package crawler
 
 import (
 	"bufio"
+	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // TooLargeError reports a body past FetchConfig.MaxBody. It matches
@@ -68,41 +71,156 @@ func (c *capReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// bodyReader reads and decodes bodies with what earlier reads left
+// behind: a scratch buffer to read into, from which the body gets a copy
+// of its own size (reading into a slice that grows allocated twice the
+// page, a copy at each step), and gzip readers with their 32 KiB windows.
+// It is safe for concurrent use.
+type bodyReader struct {
+	scratch sync.Pool // *[]byte
+	gzips   sync.Pool // *pooledGzip
+}
+
+// maxScratch is the largest scratch buffer kept for the next body: pages
+// are mostly far smaller, and a rare huge one should not stay in memory.
+const maxScratch = 1 << 20
+
+// pooledGzip is a gzip reader and the buffered reader under it.
+type pooledGzip struct {
+	br *bufio.Reader
+	zr *gzip.Reader
+}
+
 // readBody reads and decodes a response body, holding both the bytes on the
 // wire and the decoded bytes to limit. A decompression bomb is stopped after
 // limit+1 decoded bytes, whatever it would expand to.
-func readBody(resp *http.Response, limit int64) ([]byte, error) {
+func (b *bodyReader) readBody(resp *http.Response, limit int64) ([]byte, error) {
 	if resp.ContentLength > limit {
 		return nil, &TooLargeError{Limit: limit}
 	}
-	r, err := decodedBody(resp.Body, resp.Header, limit)
-	if err != nil {
-		return nil, err
-	}
-	body, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read body: %w", err)
-	}
-	return body, nil
+	return b.read(resp.Body, resp.Header, limit)
 }
 
-// decodedBody wraps a body so that reading it undoes its content codings,
-// failing with a *TooLargeError past limit bytes on the wire or decoded.
-func decodedBody(body io.Reader, h http.Header, limit int64) (io.Reader, error) {
+// read reads body to its end, undoing its content codings, failing with
+// a *TooLargeError past limit bytes on the wire or decoded.
+func (b *bodyReader) read(body io.Reader, h http.Header, limit int64) ([]byte, error) {
 	var r io.Reader = newCapReader(body, limit, false)
 	codings := contentCodings(h)
 	// Codings are listed in the order they were applied; undo the last first.
 	for i := len(codings) - 1; i >= 0; i-- {
 		var err error
-		if r, err = decoder(r, codings[i]); err != nil {
+		var done func()
+		if r, done, err = b.decoder(r, codings[i]); err != nil {
 			return nil, err
 		}
+		defer done()
 	}
 	if len(codings) > 0 {
 		r = newCapReader(r, limit, true)
 	}
-	return r, nil
+	return b.readAll(r)
 }
+
+// readAll is io.ReadAll through the scratch buffer.
+func (b *bodyReader) readAll(r io.Reader) ([]byte, error) {
+	p, _ := b.scratch.Get().(*[]byte)
+	if p == nil {
+		p = new(make([]byte, 0, 64<<10))
+	}
+	buf := (*p)[:0]
+	var err error
+	for err == nil {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, cap(buf))
+		}
+		var n int
+		n, err = r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+	}
+	body := bytes.Clone(buf)
+	if cap(buf) <= maxScratch {
+		*p = buf[:0]
+		b.scratch.Put(p)
+	}
+	if err != io.EOF {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	return body, nil
+}
+
+// decoder wraps r to undo one content coding; done gives back what it
+// borrowed, once the body is read.
+func (b *bodyReader) decoder(r io.Reader, coding string) (_ io.Reader, done func(), _ error) {
+	switch coding {
+	case "gzip", "x-gzip":
+		return b.gunzip(r)
+	case "deflate":
+		r, err := inflate(r)
+		return r, func() {}, err
+	}
+	return nil, nil, fmt.Errorf("%w %q (asked for gzip or deflate)", ErrContentEncoding, coding)
+}
+
+// gunzip undoes gzip with a pooled reader. An empty body decodes to an
+// empty body: servers send Content-Encoding on empty 204s and redirects.
+func (b *bodyReader) gunzip(r io.Reader) (_ io.Reader, done func(), _ error) {
+	g, _ := b.gzips.Get().(*pooledGzip)
+	if g == nil {
+		g = &pooledGzip{br: bufio.NewReader(r)}
+	} else {
+		g.br.Reset(r)
+	}
+	done = func() {
+		g.br.Reset(nil) // what the pool keeps must not hold on to this body
+		b.gzips.Put(g)
+	}
+	head, err := g.br.Peek(1)
+	switch {
+	case len(head) == 0 && err == io.EOF:
+		return eofReader{}, done, nil
+	case err != nil:
+		done()
+		return nil, nil, fmt.Errorf("read body: %w", err)
+	}
+	if g.zr == nil {
+		g.zr, err = gzip.NewReader(g.br)
+	} else {
+		err = g.zr.Reset(g.br)
+	}
+	if err != nil {
+		done()
+		return nil, nil, fmt.Errorf("read body: gzip: %w", err)
+	}
+	return g.zr, done, nil
+}
+
+// inflate undoes deflate (rare: no pooling).
+func inflate(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReader(r)
+	head, err := br.Peek(2)
+	switch {
+	case len(head) == 0 && err == io.EOF:
+		return br, nil
+	case err != nil && err != io.EOF:
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	// RFC 9110 says deflate means zlib-wrapped, but servers (old IIS among
+	// them) often send raw DEFLATE. A zlib header is a CMF byte with method
+	// 8 and a window of at most 32 KiB, and a 16-bit check that divides 31.
+	if len(head) == 2 && head[0]&0x0f == 8 && head[0]>>4 <= 7 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0 {
+		zr, err := zlib.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("read body: zlib: %w", err)
+		}
+		return zr, nil
+	}
+	return flate.NewReader(br), nil
+}
+
+// eofReader is an empty body.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
 // contentCodings lists the Content-Encoding values, identity left out.
 func contentCodings(h http.Header) []string {
@@ -116,40 +234,4 @@ func contentCodings(h http.Header) []string {
 		}
 	}
 	return out
-}
-
-// decoder wraps r to undo one content coding. An empty body decodes to an
-// empty body: servers send Content-Encoding on empty 204s and redirects.
-func decoder(r io.Reader, coding string) (io.Reader, error) {
-	switch coding {
-	case "gzip", "x-gzip", "deflate":
-	default:
-		return nil, fmt.Errorf("%w %q (asked for gzip or deflate)", ErrContentEncoding, coding)
-	}
-	br := bufio.NewReader(r)
-	head, err := br.Peek(2)
-	switch {
-	case len(head) == 0 && err == io.EOF:
-		return br, nil
-	case err != nil && err != io.EOF:
-		return nil, fmt.Errorf("read body: %w", err)
-	}
-	if coding != "deflate" {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("read body: gzip: %w", err)
-		}
-		return zr, nil
-	}
-	// RFC 9110 says deflate means zlib-wrapped, but servers (old IIS among
-	// them) often send raw DEFLATE. A zlib header is a CMF byte with method
-	// 8 and a window of at most 32 KiB, and a 16-bit check that divides 31.
-	if len(head) == 2 && head[0]&0x0f == 8 && head[0]>>4 <= 7 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0 {
-		zr, err := zlib.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("read body: zlib: %w", err)
-		}
-		return zr, nil
-	}
-	return flate.NewReader(br), nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -60,7 +59,7 @@ type Collector struct {
 	colly *colly.Collector
 	hosts *keyedLimit
 	ips   *keyedLimit
-	// inflight maps a request id (hdrRequest) to its caller's context.
+	// inflight maps a request id (hdrRequest) to its *flight.
 	inflight sync.Map
 	nextID   atomic.Uint64
 	robots   *robotsCache // nil unless the policy is RobotsObey
@@ -105,7 +104,7 @@ func NewCollector(cfg CollectorConfig) (*Collector, error) {
 	// what a first-time visitor sees.
 	c.DisableCookies()
 	col := &Collector{Fetcher: f, cfg: cfg, colly: c, hosts: newKeyedLimit(cfg.PerHost)}
-	c.WithTransport(&collyTransport{inner: f.transport, maxBody: f.cfg.MaxBody, inflight: &col.inflight})
+	c.WithTransport(&collyTransport{inner: f.transport, maxBody: f.cfg.MaxBody, bodies: f.bodies, inflight: &col.inflight})
 	// Redirects are followed by Fetcher.attempt, hop by hop, so that each
 	// hop is counted, checked for loops and limited like any request.
 	c.SetRedirectHandler(func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
@@ -167,7 +166,8 @@ func (c *Collector) hop(ctx context.Context, u *url.URL) (*response, error) {
 	hdr := http.Header{}
 	c.setHeaders(hdr)
 	id := strconv.FormatUint(c.nextID.Add(1), 10)
-	c.inflight.Store(id, ctx)
+	fl := &flight{ctx: ctx}
+	c.inflight.Store(id, fl)
 	defer c.inflight.Delete(id)
 	hdr.Set(hdrRequest, id)
 	s := &slot{}
@@ -192,7 +192,7 @@ func (c *Collector) hop(ctx context.Context, u *url.URL) (*response, error) {
 		h.Set("Content-Type", ct)
 	}
 	h.Del(hdrContentType)
-	body := s.resp.Body
+	body := fl.body
 	return &response{
 		status:  s.resp.StatusCode,
 		header:  h,
@@ -201,63 +201,53 @@ func (c *Collector) hop(ctx context.Context, u *url.URL) (*response, error) {
 	}, nil
 }
 
+// flight is one request in colly's hands: the caller's context (deadline
+// and cancellation), which colly has no way to carry, and the body the
+// transport read.
+type flight struct {
+	ctx  context.Context
+	body []byte
+}
+
 // collyTransport is the RoundTripper colly uses: the Fetcher's safe
-// transport, the caller's context (deadline and cancellation), and bodies
-// decoded and capped as they are read, so that colly's single read makes
-// the only copy of the body.
+// transport, the caller's context, and bodies read, decoded and capped
+// here, into the request's flight. Colly is handed an empty body: its own
+// read (into a slice that grows from 512 bytes) would allocate the page
+// twice over, and copy it at every step.
 type collyTransport struct {
 	inner    http.RoundTripper
 	maxBody  int64
+	bodies   *bodyReader
 	inflight *sync.Map
 }
 
 func (t *collyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	if v, ok := t.inflight.Load(req.Header.Get(hdrRequest)); ok {
-		ctx = v.(context.Context)
+	fl, _ := t.inflight.Load(req.Header.Get(hdrRequest))
+	f, _ := fl.(*flight)
+	if f == nil {
+		return nil, errors.New("crawler: a request that did not come from Collector.hop")
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	req = req.Clone(ctx)
+	req = req.Clone(f.ctx)
 	req.Header.Del(hdrRequest)
 	resp, err := t.inner.RoundTrip(req)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
-	if resp.ContentLength > t.maxBody {
-		resp.Body.Close()
-		cancel()
-		return nil, &TooLargeError{Limit: t.maxBody}
-	}
-	r, err := decodedBody(resp.Body, resp.Header, t.maxBody)
+	f.body, err = t.bodies.readBody(resp, t.maxBody)
+	resp.Body.Close()
 	if err != nil {
-		resp.Body.Close()
-		cancel()
 		return nil, err
 	}
-	resp.Body = &cancelBody{Reader: r, c: resp.Body, cancel: cancel}
+	resp.Body = http.NoBody
 	resp.Header.Del("Content-Encoding")
 	resp.Header.Del("Content-Length")
-	resp.ContentLength = -1
+	resp.ContentLength = 0
 	resp.Uncompressed = true
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
 		resp.Header.Set(hdrContentType, ct)
 		resp.Header.Del("Content-Type")
 	}
 	return resp, nil
-}
-
-// cancelBody reads a decoded body; closing it releases the request's
-// context.
-type cancelBody struct {
-	io.Reader
-	c      io.Closer
-	cancel context.CancelFunc
-}
-
-func (b *cancelBody) Close() error {
-	defer b.cancel()
-	return b.c.Close()
 }
 
 // keyedLimit bounds concurrent users per key (a host or an address). Keys

@@ -65,6 +65,7 @@ type Fetcher struct {
 	transport *http.Transport
 	client    *http.Client
 	hop       hopper
+	bodies    *bodyReader
 }
 
 // NewFetcher checks cfg, fills in its defaults and builds a Fetcher.
@@ -104,7 +105,7 @@ func NewFetcher(cfg FetchConfig) (*Fetcher, error) {
 		// Fetch follows redirects itself, to check and record every hop.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	f := &Fetcher{cfg: cfg, dialer: d, transport: t, client: c}
+	f := &Fetcher{cfg: cfg, dialer: d, transport: t, client: c, bodies: &bodyReader{}}
 	f.hop = f.netHop
 	return f, nil
 }
@@ -272,7 +273,7 @@ func (f *Fetcher) netHop(ctx context.Context, u *url.URL) (*response, error) {
 		header: resp.Header,
 		body: func() ([]byte, error) {
 			defer resp.Body.Close()
-			return readBody(resp, f.cfg.MaxBody)
+			return f.bodies.readBody(resp, f.cfg.MaxBody)
 		},
 		discard: func() {
 			_, _ = io.CopyN(io.Discard, resp.Body, 4<<10) // lets the connection be reused

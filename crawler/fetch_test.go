@@ -520,29 +520,43 @@ func TestFetchBody(t *testing.T) {
 		{"brotli", "br", []byte("whatever"), false, nil, crawler.ReasonOther},
 		{"bad gzip", "gzip", []byte("not gzip at all"), false, nil, crawler.ReasonOther},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv, _ := serve(t, func(w http.ResponseWriter, _ *http.Request) {
-				if tt.encoding != "" {
-					w.Header().Set("Content-Encoding", tt.encoding)
-				}
-				if !tt.chunked {
-					w.Header().Set("Content-Length", strconv.Itoa(len(tt.body)))
-				}
-				w.Write(tt.body)
-			})
-			f := newFetcher(t, crawler.FetchConfig{AllowCIDRs: loopback, MaxBody: limit})
-			page, err := f.Fetch(context.Background(), srv.URL)
-			if got := crawler.Reason(err); got != tt.reason {
-				t.Fatalf("Fetch = %v, reason %q, want %q", err, got, tt.reason)
+	// One Fetcher and one Collector read every body, twice over: the
+	// readers and buffers they keep from one body to the next (after a
+	// bomb, a bad body, another coding) must not show in the next.
+	cfg := crawler.FetchConfig{AllowCIDRs: loopback, MaxBody: limit}
+	fetchers := []struct {
+		name  string
+		fetch func(ctx context.Context, target string) (*checker.Page, error)
+	}{
+		{"fetcher", newFetcher(t, cfg).Fetch},
+		{"collector", newCollector(t, crawler.CollectorConfig{FetchConfig: cfg}).Fetch},
+	}
+	for round := range 2 {
+		for _, fr := range fetchers {
+			for _, tt := range tests {
+				t.Run(fmt.Sprintf("%s/%d/%s", fr.name, round, tt.name), func(t *testing.T) {
+					srv, _ := serve(t, func(w http.ResponseWriter, _ *http.Request) {
+						if tt.encoding != "" {
+							w.Header().Set("Content-Encoding", tt.encoding)
+						}
+						if !tt.chunked {
+							w.Header().Set("Content-Length", strconv.Itoa(len(tt.body)))
+						}
+						w.Write(tt.body)
+					})
+					page, err := fr.fetch(context.Background(), srv.URL)
+					if got := crawler.Reason(err); got != tt.reason {
+						t.Fatalf("Fetch = %v, reason %q, want %q", err, got, tt.reason)
+					}
+					if tt.want != nil && !bytes.Equal(page.Body, tt.want) {
+						t.Errorf("Body = %d bytes %.40q…, want %d bytes %.40q…", len(page.Body), page.Body, len(tt.want), tt.want)
+					}
+					if tt.reason == crawler.ReasonTooLarge && !strings.Contains(err.Error(), "64 KiB") {
+						t.Errorf("Fetch error = %q, want it to name the 64 KiB limit", err)
+					}
+				})
 			}
-			if tt.want != nil && !bytes.Equal(page.Body, tt.want) {
-				t.Errorf("Body = %d bytes %.40q…, want %d bytes %.40q…", len(page.Body), page.Body, len(tt.want), tt.want)
-			}
-			if tt.reason == crawler.ReasonTooLarge && !strings.Contains(err.Error(), "64 KiB") {
-				t.Errorf("Fetch error = %q, want it to name the 64 KiB limit", err)
-			}
-		})
+		}
 	}
 }
 
