@@ -127,12 +127,15 @@ type Completion struct {
 }
 
 // CompleteBatch is Complete for many sites in one transaction (a group
-// commit: one BEGIN and COMMIT, and the statements prepared once, for the
-// lot). Each check is stored only if owner still holds its site's lease.
-// errs has one entry per completion: nil when the check was stored, else
-// ErrLeaseLost or ErrNotFound, and then nothing of it was written while
-// the rest were stored all the same. err is not nil when the transaction
-// failed: then nothing at all was stored, and errs is nil.
+// commit: one BEGIN and COMMIT for the lot, and a statement for up to
+// hundreds of states). Each check is stored only if owner still holds its
+// site's lease. errs has one entry per completion: nil when the check was
+// stored, else ErrLeaseLost or ErrNotFound, and then nothing of it was
+// written while the rest were stored all the same. A site that appears
+// twice is stored once, as its first completion; the second finds the
+// lease ended (ErrLeaseLost), as it would after a Complete. err is not nil
+// when the transaction failed: then nothing at all was stored, and errs
+// is nil.
 func (s *Store) CompleteBatch(ctx context.Context, owner string, cs []Completion) (errs []error, err error) {
 	defer s.observe("complete_batch", time.Now(), &err)
 	if owner == "" {
@@ -141,44 +144,33 @@ func (s *Store) CompleteBatch(ctx context.Context, owner string, cs []Completion
 	if len(cs) == 0 {
 		return nil, nil
 	}
-	// Rows are locked in site id order, so two transactions that touch
-	// the same sites cannot deadlock.
-	order := make([]int, len(cs))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(cs[a].Result.SiteID, cs[b].Result.SiteID) })
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		errs = make([]error, len(cs)) // again on each try: a failed one stored nothing
-		q, _ := stateUpdate(owner, Result{}, time.Time{}, checker.Deadlines{}, false)
-		upd, err := tx.PreparexContext(ctx, tx.Rebind(q))
-		if err != nil {
-			return fmt.Errorf("update state: %w", err)
+	errs = make([]error, len(cs))
+	first := make(map[int64]bool, len(cs))
+	unique := make([]Completion, 0, len(cs))
+	at := make([]int, 0, len(cs)) // unique[k] is cs[at[k]]
+	for i, c := range cs {
+		if first[c.Result.SiteID] {
+			errs[i] = fmt.Errorf("complete site %d: %w", c.Result.SiteID, ErrLeaseLost)
+			continue
 		}
-		defer upd.Close()
-		stored := make([]int, 0, len(cs))
-		for _, i := range order {
-			c := cs[i]
-			_, args := stateUpdate(owner, c.Result, c.Next, c.Deadlines, c.BadgeShown)
-			res, err := upd.ExecContext(ctx, args...)
-			if err != nil {
-				return fmt.Errorf("update state of site %d: %w", c.Result.SiteID, err)
+		first[c.Result.SiteID] = true
+		unique, at = append(unique, c), append(at, i)
+	}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		lost, err := updateStates(ctx, tx, owner, unique)
+		if err != nil {
+			return fmt.Errorf("update states: %w", err)
+		}
+		stored := make([]int, 0, len(unique))
+		for k, e := range lost {
+			if e != nil {
+				errs[at[k]] = fmt.Errorf("complete site %d: %w", unique[k].Result.SiteID, e)
+				continue
 			}
-			n, err := res.RowsAffected()
-			if err == nil && n == 0 {
-				err = whyNoState(ctx, tx, owner, c.Result.SiteID)
-				if errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrNotFound) {
-					errs[i] = fmt.Errorf("complete site %d: %w", c.Result.SiteID, err)
-					continue
-				}
-			}
-			if err != nil {
-				return fmt.Errorf("update state of site %d: %w", c.Result.SiteID, err)
-			}
-			stored = append(stored, i)
+			stored = append(stored, k)
 		}
 		err = s.bulkInsert(ctx, tx, "check_results", resultCols, len(stored), func(args []any, k int) []any {
-			return resultArgs(args, cs[stored[k]].Result)
+			return resultArgs(args, unique[stored[k]].Result)
 		})
 		if err != nil {
 			return fmt.Errorf("insert results: %w", err)

@@ -2,12 +2,15 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/beianwatch/beianwatch/checker"
 )
 
 // BenchmarkLease1M leases batches of 500 sites from a PostgreSQL registry
@@ -150,4 +153,70 @@ func explainLease(b *testing.B, s *Store, n int) {
 		b.Fatal(err)
 	}
 	b.Logf("lease plan:\n%s", strings.Join(plan, "\n"))
+}
+
+// BenchmarkComplete stores checks of leased sites, 64 at a time: one
+// Complete (one transaction) per site, or one CompleteBatch for the 64
+// (what serve does). It prints the time per site; on PostgreSQL, given
+// BEIANWATCH_TEST_POSTGRES, that includes the server's, on this machine.
+//
+//	go test -run '^$' -bench Complete ./registry
+func BenchmarkComplete(b *testing.B) {
+	const sites, batch = 512, 64
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			dsn := sqliteDSNForTest(b)
+			if engine == "postgres" {
+				dsn = postgresDSNForTest(b)
+			}
+			s := mustOpenStore(b, dsn)
+			ids := setUpSites(b, s, slices.Repeat([]siteSetup{{owner: "me", expires: time.Hour}}, sites)...)
+			findings := []checker.Finding{{Code: "psb-missing", Severity: checker.SeverityError, Message: "no PSB number", Evidence: strings.Repeat("<footer>…</footer>", 8)}}
+			completions := func(round int) []Completion {
+				cs := make([]Completion, batch)
+				for i := range cs {
+					at := testNow.Add(time.Duration(round) * time.Second)
+					cs[i] = Completion{
+						Result: Result{SiteID: ids[(round*batch+i)%sites], CheckedAt: at, Target: "https://site.example.cn/",
+							FinalURL: "https://site.example.cn/", HTTPStatus: 200, Verdict: checker.VerdictFail, Findings: findings,
+							Evidence: findings[0].Evidence, BodySHA256: strings.Repeat("ab", 32), Duration: 120 * time.Millisecond},
+						Next: at.Add(time.Hour),
+					}
+				}
+				return cs
+			}
+			for _, mode := range []string{"one", "batch"} {
+				b.Run(mode, func(b *testing.B) {
+					ctx := context.Background()
+					round := 0
+					for b.Loop() {
+						cs := completions(round)
+						round++
+						b.StopTimer()
+						// Every site is leased again: what Complete clears.
+						if _, err := s.db.ExecContext(ctx, s.db.Rebind("UPDATE site_state SET lease_owner = ? WHERE lease_owner = ''"), "me"); err != nil {
+							b.Fatal(err)
+						}
+						b.StartTimer()
+						if mode == "batch" {
+							errs, err := s.CompleteBatch(ctx, "me", cs)
+							if err == nil {
+								err = errors.Join(errs...)
+							}
+							if err != nil {
+								b.Fatal(err)
+							}
+							continue
+						}
+						for _, c := range cs {
+							if err := s.Complete(ctx, "me", c.Result, c.Next, c.Deadlines, c.BadgeShown); err != nil {
+								b.Fatal(err)
+							}
+						}
+					}
+					b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*batch), "µs/site")
+				})
+			}
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -342,9 +343,10 @@ func TestCompleteBatchMixed(t *testing.T) {
 		for i := range ids {
 			before[i].site, before[i].st = mustSite(t, s, fmt.Sprintf("site%d.example.cn", i))
 		}
-		// Not in id order, and with a site that does not exist.
-		batch := []int64{ids[4], ids[1], ids[0], ids[3] + 100, ids[2], ids[3]}
-		wantErrs := []error{nil, ErrLeaseLost, nil, ErrNotFound, nil, ErrLeaseLost}
+		// Not in id order, with a site that does not exist, and a site
+		// twice (the second finds the lease ended by the first).
+		batch := []int64{ids[4], ids[1], ids[0], ids[3] + 100, ids[2], ids[3], ids[4]}
+		wantErrs := []error{nil, ErrLeaseLost, nil, ErrNotFound, nil, ErrLeaseLost, ErrLeaseLost}
 		cs := make([]Completion, len(batch))
 		for i, id := range batch {
 			cs[i] = Completion{
@@ -531,4 +533,66 @@ func leaseAll(ctx context.Context, s *Store, owner string, batch int) (int, erro
 			done++
 		}
 	}
+}
+
+// TestCompleteBatchSameState: a batch moves each site's state on exactly
+// as Complete does, check after check: PostgreSQL's batch statement is not
+// Complete's.
+func TestCompleteBatchSameState(t *testing.T) {
+	left := func(n int) *int { return &n }
+	fail := []checker.Finding{{Code: "psb-missing", Severity: checker.SeverityError, Message: "no PSB number", Evidence: "<footer>…</footer>"}}
+	deadlines := checker.Deadlines{
+		PSBFiling: checker.Deadline{Status: checker.DeadlineMet, Due: date(2026, 4, 1)},
+		Badge:     checker.Deadline{Status: checker.DeadlinePending, Due: date(2026, 12, 1), DaysLeft: left(4)},
+	}
+	// Each site gets its rounds of checks, in order.
+	rounds := [][]Completion{{
+		{Result: Result{Verdict: checker.VerdictError, Error: "dial: refused"}},
+		{Result: Result{Verdict: checker.VerdictFail, HTTPStatus: 200, Findings: fail}, Deadlines: deadlines},
+		{Result: Result{Verdict: checker.VerdictPass, HTTPStatus: 200}, BadgeShown: true},
+		{Result: Result{Verdict: checker.VerdictFail, HTTPStatus: 404, Findings: fail}},
+	}, {
+		{Result: Result{Verdict: checker.VerdictError, HTTPStatus: 503}},
+		{Result: Result{Verdict: checker.VerdictFail, HTTPStatus: 200, Findings: fail}, Deadlines: deadlines},
+		{Result: Result{Verdict: checker.VerdictFail, HTTPStatus: 301}, BadgeShown: true},
+		{Result: Result{Verdict: checker.VerdictPass, HTTPStatus: 200}},
+	}}
+	forEachEngine(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := mustOpenStore(t, dsn)
+		n := len(rounds[0])
+		ids := setUpSites(t, s, slices.Repeat([]siteSetup{{owner: "me", expires: testTTL}}, 2*n)...)
+		for r, round := range rounds {
+			at := testNow.Add(time.Duration(r+1) * time.Hour)
+			batch := make([]Completion, n)
+			for i, c := range round {
+				c.Result.CheckedAt, c.Next = at, at.Add(time.Hour)
+				c.Result.SiteID = ids[i]
+				if err := s.Complete(ctx, "me", c.Result, c.Next, c.Deadlines, c.BadgeShown); err != nil {
+					t.Fatalf("round %d, Complete: %v", r, err)
+				}
+				c.Result.SiteID = ids[n+i]
+				batch[i] = c
+			}
+			errs, err := s.CompleteBatch(ctx, "me", batch)
+			if err == nil {
+				err = errors.Join(errs...)
+			}
+			if err != nil {
+				t.Fatalf("round %d, CompleteBatch: %v", r, err)
+			}
+			for i := range n {
+				_, one := mustSite(t, s, fmt.Sprintf("site%d.example.cn", i))
+				_, batched := mustSite(t, s, fmt.Sprintf("site%d.example.cn", n+i))
+				batched.SiteID = one.SiteID
+				if diff := cmp.Diff(one, batched); diff != "" {
+					t.Errorf("round %d, check %d: state after CompleteBatch (-Complete +CompleteBatch):\n%s", r, i, diff)
+				}
+			}
+			// Leased again for the next round.
+			if _, err := s.db.ExecContext(ctx, s.db.Rebind("UPDATE site_state SET lease_owner = ?"), "me"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }

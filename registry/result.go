@@ -2,7 +2,10 @@ package registry
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -47,14 +50,9 @@ func (s *Store) saveResult(ctx context.Context, owner string, r Result, next tim
 // and, if a concurrent lease changed it, re-reads lease_owner once that
 // commits, so the condition holds against every other replica.
 func updateState(ctx context.Context, tx *sqlx.Tx, owner string, r Result, next time.Time, d checker.Deadlines, badgeShown bool) error {
-	q, args := stateUpdate(owner, r, next, d, badgeShown)
-	res, err := tx.ExecContext(ctx, tx.Rebind(q), args...)
-	if err != nil {
-		return fmt.Errorf("update state: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err == nil && n == 0 {
-		err = whyNoState(ctx, tx, owner, r.SiteID)
+	errs, err := updateStates(ctx, tx, owner, []Completion{{Result: r, Next: next, Deadlines: d, BadgeShown: badgeShown}})
+	if err == nil {
+		err = errs[0]
 	}
 	if err != nil {
 		return fmt.Errorf("update state: %w", err)
@@ -62,10 +60,129 @@ func updateState(ctx context.Context, tx *sqlx.Tx, owner string, r Result, next 
 	return nil
 }
 
-// stateUpdate is the statement (not yet rebound) and arguments that move
-// the site's state on after the check r. The statement is the same for
-// every check with an owner, so CompleteBatch prepares it once.
-func stateUpdate(owner string, r Result, next time.Time, d checker.Deadlines, badgeShown bool) (string, []any) {
+// updateStates is updateState for many checks: errs says, for each,
+// nil when its site's state was updated, else ErrLeaseLost or
+// ErrNotFound. A site may appear only once.
+func updateStates(ctx context.Context, tx *sqlx.Tx, owner string, cs []Completion) (errs []error, err error) {
+	var updated map[int64]bool
+	if tx.DriverName() == "postgres" && len(cs) > 1 {
+		updated, err = updateStatesPostgres(ctx, tx, owner, cs)
+	} else {
+		updated, err = updateEachState(ctx, tx, owner, cs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	errs = make([]error, len(cs))
+	for i, c := range cs {
+		if updated[c.Result.SiteID] {
+			continue
+		}
+		if errs[i] = whyNoState(ctx, tx, owner, c.Result.SiteID); !errors.Is(errs[i], ErrLeaseLost) && !errors.Is(errs[i], ErrNotFound) {
+			return nil, errs[i]
+		}
+	}
+	return errs, nil
+}
+
+// updateStatesPostgres updates up to maxBatchRows states a statement: a
+// round trip and a statement each cost more than the row.
+func updateStatesPostgres(ctx context.Context, tx *sqlx.Tx, owner string, cs []Completion) (map[int64]bool, error) {
+	updated := make(map[int64]bool, len(cs))
+	var full string // the statement for a full chunk, built once
+	args := make([]any, 0, min(maxBatchRows, len(cs))*len(checkStateCols)+1)
+	for start := 0; start < len(cs); start += maxBatchRows {
+		chunk := cs[start:min(start+maxBatchRows, len(cs))]
+		q := full
+		if q == "" || len(chunk) < maxBatchRows {
+			q, _ = stateUpdateSQL(len(chunk), owner != "", true)
+			if q = tx.Rebind(q); len(chunk) == maxBatchRows {
+				full = q
+			}
+		}
+		args = args[:0]
+		for _, c := range chunk {
+			args = stateArgs(args, c)
+		}
+		if owner != "" {
+			args = append(args, owner)
+		}
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, q, args...); err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			updated[id] = true
+		}
+	}
+	return updated, nil
+}
+
+// updateEachState updates one state a statement, prepared once: on
+// SQLite, which runs in this process with no round trips to save, parsing
+// a long statement would cost more than running a short one for each
+// row; and on PostgreSQL for a single check.
+func updateEachState(ctx context.Context, tx *sqlx.Tx, owner string, cs []Completion) (map[int64]bool, error) {
+	q, order := stateUpdateSQL(1, owner != "", false)
+	var exec func(ctx context.Context, args ...any) (sql.Result, error)
+	if len(cs) == 1 {
+		// Preparing would cost PostgreSQL a round trip more.
+		exec = func(ctx context.Context, args ...any) (sql.Result, error) {
+			return tx.ExecContext(ctx, tx.Rebind(q), args...)
+		}
+	} else {
+		stmt, err := tx.PreparexContext(ctx, tx.Rebind(q))
+		if err != nil {
+			return nil, err
+		}
+		defer stmt.Close()
+		exec = stmt.ExecContext
+	}
+	updated := make(map[int64]bool, len(cs))
+	var vals []any
+	for _, c := range cs {
+		vals = stateArgs(vals[:0], c)
+		args := reorder(vals, order)
+		if owner != "" {
+			args = append(args, owner)
+		}
+		res, err := exec(ctx, args...)
+		var n int64
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		if err != nil {
+			return nil, err
+		}
+		updated[c.Result.SiteID] = n > 0
+	}
+	return updated, nil
+}
+
+// reorder returns vals[i] for each i in order, in a new slice with room
+// for one more.
+func reorder(vals []any, order []int) []any {
+	out := make([]any, len(order), len(order)+1)
+	for k, i := range order {
+		out[k] = vals[i]
+	}
+	return out
+}
+
+// checkStateCols are the values a check brings to its site's state, as
+// stateArgs gives them, with their PostgreSQL types: a VALUES list takes
+// its columns' types from its first row, and parameters have none.
+var checkStateCols = []struct{ name, pgType string }{
+	{"site_id", "bigint"}, {"verdict", "text"}, {"findings", "jsonb"},
+	{"checked_at", "timestamptz"}, {"next_at", "timestamptz"},
+	{"live_at", "timestamptz"}, {"seen_at", "timestamptz"}, {"missing_at", "timestamptz"}, {"shown", "boolean"},
+	{"psb_status", "text"}, {"psb_due", "date"}, {"psb_left", "integer"},
+	{"badge_status", "text"}, {"badge_due", "date"}, {"badge_left", "integer"},
+}
+
+// stateArgs appends c's values for checkStateCols to args.
+func stateArgs(args []any, c Completion) []any {
+	r, d := c.Result, c.Deadlines
 	// Each candidate is NULL when this check does not set its column, so
 	// COALESCE keeps the column as it was; the first_* columns keep their
 	// first value.
@@ -74,41 +191,107 @@ func stateUpdate(owner string, r Result, next time.Time, d checker.Deadlines, ba
 	if r.HTTPStatus > 0 && r.HTTPStatus < 400 {
 		live = ts(r.CheckedAt)
 	}
-	if badgeShown {
+	if c.BadgeShown {
 		seen = ts(r.CheckedAt)
 	}
 	if r.Verdict != checker.VerdictError {
-		shown = &badgeShown
-		if !badgeShown {
+		shown = &c.BadgeShown
+		if !c.BadgeShown {
 			missing = ts(r.CheckedAt)
 		}
 	}
-	args := []any{string(r.Verdict), jsonList[checker.Finding](r.Findings), ts(r.CheckedAt), ts(next),
-		live, seen, missing, shown, string(r.Verdict),
-		string(r.Verdict), ts(r.CheckedAt), string(r.Verdict),
+	return append(args, r.SiteID, string(r.Verdict), jsonList[checker.Finding](r.Findings),
+		ts(r.CheckedAt), ts(c.Next), live, seen, missing, shown,
 		string(d.PSBFiling.Status), dbDate(d.PSBFiling.Due), daysLeft(d.PSBFiling),
-		string(d.Badge.Status), dbDate(d.Badge.Due), daysLeft(d.Badge),
-		r.SiteID}
-	if owner != "" {
-		return updateStateSQL + " AND lease_owner = ?", append(args, owner)
-	}
-	return updateStateSQL, args
+		string(d.Badge.Status), dbDate(d.Badge.Due), daysLeft(d.Badge))
 }
 
-// updateStateSQL is stateUpdate's statement without the lease condition.
-const updateStateSQL = `UPDATE site_state SET
-	verdict = ?, findings = ?, last_check_at = ?, next_check_at = ?,
-	first_live_at = COALESCE(first_live_at, ?),
-	badge_first_seen_at = COALESCE(badge_first_seen_at, ?),
-	badge_last_missing_at = COALESCE(?, badge_last_missing_at),
-	badge_shown = COALESCE(?, badge_shown),
-	consecutive_failures = CASE WHEN ? = 'error' THEN consecutive_failures + 1 ELSE 0 END,
-	failing_since = CASE ? WHEN 'fail' THEN COALESCE(failing_since, ?) WHEN 'error' THEN failing_since END,
-	fail_streak = CASE ? WHEN 'fail' THEN fail_streak + 1 WHEN 'error' THEN fail_streak ELSE 0 END,
+// stateSet is the SET list of a state update, in which {name} stands for
+// the check's value of checkStateCols' name.
+const stateSet = `verdict = {verdict}, findings = {findings}, last_check_at = {checked_at}, next_check_at = {next_at},
+	first_live_at = COALESCE(site_state.first_live_at, {live_at}),
+	badge_first_seen_at = COALESCE(site_state.badge_first_seen_at, {seen_at}),
+	badge_last_missing_at = COALESCE({missing_at}, site_state.badge_last_missing_at),
+	badge_shown = COALESCE({shown}, site_state.badge_shown),
+	consecutive_failures = CASE WHEN {verdict} = 'error' THEN site_state.consecutive_failures + 1 ELSE 0 END,
+	failing_since = CASE {verdict} WHEN 'fail' THEN COALESCE(site_state.failing_since, {checked_at}) WHEN 'error' THEN site_state.failing_since END,
+	fail_streak = CASE {verdict} WHEN 'fail' THEN site_state.fail_streak + 1 WHEN 'error' THEN site_state.fail_streak ELSE 0 END,
 	lease_owner = '', lease_expires_at = NULL,
-	psb_filing_status = ?, psb_filing_due = ?, psb_filing_days_left = ?,
-	badge_status = ?, badge_due = ?, badge_days_left = ?
-	WHERE site_id = ?`
+	psb_filing_status = {psb_status}, psb_filing_due = {psb_due}, psb_filing_days_left = {psb_left},
+	badge_status = {badge_status}, badge_due = {badge_due}, badge_days_left = {badge_left}`
+
+// stateUpdateSQL updates the states of rows sites, only where the lease
+// is the last parameter's when leased. Without values it updates one
+// site, its check's values (stateArgs) parameters in the SET list, and
+// order lists, for each parameter, which value it takes. With values
+// (PostgreSQL only) the checks' values come as a VALUES list, typed by
+// casts in its first row, and the statement returns the ids of the sites
+// it updated.
+func stateUpdateSQL(rows int, leased, values bool) (q string, order []int) {
+	col := make(map[string]int, len(checkStateCols))
+	for i, c := range checkStateCols {
+		col[c.name] = i
+	}
+	var b strings.Builder
+	if values {
+		b.WriteString("WITH v (")
+		for i, c := range checkStateCols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(c.name)
+		}
+		b.WriteString(") AS (VALUES ")
+		for r := range rows {
+			if r > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for i, c := range checkStateCols {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteByte('?')
+				if r == 0 {
+					b.WriteString("::" + c.pgType)
+				}
+			}
+			b.WriteByte(')')
+		}
+		b.WriteString(")\n")
+	}
+	b.WriteString("UPDATE site_state SET ")
+	for rest := stateSet; rest != ""; {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			b.WriteString(rest)
+			break
+		}
+		end := open + strings.IndexByte(rest[open:], '}')
+		b.WriteString(rest[:open])
+		name := rest[open+1 : end]
+		if values {
+			b.WriteString("v." + name)
+		} else {
+			b.WriteByte('?')
+			order = append(order, col[name])
+		}
+		rest = rest[end+1:]
+	}
+	if values {
+		b.WriteString(" FROM v WHERE site_state.site_id = v.site_id")
+	} else {
+		b.WriteString(" WHERE site_state.site_id = ?")
+		order = append(order, col["site_id"])
+	}
+	if leased {
+		b.WriteString(" AND site_state.lease_owner = ?")
+	}
+	if values {
+		b.WriteString(" RETURNING site_state.site_id")
+	}
+	return b.String(), order
+}
 
 // whyNoState says why updating the state of site id changed no row:
 // ErrNotFound if there is no such site, else ErrLeaseLost (the lease is
