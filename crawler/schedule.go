@@ -112,7 +112,7 @@ type ScheduleConfig struct {
 	// its answer goes to the queue as Outcome.Inspection: a scan the
 	// daemon adds (the takedown lexicon) without a second fetch or a
 	// copy of the body. It runs on the worker and must not keep p.
-	Inspect func(p *checker.Page, r *checker.Report) any
+	Inspect func(p *checker.Page, text string, r *checker.Report) any
 }
 
 func (c *ScheduleConfig) fill() {
@@ -471,12 +471,19 @@ func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 	} else {
 		sum := sha256.Sum256(page.Body)
 		o.BodySHA256 = hex.EncodeToString(sum[:])
-		o.Report = checker.Check(*page, j.Want)
+		var text string
+		if s.cfg.Inspect != nil {
+			// The text the checker judged, so that Inspect need not decode
+			// the page again.
+			o.Report, text = checker.CheckText(*page, j.Want)
+		} else {
+			o.Report = checker.Check(*page, j.Want)
+		}
 		for _, p := range o.Report.PSB {
 			o.BadgeShown = o.BadgeShown || p.Visible
 		}
 		if s.cfg.Inspect != nil {
-			o.Inspection = s.cfg.Inspect(page, &o.Report)
+			o.Inspection = s.cfg.Inspect(page, text, &o.Report)
 		}
 	}
 	o.Next = s.next(j, o.Report)

@@ -217,8 +217,11 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 			return err
 		}
 		o.lex = lex
-		sc.Inspect = func(p *checker.Page, _ *checker.Report) any {
-			return lex.Scan(lexicon.VisibleText(p.Body, p.Header.Get("Content-Type")))
+		sc.Inspect = func(p *checker.Page, text string, _ *checker.Report) any {
+			if text == "" {
+				return nil // nothing was judged (an HTTP error answer)
+			}
+			return lex.Scan(lexicon.VisibleTextUTF8(text))
 		}
 	}
 	st, err := a.openStore(ctx, !o.noMigrate)
