@@ -523,3 +523,26 @@ func scanIDs(rows *sql.Rows) ([]int64, error) {
 	}
 	return ids, rows.Err()
 }
+
+// SitesWithActiveCases returns which of the sites with these ids have an
+// active case of kind k: the daemon asks once for a batch of checks, so
+// that a passing site without a case costs no query of its own.
+func (s *Store) SitesWithActiveCases(ctx context.Context, k cases.Kind, siteIDs []int64) (_ map[int64]bool, err error) {
+	defer s.observe("sites_with_active_cases", time.Now(), &err)
+	if !slices.Contains(cases.AllKinds(), k) {
+		return nil, fmt.Errorf("sites with active cases: unknown kind %q", k) // inlined below: only ours
+	}
+	var ids []int64
+	err = s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		return selectIn(ctx, tx, `SELECT DISTINCT site_id FROM cases WHERE kind = '`+string(k)+`' AND `+stateIn(activeStates())+
+			` AND site_id IN (?)`, siteIDs, &ids)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sites with active %s cases: %w", k, err)
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}

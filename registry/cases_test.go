@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/beianwatch/beianwatch/cases"
+	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/workday"
 )
 
@@ -278,6 +280,40 @@ func TestCasesNeverDeleted(t *testing.T) {
 		}
 		if h, err := s.CaseHistory(ctx, c.ID); err != nil || len(h) != 1 || h[0].Reason != "opened" {
 			t.Errorf("history after refused changes = %+v, %v", h, err)
+		}
+	})
+}
+
+func TestSitesWithActiveCases(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := mustOpenStore(t, dsn)
+		ids := setUpSites(t, s, siteSetup{}, siteSetup{}, siteSetup{})
+		open := func(domain string) cases.Case {
+			c, err := s.OpenCase(ctx, cases.Case{Kind: cases.Rectification, Domain: domain, Category: cases.Category(checker.CodePSBMissing),
+				Codes: []string{checker.CodePSBMissing}, State: cases.Open, Deadline: testNow.Add(time.Hour), CreatedAt: testNow}, "cli:test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		open("site0.example.cn")
+		closed := open("site1.example.cn")
+		if _, err := s.TransitionCase(ctx, closed.ID, cases.Update{To: cases.Dismissed, At: testNow, Actor: "cli:test", Reason: "false"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.SitesWithActiveCases(ctx, cases.Rectification, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[int64]bool{ids[0]: true}; !maps.Equal(got, want) {
+			t.Errorf("SitesWithActiveCases = %v, want %v", got, want)
+		}
+		if got, _ := s.SitesWithActiveCases(ctx, cases.Takedown, ids); len(got) != 0 {
+			t.Errorf("takedowns: %v, want none", got)
+		}
+		if _, err := s.SitesWithActiveCases(ctx, cases.Kind("x'; DROP TABLE cases; --"), ids); err == nil {
+			t.Error("an unknown kind was accepted")
 		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -81,17 +82,76 @@ func (w *caseWork) actor() string { return "serve:" + w.owner }
 // passing check costs one indexed query; the site itself is read only
 // when a case opens.
 func (w *caseWork) afterCheck(ctx context.Context, o crawler.Outcome) {
-	id := o.Job.SiteID
-	if ms, ok := o.Inspection.([]lexicon.Match); ok && len(ms) > 0 {
-		if err := w.suspect(ctx, o, ms); err != nil {
-			w.fail("open a suspected takedown", id, err)
+	w.afterChecks(ctx, []crawler.Outcome{o}, nil)
+}
+
+// afterBatch is afterCheck for a batch of stored checks: one query says
+// which of the sites have an active rectification, so that a passing
+// site without one costs nothing more; the rest goes case by case, at
+// most workers at a time.
+func (w *caseWork) afterBatch(ctx context.Context, os []crawler.Outcome, workers int) {
+	var active map[int64]bool
+	if w.autoRectify {
+		ids := make([]int64, 0, len(os))
+		for _, o := range os {
+			ids = append(ids, o.Job.SiteID)
+		}
+		var err error
+		if active, err = w.st.SitesWithActiveCases(ctx, cases.Rectification, ids); err != nil {
+			w.fail("rectification", 0, err)
+			return
 		}
 	}
-	if !w.autoRectify || o.Report.Verdict == checker.VerdictError {
-		return
+	var todo []crawler.Outcome
+	for _, o := range os {
+		if w.needsWork(o, active) {
+			todo = append(todo, o)
+		}
 	}
-	if err := w.rectify(ctx, id, o.Report); err != nil {
-		w.fail("rectification", id, err)
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, max(workers, 1))
+	for _, o := range todo {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			w.afterChecks(ctx, []crawler.Outcome{o}, active)
+		})
+	}
+	wg.Wait()
+}
+
+// needsWork says whether a stored check may move a case: a lexicon match,
+// a site with an active rectification, or a failure that may open one.
+func (w *caseWork) needsWork(o crawler.Outcome, active map[int64]bool) bool {
+	if ms, ok := o.Inspection.([]lexicon.Match); ok && len(ms) > 0 {
+		return true
+	}
+	if !w.autoRectify || o.Report.Verdict == checker.VerdictError {
+		return false
+	}
+	return active[o.Job.SiteID] || (o.Report.Verdict == checker.VerdictFail && len(w.policy.Matching(o.Report.Findings)) > 0)
+}
+
+// afterChecks acts on each check; active, when not nil, says which sites
+// have an active rectification (nil: look each up).
+func (w *caseWork) afterChecks(ctx context.Context, os []crawler.Outcome, active map[int64]bool) {
+	for _, o := range os {
+		id := o.Job.SiteID
+		if ms, ok := o.Inspection.([]lexicon.Match); ok && len(ms) > 0 {
+			if err := w.suspect(ctx, o, ms); err != nil {
+				w.fail("open a suspected takedown", id, err)
+			}
+		}
+		if !w.autoRectify || o.Report.Verdict == checker.VerdictError {
+			continue
+		}
+		has := true
+		if active != nil {
+			has = active[id]
+		}
+		if err := w.rectify(ctx, id, o.Report, has); err != nil {
+			w.fail("rectification", id, err)
+		}
 	}
 }
 
@@ -100,10 +160,16 @@ func (w *caseWork) fail(what string, site int64, err error) {
 	w.logger.Warn("case work failed; the next check tries again", "what", what, "site", site, "err", err)
 }
 
-func (w *caseWork) rectify(ctx context.Context, siteID int64, r checker.Report) error {
-	open, err := w.st.ListCases(ctx, registry.CaseFilter{Kind: cases.Rectification, SiteID: siteID, Active: true})
-	if err != nil {
-		return err
+// rectify fixes the site's active rectifications that the check r no
+// longer finds, and opens one when the site keeps failing. mayHave false
+// says the site has no active rectification (asked for a whole batch).
+func (w *caseWork) rectify(ctx context.Context, siteID int64, r checker.Report, mayHave bool) error {
+	var open []cases.Case
+	if mayHave {
+		var err error
+		if open, err = w.st.ListCases(ctx, registry.CaseFilter{Kind: cases.Rectification, SiteID: siteID, Active: true}); err != nil {
+			return err
+		}
 	}
 	fresh := cases.Check{Verdict: r.Verdict, Findings: r.Findings}
 	for _, c := range open {

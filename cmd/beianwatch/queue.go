@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/beianwatch/beianwatch/checker"
@@ -126,16 +125,11 @@ func (q batchQueue) CompleteBatch(ctx context.Context, owner string, os []crawle
 	if err != nil {
 		return err
 	}
-	var wg sync.WaitGroup
-	slots := make(chan struct{}, caseWorkers)
+	var stored []crawler.Outcome
 	for i, err := range errs {
 		switch {
-		case err == nil && q.cases != nil:
-			slots <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-slots }()
-				q.cases.afterCheck(ctx, os[i])
-			})
+		case err == nil:
+			stored = append(stored, os[i])
 		case errors.Is(err, registry.ErrLeaseLost):
 			// As in Complete: another replica's check counts.
 			q.logger.Warn("lease lost before the result was stored; dropping it", "site", os[i].Job.SiteID)
@@ -144,7 +138,9 @@ func (q batchQueue) CompleteBatch(ctx context.Context, owner string, os []crawle
 			q.logger.Warn("site gone before the result was stored; dropping it", "site", os[i].Job.SiteID, "err", err)
 		}
 	}
-	wg.Wait()
+	if q.cases != nil {
+		q.cases.afterBatch(ctx, stored, caseWorkers)
+	}
 	return nil
 }
 
