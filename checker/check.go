@@ -112,15 +112,8 @@ func (c *checkRun) run(page Page) (Report, bool) {
 		c.add(nil, CodeEncodingUndeclared, dec.encoding)
 	}
 	if !c.full {
-		// The fast path: a scan, and parsed regions around the numbers.
-		// When the scanner gives up, or a region cannot be made, the
-		// page gets the whole tree.
-		if d, ok := scanPage(dec.text); ok && d.prepare() {
-			f := c.fork()
-			f.doc = d
-			if r := f.judge(); !d.scan.failed {
-				return r, true
-			}
+		if r, ok := c.fastPath(dec.text); ok {
+			return r, true
 		}
 	}
 	root, err := html.Parse(strings.NewReader(dec.text))
@@ -131,6 +124,26 @@ func (c *checkRun) run(page Page) (Report, bool) {
 	}
 	c.doc = newDocument(root)
 	return c.judge(), false
+}
+
+// fastPath judges the page on a scan, and parsed regions around the
+// numbers. ok is false when the scanner gives up, or a region cannot be
+// made: the page then gets the whole tree.
+func (c *checkRun) fastPath(text string) (r Report, ok bool) {
+	d, ok := scanPage(text)
+	if !ok {
+		return Report{}, false
+	}
+	// The report is made of copies; the scan's memory goes back to the
+	// pool once the rules are done with it.
+	defer d.release()
+	if !d.prepare() {
+		return Report{}, false
+	}
+	f := c.fork()
+	f.doc = d
+	r = f.judge()
+	return r, !d.scan.failed
 }
 
 // fork copies the run so far, so that a fast-path run that fails half-way

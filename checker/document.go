@@ -69,10 +69,12 @@ func (t *textBuf) sep() {
 	}
 }
 
-func (t *textBuf) finish() {
+// finish ends the text; marks is memory for its normalisation's marks
+// (nil for none).
+func (t *textBuf) finish(marks []normMark) {
 	t.raw = t.b.String()
 	t.b = strings.Builder{}
-	t.norm = normalize(t.raw)
+	t.norm = normalizeInto(t.raw, marks)
 }
 
 // nodes returns the text nodes behind raw[start:end], and the reason the
@@ -140,6 +142,9 @@ type document struct {
 	charsKnown bool
 	// scan is the fast path's view of the page (nil after a full parse).
 	scan *pageScan
+	// bufs is the pooled memory the fast path works in (nil after a full
+	// parse); release hands it back.
+	bufs *scanBufs
 }
 
 // visibleChars counts the non-space characters a visitor sees.
@@ -211,8 +216,8 @@ func newDocument(root *html.Node) *document {
 			stack = append(stack, frame{n: c, st: st})
 		}
 	}
-	d.vis.finish()
-	d.hid.finish()
+	d.vis.finish(nil)
+	d.hid.finish(nil)
 	return d
 }
 

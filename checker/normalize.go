@@ -89,14 +89,21 @@ type normMark struct {
 // normalize returns the normalised form of raw. Most pages need no change,
 // and then no copy or offset map is made. Otherwise only the runes that
 // change cost more than a copy.
-func normalize(raw string) normText {
+func normalize(raw string) normText { return normalizeInto(raw, nil) }
+
+// normalizeInto is normalize that puts the marks in marks' memory when it
+// has room (a Chinese page's full-width punctuation makes hundreds).
+func normalizeInto(raw string, marks []normMark) normText {
 	i := firstChange(raw, 0)
 	if i == len(raw) {
 		return normText{s: raw}
 	}
 	var b strings.Builder
 	b.Grow(len(raw))
-	t := normText{rawLen: len(raw), marks: make([]normMark, 0, 16)}
+	if cap(marks) < 16 {
+		marks = make([]normMark, 0, 16)
+	}
+	t := normText{rawLen: len(raw), marks: marks[:0]}
 	for j := 0; j < len(raw); {
 		// An unchanged run up to the next rune that changes.
 		k := firstChange(raw, j)

@@ -214,7 +214,9 @@ func (v *regionCheck) textNode(c *html.Node, parent int32, reason string) bool {
 // its element children (nil for what a stand-in cannot be: SVG).
 func (ps *pageScan) node(i int32) *html.Node {
 	if ps.made == nil {
-		ps.made = make([]madeNode, len(ps.elems))
+		// spareMade is all zeros, as the pool keeps it.
+		ps.made = slices.Grow(ps.spareMade[:0], len(ps.elems))[:len(ps.elems)]
+		ps.spareMade = nil
 	}
 	m := &ps.made[i]
 	if m.node == nil {

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -79,6 +80,8 @@ type pageScan struct {
 	elems []scanElem
 	texts []textRef
 	made  []madeNode // nodes made for elements, by index (region.go)
+	// spareMade is zeroed memory for made, from the pool.
+	spareMade []madeNode
 	// failed is set when a region could not be made; the check is then
 	// redone on the full parse.
 	failed bool
@@ -117,24 +120,34 @@ func scanPage(text string) (d *document, ok bool) {
 	// Sizes from what typical pages have: about one element and one text
 	// node for every two '<' (with room to spare: growing costs more), a
 	// quarter of the page rendered text.
+	// The tables come from the pool, grown to that size only when the
+	// last page they served was smaller.
 	n := strings.Count(text, "<")*5/8 + 16
-	d = &document{}
+	b := getScanBufs()
+	d = &document{bufs: b, images: b.images}
 	d.vis.b.Grow(len(text) / 4)
-	d.vis.segs = make([]segment, 0, n)
-	ps := &pageScan{src: text, elems: make([]scanElem, 0, n), texts: make([]textRef, 0, n)}
+	d.vis.segs = slices.Grow(b.visSegs, n)
+	d.hid.segs = b.hidSegs
+	ps := &pageScan{src: text, elems: slices.Grow(b.elems, n), texts: slices.Grow(b.texts, n), spareMade: b.made}
 	d.scan = ps
-	sc := &scanner{pageScan: ps, d: d, head: -1, form: -1, stack: make([]int32, 0, 64)}
-	if !sc.run() || ps.failed {
+	sc := &scanner{pageScan: ps, d: d, head: -1, form: -1, stack: slices.Grow(b.stack, 64), attrs: b.attrs}
+	ok = sc.run() && !ps.failed
+	if ok {
+		for sc.mode < modeInBody {
+			sc.implied()
+		}
+		for len(sc.stack) > 0 {
+			sc.pop(false)
+		}
+	}
+	// The scanner's own slices hold no pointers: back they go as they are.
+	b.stack, b.attrs = sc.stack[:0], sc.attrs[:0]
+	if !ok {
+		d.release()
 		return nil, false
 	}
-	for sc.mode < modeInBody {
-		sc.implied()
-	}
-	for len(sc.stack) > 0 {
-		sc.pop(false)
-	}
-	d.vis.finish()
-	d.hid.finish()
+	d.vis.finish(b.visMarks)
+	d.hid.finish(b.hidMarks)
 	return d, true
 }
 

@@ -1,0 +1,72 @@
+package checker
+
+import "sync"
+
+// scanBufs is the memory one fast-path check works in: the scan's tables,
+// the text maps and the normalisation marks. Allocating and zeroing them
+// afresh was half of what a check allocated, and serve checks pages back
+// to back on every worker, so they are kept between checks.
+//
+// Only slices whose contents never reach a Report are kept: the text
+// itself (textBuf.raw, normText.s), which findings and entries take
+// substrings of, is allocated for each page as before. A slice is handed
+// back only when the check that took it has finished with its document.
+type scanBufs struct {
+	elems              []scanElem
+	texts              []textRef
+	made               []madeNode
+	stack              []int32
+	attrs              []attrSpan
+	visSegs, hidSegs   []segment
+	visMarks, hidMarks []normMark
+	images             []image
+}
+
+// maxPooledElems bounds what a freak page leaves in the pool: the buffers
+// of a page with more elements than this are dropped, not kept.
+const maxPooledElems = 1 << 16
+
+// scanPool is the one package-level variable that changes: Check is a free
+// function (callers hold no checker value to keep buffers in), and what the
+// pool holds is not state, since every check resets what it takes.
+var scanPool = sync.Pool{New: func() any { return new(scanBufs) }}
+
+func getScanBufs() *scanBufs { return scanPool.Get().(*scanBufs) }
+
+// release hands the fast path's buffers back to the pool. The document
+// must not be used afterwards; the report made from it holds none of its
+// memory (see scanBufs).
+func (d *document) release() {
+	b := d.bufs
+	if b == nil {
+		return
+	}
+	d.bufs = nil
+	ps := d.scan
+	if ps == nil || cap(ps.elems) > maxPooledElems {
+		return
+	}
+	// Cleared so that the pool does not keep the page's nodes and strings
+	// alive; zeroed too, as made must be when it is taken again.
+	b.elems = clearSlice(ps.elems)
+	b.texts = ps.texts[:0]
+	if ps.made != nil {
+		b.made = clearSlice(ps.made)
+	}
+	b.visSegs = clearSlice(d.vis.segs)
+	b.hidSegs = clearSlice(d.hid.segs)
+	b.images = clearSlice(d.images)
+	if d.vis.norm.marks != nil {
+		b.visMarks = d.vis.norm.marks[:0]
+	}
+	if d.hid.norm.marks != nil {
+		b.hidMarks = d.hid.norm.marks[:0]
+	}
+	*ps, *d = pageScan{}, document{}
+	scanPool.Put(b)
+}
+
+func clearSlice[S ~[]E, E any](s S) S {
+	clear(s)
+	return s[:0]
+}
