@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
@@ -68,8 +69,11 @@ func decode(body []byte, contentType string) decoded {
 			return d
 		}
 	}
-	c := sniff(body)
-	d.text, _ = tryDecode(body, c)
+	c, text := sniff(body)
+	if text == "" {
+		text, _ = tryDecode(body, c)
+	}
+	d.text = text
 	if d.text == "" && len(body) > 0 {
 		d.text = string(body)
 	}
@@ -114,7 +118,7 @@ func tryDecode(body []byte, c candidate) (string, bool) {
 	}
 	if !isASCIICompatibleMulti(c.name) {
 		out, err := c.enc.NewDecoder().Bytes(body)
-		return string(out), err == nil
+		return ownedString(out), err == nil
 	}
 	// A page declaring a legacy encoding whose bytes are valid, non-ASCII
 	// UTF-8 was saved as UTF-8 (GBK text is almost never valid UTF-8):
@@ -126,7 +130,15 @@ func tryDecode(body []byte, c candidate) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	return string(out), !bytes.ContainsRune(out, utf8.RuneError) || bytes.ContainsRune(body, utf8.RuneError)
+	return ownedString(out), !bytes.ContainsRune(out, utf8.RuneError) || bytes.ContainsRune(body, utf8.RuneError)
+}
+
+// ownedString returns as a string the bytes a decoder has just made.
+// Nothing else holds them and nothing writes them again, so they need not
+// be copied (a page is otherwise copied twice on its way to UTF-8 text),
+// the way strings.Builder hands out its buffer.
+func ownedString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // isASCIICompatibleMulti lists the multi-byte legacy encodings whose
@@ -140,25 +152,31 @@ func isASCIICompatibleMulti(name string) bool {
 }
 
 // sniff guesses an undeclared page's encoding: UTF-8 if valid, else the
-// Chinese legacy encoding that decodes with the fewest errors.
-func sniff(body []byte) candidate {
+// Chinese legacy encoding that decodes with the fewest errors. When that
+// is the guess, text is the page decoded with it (so it is not decoded a
+// third time); otherwise text is "".
+func sniff(body []byte) (c candidate, text string) {
 	if utf8.Valid(body) {
-		return candidate{"utf-8", unicode.UTF8}
+		return candidate{"utf-8", unicode.UTF8}, ""
 	}
 	best, bestBad := candidate{}, -1
+	var bestOut []byte
 	for _, name := range []string{"gb18030", "big5"} {
 		e, _ := htmlindex.Get(name)
-		out, _ := e.NewDecoder().Bytes(body)
+		out, err := e.NewDecoder().Bytes(body)
 		bad := bytes.Count(out, []byte("\uFFFD"))
 		if bestBad < 0 || bad < bestBad {
-			best, bestBad = candidate{name, e}, bad
+			best, bestBad, bestOut = candidate{name, e}, bad, out
+			if err != nil {
+				bestOut = nil // tryDecode says what such a page reads as
+			}
 		}
 	}
 	// A few bad bytes in a long GB page are damage, not another encoding.
 	if bestBad*100 <= countNonASCII(body) {
-		return best
+		return best, ownedString(bestOut)
 	}
-	return candidate{"windows-1252", charmap.Windows1252}
+	return candidate{"windows-1252", charmap.Windows1252}, ""
 }
 
 func countNonASCII(b []byte) int {
