@@ -16,6 +16,10 @@ func normRune(r rune) rune {
 	switch {
 	case r < 0xA0:
 		return r
+	case r >= 0x4E00 && r <= 0x9FFF:
+		// CJK ideographs, most of a Chinese page: only the traditional
+		// forms below change, and none of the other cases is among them.
+		return tradRune(r)
 	case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII block
 		return r - 0xFF01 + '!'
 	case r == 0x3000 || r == 0x00A0 || (r >= 0x2000 && r <= 0x200A) || r == 0x202F || r == 0x205F:
@@ -25,6 +29,12 @@ func normRune(r rune) rune {
 	case (r >= 0x2010 && r <= 0x2015) || r == 0x2212 || r == 0xFE58 || r == 0xFE63:
 		return '-'
 	}
+	return r
+}
+
+// tradRune maps the traditional forms of filing-number characters to the
+// simplified ones.
+func tradRune(r rune) rune {
 	switch r {
 	case '備':
 		return '备'

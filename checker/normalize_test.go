@@ -80,6 +80,7 @@ func TestFindPSBAnchored(t *testing.T) {
 		"公司 公网安备 公安备案号 京公网安备11010502045678号 公公网安备1号",
 		"公安网备 110105 号公網安備１２３ 公 网 安 备 xxx 公网安备公网安备9",
 		strings.Repeat("公网安备1 ", 40),
+		"公\t\f\r\n 网安备11010502045678号 公\v网安备1 公\n安备案2 公司公告公公安",
 	}
 	for _, c := range loadCorpus(t) {
 		d, ok := scanPage(decode(c.page.Body, c.page.Header.Get("Content-Type")).text)
@@ -108,4 +109,32 @@ func TestFindPSBAnchored(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestIndexFold checks indexFold against strings.Index on upper-cased
+// text, at every offset of texts where "ICP" turns up in any case.
+func TestIndexFold(t *testing.T) {
+	texts := []string{
+		"", "I", "IC", "ICP", "icp", "iCp", "xxIcP", "ICICP", "iiiICP", "IcIcIcp",
+		"京ICP备12345678号", "京icp备 京Icp证", "ICQ ICX IC P", "ıcp ICP", "公网安备ICP",
+		strings.Repeat("i", 100) + "Icp", strings.Repeat("I", 100) + "cp",
+	}
+	for _, s := range texts {
+		for from := 0; from <= len(s); from++ {
+			want := strings.Index(asciiUpper(s[from:]), "ICP")
+			if got := indexFold(s[from:], "ICP"); got != want {
+				t.Errorf("indexFold(%q, ICP) = %d, want %d", s[from:], got, want)
+			}
+		}
+	}
+}
+
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+	return string(b)
 }

@@ -377,6 +377,13 @@ func findPSB(s string) []psbMatch {
 			break
 		}
 		i += from
+		// Most 公 begin 公司, 公告 …: psbAt needs 网, 網 or 安 after
+		// the spaces (\s) that follow, and only then is it run.
+		next := skipSpace(s, i+len("公"))
+		if !strings.HasPrefix(s[next:], "网") && !strings.HasPrefix(s[next:], "網") && !strings.HasPrefix(s[next:], "安") {
+			from = i + len("公")
+			continue
+		}
 		loc := psbAt.FindStringSubmatchIndex(s[i:])
 		if loc == nil {
 			from = i + len("公")
@@ -414,18 +421,39 @@ func prefixRune(s string, i int) (rune, int) {
 
 // indexFold is strings.Index for an upper-case ASCII needle, ignoring case.
 func indexFold(s, upper string) int {
-	lower := strings.ToLower(upper)
-	for i := 0; i+len(upper) <= len(s); i++ {
-		j := strings.IndexAny(s[i:], upper[:1]+lower[:1])
-		if j < 0 {
+	first, lower := upper[0], upper[0]
+	if 'A' <= first && first <= 'Z' {
+		lower += 'a' - 'A'
+	}
+	// The next upper- and lower-case first byte, each found with
+	// IndexByte (vectorised, where IndexAny goes byte by byte) and kept
+	// until passed.
+	nu, nl := -1, -1
+	for i := 0; i+len(upper) <= len(s); {
+		if nu < i {
+			nu = indexByteFrom(s, i, first)
+		}
+		if nl < i {
+			nl = indexByteFrom(s, i, lower)
+		}
+		j := min(nu, nl)
+		if j+len(upper) > len(s) {
 			return -1
 		}
-		i += j
-		if i+len(upper) <= len(s) && strings.EqualFold(s[i:i+len(upper)], upper) {
-			return i
+		if strings.EqualFold(s[j:j+len(upper)], upper) {
+			return j
 		}
+		i = j + 1
 	}
 	return -1
+}
+
+// indexByteFrom returns the offset of the first c in s[from:], or len(s).
+func indexByteFrom(s string, from int, c byte) int {
+	if k := strings.IndexByte(s[from:], c); k >= 0 {
+		return from + k
+	}
+	return len(s)
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
