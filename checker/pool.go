@@ -23,8 +23,10 @@ type scanBufs struct {
 }
 
 // maxPooledElems bounds what a freak page leaves in the pool: the buffers
-// of a page with more elements than this are dropped, not kept.
-const maxPooledElems = 1 << 16
+// of a page with room for more elements than this (about 170 bytes of
+// tables each; a 500 KB portal page has 7,600) are dropped, not kept, so
+// that 32 workers keep at most a few MB each.
+const maxPooledElems = 1 << 14
 
 // scanPool is the one package-level variable that changes: Check is a free
 // function (callers hold no checker value to keep buffers in), and what the
