@@ -28,5 +28,16 @@ func BenchmarkCheck(b *testing.B) {
 				Check(p, Expect{})
 			}
 		})
+		// As serve checks: on every core at once (its workers share the
+		// pooled scan memory and the garbage collector).
+		b.Run(name+"/parallel", func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					Check(p, Expect{})
+				}
+			})
+		})
 	}
 }
