@@ -54,10 +54,11 @@ func Check(page Page, want Expect) Report {
 	return check(page, want, false)
 }
 
-// CheckText is Check that also returns the page's text as judged: the
-// body decoded to UTF-8 ("" when there was none to judge), so that a
-// caller that looks further at the page (the takedown lexicon) does not
-// decode it again.
+// CheckText is Check that also returns the text a visitor sees on the
+// page, as the checker rendered it (decoded to UTF-8, hidden elements,
+// scripts and styles left out, blocks on lines of their own; "" when
+// there was no page to judge), so that a caller that reads the page's
+// text (the takedown lexicon) neither decodes nor renders it again.
 func CheckText(page Page, want Expect) (Report, string) {
 	c := newRun(page, want, false)
 	r, _ := c.run(page)
@@ -104,7 +105,7 @@ func (c *checkRun) run(page Page) (Report, bool) {
 		return c.finish(), false
 	}
 	dec := decode(page.Body, page.Header.Get("Content-Type"))
-	r.Encoding, c.text = dec.encoding, dec.text
+	r.Encoding = dec.encoding
 	switch {
 	case dec.declared != "" && dec.declared != dec.encoding:
 		c.add(nil, CodeEncodingMismatch, dec.declared, dec.encoding)
@@ -123,7 +124,9 @@ func (c *checkRun) run(page Page) (Report, bool) {
 		return c.finish(), false
 	}
 	c.doc = newDocument(root)
-	return c.judge(), false
+	r2 := c.judge()
+	c.text = c.doc.vis.raw
+	return r2, false
 }
 
 // fastPath judges the page on a scan, and parsed regions around the
@@ -143,6 +146,9 @@ func (c *checkRun) fastPath(text string) (r Report, ok bool) {
 	f := c.fork()
 	f.doc = d
 	r = f.judge()
+	if !d.scan.failed {
+		c.text = d.vis.raw // a string of its own, not the pool's
+	}
 	return r, !d.scan.failed
 }
 

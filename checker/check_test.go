@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -233,7 +234,7 @@ func TestRules(t *testing.T) {
 // TestCheckText: CheckText judges as Check does and hands back the text it
 // judged, decoded from the page's charset.
 func TestCheckText(t *testing.T) {
-	html := "<html><head><meta charset=gbk></head><body><footer>京ICP备2021034567号-1</footer></body></html>"
+	html := "<html><head><meta charset=gbk><title>标题</title><style>p{}</style></head><body><p>欢迎<b>光临</b></p><p hidden>隐藏</p><footer>京ICP备2021034567号-1</footer></body></html>"
 	gbk, err := simplifiedchinese.GBK.NewEncoder().String(html)
 	if err != nil {
 		t.Fatal(err)
@@ -244,8 +245,14 @@ func TestCheckText(t *testing.T) {
 	if diff := cmp.Diff(Check(page, Expect{}), r); diff != "" {
 		t.Errorf("CheckText's report differs from Check's (-Check +CheckText):\n%s", diff)
 	}
-	if text != html {
-		t.Errorf("CheckText text = %q, want the page decoded: %q", text, html)
+	if want := "欢迎光临\n京ICP备2021034567号-1"; strings.TrimSpace(text) != want {
+		t.Errorf("CheckText text = %q, want what a visitor reads: %q", text, want)
+	}
+	// The whole tree gives the same text as the fast path.
+	c := newRun(page, Expect{}, true)
+	c.run(page)
+	if c.text != text {
+		t.Errorf("full-parse text %q, fast-path text %q", c.text, text)
 	}
 	page.Status = 500
 	if _, text := CheckText(page, Expect{}); text != "" {

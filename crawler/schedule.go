@@ -111,7 +111,8 @@ type ScheduleConfig struct {
 	// Inspect, if set, looks at every page fetched, after the check, and
 	// its answer goes to the queue as Outcome.Inspection: a scan the
 	// daemon adds (the takedown lexicon) without a second fetch or a
-	// copy of the body. It runs on the worker and must not keep p.
+	// copy of the body; text is what a visitor sees, as the checker
+	// rendered it. It runs on the worker and must not keep p.
 	Inspect func(p *checker.Page, text string, r *checker.Report) any
 }
 
@@ -473,8 +474,8 @@ func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 		o.BodySHA256 = hex.EncodeToString(sum[:])
 		var text string
 		if s.cfg.Inspect != nil {
-			// The text the checker judged, so that Inspect need not decode
-			// the page again.
+			// The text the checker rendered, so that Inspect need not
+			// decode and render the page again.
 			o.Report, text = checker.CheckText(*page, j.Want)
 		} else {
 			o.Report = checker.Check(*page, j.Want)

@@ -33,15 +33,6 @@ func VisibleText(body []byte, contentType string) string {
 	return string(v.out)
 }
 
-// VisibleTextUTF8 is VisibleText for a page already decoded to UTF-8, as
-// checker.CheckText hands it over: the page is not decoded a second time.
-func VisibleTextUTF8(text string) string {
-	v := getVisible()
-	defer putVisible(v)
-	v.extract([]byte(text))
-	return string(v.out)
-}
-
 // visible collects a page's visible text from its tokens. The same state
 // machine runs behind both tokenizers (fast.go's byte scanner and
 // x/net/html's), so the two can differ only in the tokens they see.

@@ -77,17 +77,3 @@ func TestVisibleTextBenchPage(t *testing.T) {
 		t.Errorf("VisibleText(page60k.html) = %d bytes starting %.200q: want page text without markup or scripts", len(text), text)
 	}
 }
-
-// TestVisibleTextUTF8: a page decoded by the caller reads as VisibleText
-// reads its bytes.
-func TestVisibleTextUTF8(t *testing.T) {
-	page := "<html><head><title>标题</title><style>p{}</style></head><body><p>欢迎 <b>澳门</b>赌场</p><script>x()</script></body></html>"
-	gbk, err := simplifiedchinese.GBK.NewEncoder().String(page)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := VisibleText([]byte(gbk), "text/html; charset=gbk")
-	if got := VisibleTextUTF8(page); got != want || !strings.Contains(got, "澳门赌场") {
-		t.Errorf("VisibleTextUTF8 = %q, VisibleText of the GBK bytes = %q", got, want)
-	}
-}

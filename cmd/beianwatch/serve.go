@@ -221,7 +221,7 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 			if text == "" {
 				return nil // nothing was judged (an HTTP error answer)
 			}
-			return lex.Scan(lexicon.VisibleTextUTF8(text))
+			return lex.Scan(text) // the visible text, as the checker rendered it
 		}
 	}
 	st, err := a.openStore(ctx, !o.noMigrate)
