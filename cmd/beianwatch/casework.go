@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -82,7 +80,7 @@ func (w *caseWork) actor() string { return "serve:" + w.owner }
 // passing check costs one indexed query; the site itself is read only
 // when a case opens.
 func (w *caseWork) afterCheck(ctx context.Context, o crawler.Outcome) {
-	w.afterChecks(ctx, []crawler.Outcome{o}, nil)
+	w.act(ctx, o, nil)
 }
 
 // afterBatch is afterCheck for a batch of stored checks: one query says
@@ -114,7 +112,7 @@ func (w *caseWork) afterBatch(ctx context.Context, os []crawler.Outcome, workers
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			w.afterChecks(ctx, []crawler.Outcome{o}, active)
+			w.act(ctx, o, active)
 		})
 	}
 	wg.Wait()
@@ -132,26 +130,20 @@ func (w *caseWork) needsWork(o crawler.Outcome, active map[int64]bool) bool {
 	return active[o.Job.SiteID] || (o.Report.Verdict == checker.VerdictFail && len(w.policy.Matching(o.Report.Findings)) > 0)
 }
 
-// afterChecks acts on each check; active, when not nil, says which sites
-// have an active rectification (nil: look each up).
-func (w *caseWork) afterChecks(ctx context.Context, os []crawler.Outcome, active map[int64]bool) {
-	for _, o := range os {
-		id := o.Job.SiteID
-		if ms, ok := o.Inspection.([]lexicon.Match); ok && len(ms) > 0 {
-			if err := w.suspect(ctx, o, ms); err != nil {
-				w.fail("open a suspected takedown", id, err)
-			}
+// act acts on one stored check; active, when not nil, says which sites
+// have an active rectification (nil: look the site up).
+func (w *caseWork) act(ctx context.Context, o crawler.Outcome, active map[int64]bool) {
+	id := o.Job.SiteID
+	if ms, ok := o.Inspection.([]lexicon.Match); ok && len(ms) > 0 {
+		if err := w.suspect(ctx, o, ms); err != nil {
+			w.fail("open a suspected takedown", id, err)
 		}
-		if !w.autoRectify || o.Report.Verdict == checker.VerdictError {
-			continue
-		}
-		has := true
-		if active != nil {
-			has = active[id]
-		}
-		if err := w.rectify(ctx, id, o.Report, has); err != nil {
-			w.fail("rectification", id, err)
-		}
+	}
+	if !w.autoRectify || o.Report.Verdict == checker.VerdictError {
+		return
+	}
+	if err := w.rectify(ctx, id, o.Report, active == nil || active[id]); err != nil {
+		w.fail("rectification", id, err)
 	}
 }
 
@@ -216,7 +208,7 @@ func (w *caseWork) rectify(ctx context.Context, siteID int64, r checker.Report, 
 		return err
 	}
 	w.logger.Info("rectification opened", "case", c.ID, "site", siteID, "codes", codes)
-	w.alert(ctx, c, alerts.RuleCaseOpened, true, "")
+	w.alert(ctx, c, alerts.RuleCaseOpened, true)
 	return nil
 }
 
@@ -252,7 +244,7 @@ func (w *caseWork) suspect(ctx context.Context, o crawler.Outcome, ms []lexicon.
 		return err
 	}
 	w.logger.Info("suspected takedown opened", "case", c.ID, "site", site.ID, "phrases", len(phrases))
-	w.alert(ctx, c, alerts.RuleCaseOpened, true, "")
+	w.alert(ctx, c, alerts.RuleCaseOpened, true)
 	return nil
 }
 
@@ -377,8 +369,8 @@ func (w *caseWork) fixed(ctx context.Context, c cases.Case) {
 		w.fixDuration.Observe(c.FixedAt.Sub(from).Seconds())
 	}
 	w.logger.Info("case fixed", "case", c.ID, "kind", c.Kind)
-	w.alert(ctx, c, alerts.RuleCaseOverdue, false, "")
-	w.alert(ctx, c, alerts.RuleCaseFixed, true, "")
+	w.alert(ctx, c, alerts.RuleCaseOverdue, false)
+	w.alert(ctx, c, alerts.RuleCaseFixed, true)
 }
 
 // overdue turns the cases past their deadline overdue, asking for the
@@ -398,7 +390,7 @@ func (w *caseWork) overdue(ctx context.Context) error {
 			return fmt.Errorf("case %d: %w", c.ID, err)
 		}
 		w.logger.Info("case overdue", "case", oc.ID, "kind", oc.Kind)
-		w.alert(ctx, oc, alerts.RuleCaseOverdue, true, "")
+		w.alert(ctx, oc, alerts.RuleCaseOverdue, true)
 	}
 	return nil
 }
@@ -444,27 +436,14 @@ func (e *escalation) call(ctx context.Context, c cases.Case, now time.Time) (cas
 	if err != nil {
 		return cases.EscalationFailed, err.Error()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
-	if err != nil {
-		return cases.EscalationFailed, err.Error()
-	}
-	ts := strconv.FormatInt(now.Unix(), 10)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "beianwatch")
-	req.Header.Set(alerts.HeaderTimestamp, ts)
-	if e.secret != "" {
-		req.Header.Set(alerts.HeaderSignature, "sha256="+alerts.WebhookSignature(e.secret, ts, body))
-	}
-	resp, err := e.client.Do(req)
+	status, answer, err := postSigned(ctx, e.client, e.url, e.secret, body, now, 4<<10)
 	if err != nil {
 		// The call may or may not have reached the control plane: it is
 		// recorded failed for a person to look at, never sent twice.
 		return cases.EscalationFailed, err.Error()
 	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	text := fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(answer)))
-	if resp.StatusCode/100 != 2 {
+	text := fmt.Sprintf("HTTP %d: %s", status, answer)
+	if status/100 != 2 {
 		return cases.EscalationFailed, text
 	}
 	return cases.EscalationSent, text
@@ -481,7 +460,7 @@ func suggestedBlock(c cases.Case) cases.BlockLevel {
 
 // alert records a case alert firing or resolving; each case's alert of a
 // rule fires once.
-func (w *caseWork) alert(ctx context.Context, c cases.Case, rule string, firing bool, reason string) {
+func (w *caseWork) alert(ctx context.Context, c cases.Case, rule string, firing bool) {
 	if w.route == nil {
 		return
 	}
@@ -495,9 +474,6 @@ func (w *caseWork) alert(ctx context.Context, c cases.Case, rule string, firing 
 	}
 	if !c.Deadline.IsZero() {
 		a.Values[alerts.ValueDue] = c.Deadline.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
-	}
-	if reason != "" {
-		a.Values[alerts.ValueReason] = reason
 	}
 	if !firing {
 		a.Status, a.EndsAt = alerts.StatusResolved, w.now()

@@ -120,28 +120,42 @@ func (n *webhookNoticer) DeliverNotice(ctx context.Context, c cases.Case) (strin
 	if err != nil {
 		return "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(body))
+	status, answer, err := postSigned(ctx, n.client, n.url, n.secret, body, n.now(), 1<<10)
+	where := redactedURL(n.url)
 	if err != nil {
 		return "", err
 	}
-	ts := strconv.FormatInt(n.now().Unix(), 10)
+	if status/100 != 2 {
+		return "", fmt.Errorf("post to %s: HTTP %d: %s", where, status, answer)
+	}
+	return fmt.Sprintf("posted to %s (HTTP %d), %s and %s", where, status, msgs[0].Lang, msgs[1].Lang), nil
+}
+
+// postSigned posts a JSON body to a webhook, signed as the alerts
+// webhook receiver signs (alerts.WebhookSignature over the timestamp and
+// the body, when there is a secret), and returns the answer's status and
+// at most limit bytes of its body. Errors name the URL without its query
+// or user info, where tokens live.
+func postSigned(ctx context.Context, client *http.Client, target, secret string, body []byte, now time.Time, limit int64) (status int, answer string, err error) {
+	where := redactedURL(target)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", fmt.Errorf("post to %s: %w", where, redactErr(err, target, where))
+	}
+	ts := strconv.FormatInt(now.Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "beianwatch")
 	req.Header.Set(alerts.HeaderTimestamp, ts)
-	if n.secret != "" {
-		req.Header.Set(alerts.HeaderSignature, "sha256="+alerts.WebhookSignature(n.secret, ts, body))
+	if secret != "" {
+		req.Header.Set(alerts.HeaderSignature, "sha256="+alerts.WebhookSignature(secret, ts, body))
 	}
-	where := redactedURL(n.url)
-	resp, err := n.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("post to %s: %w", where, redactErr(err, n.url, where))
+		return 0, "", fmt.Errorf("post to %s: %w", where, redactErr(err, target, where))
 	}
 	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
-	if resp.StatusCode/100 != 2 {
-		return "", fmt.Errorf("post to %s: HTTP %d: %s", where, resp.StatusCode, strings.TrimSpace(string(answer)))
-	}
-	return fmt.Sprintf("posted to %s (HTTP %d), %s and %s", where, resp.StatusCode, msgs[0].Lang, msgs[1].Lang), nil
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, limit))
+	return resp.StatusCode, strings.TrimSpace(string(b)), nil
 }
 
 // redactedURL drops a URL's query and user info, where tokens live.
