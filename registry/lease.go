@@ -29,16 +29,17 @@ type Lease struct {
 // leaseSQL picks the n oldest due active sites whose lease is free or
 // expired and leases them, in one statement. The CTE runs once, in the
 // order of the site_state_due index, so it reads about n index entries
-// however many sites are due; %s is the dialect's skipLocked.
+// however many sites are due; %[1]s is the dialect's skipLocked and
+// %[2]s its leaseChosen.
 const leaseSQL = `WITH due AS (
 	SELECT site_id FROM site_state
 	WHERE active AND next_check_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
 	ORDER BY next_check_at, site_id
 	LIMIT ?
-	%s
+	%[1]s
 )
 UPDATE site_state SET lease_owner = ?, lease_expires_at = ?
-WHERE site_id IN (SELECT site_id FROM due)
+WHERE %[2]s
 RETURNING site_id, next_check_at`
 
 // Lease hands owner up to n active sites that are due (next check at or
@@ -56,7 +57,7 @@ func (s *Store) Lease(ctx context.Context, owner string, n int, ttl time.Duratio
 	var leases []Lease
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var due []leasedRow
-		q := tx.Rebind(fmt.Sprintf(leaseSQL, s.d.skipLocked))
+		q := tx.Rebind(fmt.Sprintf(leaseSQL, s.d.skipLocked, s.d.leaseChosen))
 		if err := tx.SelectContext(ctx, &due, q, ts(now), ts(now), n, owner, ts(now.Add(ttl))); err != nil {
 			return err
 		}

@@ -96,7 +96,7 @@ func completeAll(b *testing.B, s *Store, ls []Lease) {
 // domain, an IP, one of 1,000 operators and its own contact, all due in
 // the day before testNow, in a few set-based statements: far faster than
 // any import path, and the rows are what an import writes.
-func loadSites(b *testing.B, s *Store, n int) {
+func loadSites(b testing.TB, s *Store, n int) {
 	b.Helper()
 	stmts := []string{
 		`INSERT INTO operators (id, type, name, org_code)
@@ -142,7 +142,7 @@ func loadSites(b *testing.B, s *Store, n int) {
 
 // explainLease logs the lease statement's plan (go test -v).
 func explainLease(b *testing.B, s *Store, n int) {
-	q := s.db.Rebind("EXPLAIN (ANALYZE, BUFFERS) " + fmt.Sprintf(leaseSQL, s.d.skipLocked))
+	q := s.db.Rebind("EXPLAIN (ANALYZE, BUFFERS) " + fmt.Sprintf(leaseSQL, s.d.skipLocked, s.d.leaseChosen))
 	tx, err := s.db.Beginx()
 	if err != nil {
 		b.Fatal(err)

@@ -540,7 +540,10 @@ func leaseAll(ctx context.Context, s *Store, owner string, batch int) (int, erro
 // Complete's.
 func TestCompleteBatchSameState(t *testing.T) {
 	left := func(n int) *int { return &n }
-	fail := []checker.Finding{{Code: "psb-missing", Severity: checker.SeverityError, Message: "no PSB number", Evidence: "<footer>…</footer>"}}
+	// Characters that array and JSON literals must quote, on the batch
+	// path PostgreSQL gets the findings inside an array of jsonb.
+	fail := []checker.Finding{{Code: "psb-missing", Severity: checker.SeverityError,
+		Message: `no PSB number: "NULL", {a,b} \ 未备案`, Evidence: "<footer a=\"x\">…\n</footer>"}}
 	deadlines := checker.Deadlines{
 		PSBFiling: checker.Deadline{Status: checker.DeadlineMet, Due: date(2026, 4, 1)},
 		Badge:     checker.Deadline{Status: checker.DeadlinePending, Due: date(2026, 12, 1), DaysLeft: left(4)},

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/beianwatch/beianwatch/checker"
 )
@@ -32,7 +34,10 @@ const listPage = 1000
 
 // siteSelect reads a site, its operator, contact and state; siteRow scans
 // it. The WHERE clause follows.
-const siteSelect = `SELECT s.id, s.name, s.icp_number, s.icp_approved_on, s.launched_on,
+const siteSelect = siteColumns + siteFrom
+
+// siteColumns are the columns siteRow scans, of the tables s, o, c and st.
+const siteColumns = `SELECT s.id, s.name, s.icp_number, s.icp_approved_on, s.launched_on,
 	s.psb_number, s.psb_filed_on, s.psb_approved_on, s.customer_id, s.access_provider,
 	s.registrar, s.interactive, s.languages, s.tags, s.check_url, s.active,
 	s.created_at, s.updated_at,
@@ -44,7 +49,9 @@ const siteSelect = `SELECT s.id, s.name, s.icp_number, s.icp_approved_on, s.laun
 	st.psb_filing_status, st.psb_filing_due, st.psb_filing_days_left,
 	st.badge_status, st.badge_due, st.badge_days_left,
 	st.failing_since, st.fail_streak
-FROM sites s
+`
+
+const siteFrom = `FROM sites s
 JOIN site_state st ON st.site_id = s.id
 LEFT JOIN operators o ON o.id = s.operator_id
 LEFT JOIN contacts c ON c.id = s.contact_id
@@ -166,8 +173,14 @@ func deadline(status string, due dbDate, left sql.NullInt64) checker.Deadline {
 // loadSites reads the sites that where (a WHERE clause with its args)
 // selects, with their domains and IPs, in the clause's order.
 func (s *Store) loadSites(ctx context.Context, tx *sqlx.Tx, where string, args ...any) ([]*Site, []*State, error) {
+	return s.loadSiteRows(ctx, tx, siteSelect+where, args...)
+}
+
+// loadSiteRows reads the sites that query (siteColumns with its FROM and
+// WHERE clauses) selects, with their domains and IPs, in its order.
+func (s *Store) loadSiteRows(ctx context.Context, tx *sqlx.Tx, query string, args ...any) ([]*Site, []*State, error) {
 	var rows []siteRow
-	if err := tx.SelectContext(ctx, &rows, tx.Rebind(siteSelect+where), args...); err != nil {
+	if err := tx.SelectContext(ctx, &rows, tx.Rebind(query), args...); err != nil {
 		return nil, nil, err
 	}
 	sites := make([]*Site, len(rows))
@@ -190,6 +203,14 @@ func (s *Store) loadSites(ctx context.Context, tx *sqlx.Tx, where string, args .
 
 // loadSitesByID reads the sites with these ids, in id order.
 func (s *Store) loadSitesByID(ctx context.Context, tx *sqlx.Tx, ids []int64) ([]*Site, []*State, error) {
+	if s.d.sitesByID != "" {
+		if len(ids) == 0 {
+			return nil, nil, nil
+		}
+		// Each site once, as IN would have it.
+		ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+		return s.loadSiteRows(ctx, tx, siteColumns+s.d.sitesByID+"ORDER BY s.id", pq.Array(ids))
+	}
 	var sites []*Site
 	var states []*State
 	err := inChunks(ids, func(chunk []int64) error {
