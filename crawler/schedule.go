@@ -28,6 +28,8 @@ type Job struct {
 	// Failures counts the site's consecutive failed checks so far; it
 	// sets the back-off.
 	Failures int
+	// FirstCheck says the site has never been checked: it has no history.
+	FirstCheck bool
 }
 
 // Outcome is a finished check, ready to be stored.

@@ -127,7 +127,16 @@ func (w *caseWork) needsWork(o crawler.Outcome, active map[int64]bool) bool {
 	if !w.autoRectify || o.Report.Verdict == checker.VerdictError {
 		return false
 	}
-	return active[o.Job.SiteID] || (o.Report.Verdict == checker.VerdictFail && len(w.policy.Matching(o.Report.Findings)) > 0)
+	if active[o.Job.SiteID] {
+		return true
+	}
+	// A site's first check is all its history: it opens a case only if
+	// one failing check is enough. (Saves a history read for every
+	// failing site in the first cycle over a freshly imported registry.)
+	if o.Job.FirstCheck && w.policy.OpenAfter > 1 {
+		return false
+	}
+	return o.Report.Verdict == checker.VerdictFail && len(w.policy.Matching(o.Report.Findings)) > 0
 }
 
 // act acts on one stored check; active, when not nil, says which sites

@@ -43,10 +43,11 @@ func (q *storeQueue) Lease(ctx context.Context, owner string, n int, ttl time.Du
 		want := l.Site.Expect(l.State)
 		want.ProviderRanges = q.providerRanges
 		jobs = append(jobs, crawler.Job{
-			SiteID:   l.Site.ID,
-			Target:   target(l.Site),
-			Want:     want,
-			Failures: l.State.ConsecutiveFailures,
+			SiteID:     l.Site.ID,
+			Target:     target(l.Site),
+			Want:       want,
+			Failures:   l.State.ConsecutiveFailures,
+			FirstCheck: l.State.LastCheckAt.IsZero(),
 		})
 	}
 	return jobs, nil
