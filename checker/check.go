@@ -146,6 +146,7 @@ func (c *checkRun) fastPath(text string) (r Report, ok bool) {
 	f := c.fork()
 	f.doc = d
 	r = f.judge()
+	detach(&r, text)
 	if !d.scan.failed {
 		c.text = d.vis.raw // a string of its own, not the pool's
 	}

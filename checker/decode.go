@@ -24,6 +24,9 @@ var metaCharset = regexp.MustCompile(`(?i)<meta\s[^>]*?charset\s*=\s*["']?\s*([a
 
 // decoded is a page body turned into UTF-8.
 type decoded struct {
+	// text is the page as UTF-8. A body that is UTF-8 already is not
+	// copied: text shares its memory, so nothing made from text may
+	// outlive the check without a copy of its own (see detach).
 	text     string
 	encoding string // WHATWG name of the encoding used: utf-8, gbk, gb18030, big5 …
 	// declared is the first charset the page declared (BOM, header or
@@ -113,8 +116,11 @@ func bomEncoding(b []byte) (encoding.Encoding, string) {
 // tryDecode decodes body with c and says whether the bytes fit it.
 func tryDecode(body []byte, c candidate) (string, bool) {
 	if c.name == "utf-8" {
+		// Not copied: a copy of a typical page was half of what a check
+		// allocated, and a large object costs the collector more than its
+		// size (see decoded.text).
 		b := bytes.TrimPrefix(body, []byte{0xEF, 0xBB, 0xBF})
-		return string(b), utf8.Valid(b)
+		return unsafe.String(unsafe.SliceData(b), len(b)), utf8.Valid(b)
 	}
 	if !isASCIICompatibleMulti(c.name) {
 		out, err := c.enc.NewDecoder().Bytes(body)
@@ -179,6 +185,16 @@ func sniff(body []byte) (c candidate, text string) {
 	return candidate{"windows-1252", charmap.Windows1252}, ""
 }
 
+// hasNonASCII reports a byte outside ASCII in b.
+func hasNonASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
 func countNonASCII(b []byte) int {
 	n := 0
 	for _, c := range b {
@@ -188,5 +204,3 @@ func countNonASCII(b []byte) int {
 	}
 	return n
 }
-
-func hasNonASCII(b []byte) bool { return countNonASCII(b) > 0 }
