@@ -3,15 +3,17 @@ package crawler
 import (
 	"bufio"
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+
+	// The standard library's API, a quarter faster at inflating pages.
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zlib"
 )
 
 // TooLargeError reports a body past FetchConfig.MaxBody. It matches
