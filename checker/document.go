@@ -10,15 +10,15 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// segment is one text node's run inside a textBuf.
+// segment is one text node's run inside a textBuf. It holds no pointers
+// (the node is in textBuf.segNodes), so that the fast path's thousands of
+// them cost the collector nothing.
 type segment struct {
-	// node is the text node; on the fast path it is nil until the region
-	// holding it has been parsed (see region.go), and ord is its ordinal
-	// among the page's walked text nodes.
-	node       *html.Node
+	// ord is the text node's ordinal among the page's walked text nodes
+	// (on the fast path).
 	ord        int32
+	reason     hideReason
 	start, end int // byte offsets in textBuf.raw
-	reason     string
 }
 
 // textBuf is the text of a page as rendered, one for what a visitor sees
@@ -28,24 +28,53 @@ type textBuf struct {
 	b    strings.Builder
 	raw  string
 	segs []segment
-	norm normText
+	// segNodes holds the text node of each segment. On the fast path it
+	// is nil until a region is parsed (see region.go), and then a node is
+	// nil until the region holding it has been.
+	segNodes []*html.Node
+	// spareNodes is zeroed memory for segNodes, from the pool.
+	spareNodes []*html.Node
+	norm       normText
 
 	icp                []icpMatch
 	psb                []psbMatch
 	icpFound, psbFound bool
 }
 
-func (t *textBuf) add(n *html.Node, reason string) {
-	t.addText(n.Data, n, reason, -1)
+func (t *textBuf) add(n *html.Node, reason hideReason) {
+	if n.Data == "" {
+		return
+	}
+	t.addText(n.Data, reason, -1)
+	t.segNodes = append(t.segNodes, n)
 }
 
-func (t *textBuf) addText(data string, n *html.Node, reason string, ord int32) {
+// addText adds a text node's run; the fast path gives its node later
+// (setNode).
+func (t *textBuf) addText(data string, reason hideReason, ord int32) {
 	if data == "" {
 		return
 	}
 	start := t.b.Len()
 	t.b.WriteString(data)
-	t.segs = append(t.segs, segment{node: n, ord: ord, start: start, end: t.b.Len(), reason: reason})
+	t.segs = append(t.segs, segment{ord: ord, start: start, end: t.b.Len(), reason: reason})
+}
+
+// node returns segment i's text node, nil if not made yet.
+func (t *textBuf) node(i int) *html.Node {
+	if i < len(t.segNodes) {
+		return t.segNodes[i]
+	}
+	return nil
+}
+
+// setNode records segment i's text node, once the text is finished.
+func (t *textBuf) setNode(i int, n *html.Node) {
+	if t.segNodes == nil {
+		t.segNodes = slices.Grow(t.spareNodes[:0], len(t.segs))[:len(t.segs)]
+		t.spareNodes = nil
+	}
+	t.segNodes[i] = n
 }
 
 // extend appends to the last segment: more text for the same node (the
@@ -85,9 +114,9 @@ func (t *textBuf) nodes(start, end int) ([]*html.Node, string) {
 	reason := ""
 	for ; i < j; i++ {
 		if reason == "" {
-			reason = t.segs[i].reason
+			reason = t.segs[i].reason.String()
 		}
-		ns = append(ns, t.segs[i].node)
+		ns = append(ns, t.node(i))
 	}
 	return ns, reason
 }
@@ -184,10 +213,10 @@ func newDocument(root *html.Node) *document {
 		st := f.st
 		switch n.Type {
 		case html.TextNode:
-			if r := st.hiddenReason(); r != "" {
+			if r := st.hidden(); r != notHidden {
 				d.hid.add(n, r)
 			} else {
-				d.vis.add(n, "")
+				d.vis.add(n, notHidden)
 				// Visible text between two hidden runs keeps them apart.
 				d.hid.sep()
 			}
@@ -201,7 +230,7 @@ func newDocument(root *html.Node) *document {
 			}
 			st = st.child(n)
 			if isImage(n) {
-				d.images = append(d.images, image{node: n, hidden: st.hiddenReason() != ""})
+				d.images = append(d.images, image{node: n, hidden: st.hidden() != notHidden})
 			}
 			if breaks(n) {
 				d.vis.sep()
@@ -275,7 +304,7 @@ func textLen(n *html.Node, limit int, hidden bool) int {
 					}
 				}
 			case html.ElementNode:
-				if skipped(c) || !hidden && (visState{}).child(c).hiddenReason() != "" {
+				if skipped(c) || !hidden && (visState{}).child(c).hidden() != notHidden {
 					continue
 				}
 				if !walk(c, depth+1) {

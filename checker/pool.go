@@ -1,6 +1,10 @@
 package checker
 
-import "sync"
+import (
+	"sync"
+
+	"golang.org/x/net/html"
+)
 
 // scanBufs is the memory one fast-path check works in: the scan's tables,
 // the text maps and the normalisation marks. Allocating and zeroing them
@@ -18,6 +22,7 @@ type scanBufs struct {
 	stack              []int32
 	attrs              []attrSpan
 	visSegs, hidSegs   []segment
+	visNodes, hidNodes []*html.Node
 	visMarks, hidMarks []normMark
 	images             []image
 }
@@ -48,15 +53,22 @@ func (d *document) release() {
 	if ps == nil || cap(ps.elems) > maxPooledElems {
 		return
 	}
-	// Cleared so that the pool does not keep the page's nodes and strings
-	// alive; zeroed too, as made must be when it is taken again.
-	b.elems = clearSlice(ps.elems)
+	// What holds pointers is cleared, so that the pool does not keep the
+	// page's nodes alive; zeroed too, as made and the text nodes must be
+	// when they are taken again. The rest holds none.
+	b.elems = ps.elems[:0]
 	b.texts = ps.texts[:0]
 	if ps.made != nil {
 		b.made = clearSlice(ps.made)
 	}
-	b.visSegs = clearSlice(d.vis.segs)
-	b.hidSegs = clearSlice(d.hid.segs)
+	b.visSegs = d.vis.segs[:0]
+	b.hidSegs = d.hid.segs[:0]
+	if d.vis.segNodes != nil {
+		b.visNodes = clearSlice(d.vis.segNodes)
+	}
+	if d.hid.segNodes != nil {
+		b.hidNodes = clearSlice(d.hid.segNodes)
+	}
 	b.images = clearSlice(d.images)
 	if d.vis.norm.marks != nil {
 		b.visMarks = d.vis.norm.marks[:0]

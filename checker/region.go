@@ -123,7 +123,7 @@ func (ps *pageScan) parseRegion(d *document, r int32) bool {
 		return false
 	}
 	n := nodes[0]
-	if n.Type != html.ElementNode || n.Data != e.name || n.Namespace != "" {
+	if n.Type != html.ElementNode || n.Data != ps.elemName(e) || n.Namespace != "" {
 		return false
 	}
 	v := regionCheck{ps: ps, d: d, next: r, text: e.text0, img: e.img0}
@@ -151,7 +151,7 @@ func (v *regionCheck) walk(n *html.Node, st visState, skip bool) bool {
 		return false
 	}
 	e := &ps.elems[i]
-	if !strings.EqualFold(n.Data, e.name) || (n.Namespace == "svg") != e.svg || n.Namespace != "" && n.Namespace != "svg" {
+	if !strings.EqualFold(n.Data, ps.elemName(e)) || (n.Namespace == "svg") != e.svg || n.Namespace != "" && n.Namespace != "svg" {
 		return false
 	}
 	if p := n.Parent; p != nil && ps.made[e.parent].node != p {
@@ -167,7 +167,7 @@ func (v *regionCheck) walk(n *html.Node, st visState, skip bool) bool {
 				return false
 			}
 			im := &v.d.images[v.img]
-			if im.elem != i || im.hidden != (st.hiddenReason() != "") {
+			if im.elem != i || im.hidden != (st.hidden() != notHidden) {
 				return false
 			}
 			im.node = n
@@ -181,7 +181,7 @@ func (v *regionCheck) walk(n *html.Node, st visState, skip bool) bool {
 				return false
 			}
 		case html.TextNode:
-			if !skip && !v.textNode(c, i, st.hiddenReason()) {
+			if !skip && !v.textNode(c, i, st.hidden()) {
 				return false
 			}
 		}
@@ -190,7 +190,7 @@ func (v *regionCheck) walk(n *html.Node, st visState, skip bool) bool {
 }
 
 // textNode matches a text node with the scan's next one.
-func (v *regionCheck) textNode(c *html.Node, parent int32, reason string) bool {
+func (v *regionCheck) textNode(c *html.Node, parent int32, reason hideReason) bool {
 	ps := v.ps
 	if int(v.text) >= len(ps.texts) {
 		return false
@@ -201,10 +201,10 @@ func (v *regionCheck) textNode(c *html.Node, parent int32, reason string) bool {
 		buf = &v.d.hid
 	}
 	seg := &buf.segs[ref.seg]
-	if ref.parent != parent || ref.hid != (reason != "") || seg.reason != reason || buf.raw[seg.start:seg.end] != c.Data {
+	if ref.parent != parent || ref.hid != (reason != notHidden) || seg.reason != reason || buf.raw[seg.start:seg.end] != c.Data {
 		return false
 	}
-	seg.node = c
+	buf.setNode(int(ref.seg), c)
 	v.text++
 	return true
 }
@@ -224,7 +224,7 @@ func (ps *pageScan) node(i int32) *html.Node {
 		if e.parent < 0 {
 			// <html>, under a document node of its own.
 			doc := &html.Node{Type: html.DocumentNode}
-			m.node = &html.Node{Type: html.ElementNode, Data: e.name, DataAtom: e.atom}
+			m.node = &html.Node{Type: html.ElementNode, Data: ps.elemName(e), DataAtom: e.atom}
 			doc.AppendChild(m.node)
 		} else {
 			p := ps.node(e.parent)
@@ -254,7 +254,7 @@ func (ps *pageScan) fill(i int32, n *html.Node) bool {
 		if c.svg {
 			ns = "svg"
 		}
-		k := &html.Node{Type: html.ElementNode, Data: c.name, DataAtom: c.atom, Namespace: ns}
+		k := &html.Node{Type: html.ElementNode, Data: ps.elemName(c), DataAtom: c.atom, Namespace: ns}
 		n.AppendChild(k)
 		ps.made[j].node = k
 	}

@@ -42,9 +42,13 @@ const (
 	modeAfterAfterBody
 )
 
-// scanElem is one element of the page, in document order.
+// scanElem is one element of the page, in document order. It holds no
+// pointers, so that the collector neither scans the table nor fences the
+// writes that fill it.
 type scanElem struct {
-	name   string // the node's Data
+	// name is the node's Data: the atom's name, or when atom is 0 the
+	// name at this index of pageScan.names.
+	name   int32
 	atom   atom.Atom
 	svg    bool
 	skip   bool  // a skipped element or inside one: nothing under it is walked
@@ -78,6 +82,7 @@ type textRef struct {
 type pageScan struct {
 	src   string
 	elems []scanElem
+	names []string // the names of elements that have no atom
 	texts []textRef
 	made  []madeNode // nodes made for elements, by index (region.go)
 	// spareMade is zeroed memory for made, from the pool.
@@ -107,6 +112,14 @@ type attrSpan struct {
 	k0, k1, v0, v1 int32
 }
 
+// elemName returns an element's name (the node's Data).
+func (ps *pageScan) elemName(e *scanElem) string {
+	if e.atom != 0 {
+		return e.atom.String()
+	}
+	return ps.names[e.name]
+}
+
 func (sc *scanner) key(a attrSpan) string { return sc.src[a.k0:a.k1] }
 func (sc *scanner) val(a attrSpan) string { return sc.src[a.v0:a.v1] }
 
@@ -128,6 +141,7 @@ func scanPage(text string) (d *document, ok bool) {
 	d.vis.b.Grow(len(text) / 4)
 	d.vis.segs = slices.Grow(b.visSegs, n)
 	d.hid.segs = b.hidSegs
+	d.vis.spareNodes, d.hid.spareNodes = b.visNodes, b.hidNodes
 	ps := &pageScan{src: text, elems: slices.Grow(b.elems, n), texts: slices.Grow(b.texts, n), spareMade: b.made}
 	d.scan = ps
 	sc := &scanner{pageScan: ps, d: d, head: -1, form: -1, stack: slices.Grow(b.stack, 64), attrs: b.attrs}
@@ -367,6 +381,9 @@ func asciiLowerEqual(a, b string) bool {
 
 // tagName lower-cases a tag name and looks up its atom.
 func (sc *scanner) tagName(raw string) (string, atom.Atom) {
+	if a := commonTag(raw); a != 0 {
+		return a.String(), a
+	}
 	if len(raw) <= len(sc.name) {
 		b := sc.name[:len(raw)]
 		for i := 0; i < len(raw); i++ {
@@ -381,6 +398,61 @@ func (sc *scanner) tagName(raw string) (string, atom.Atom) {
 		}
 	}
 	return asciiLower(raw), 0
+}
+
+// commonTag returns the atom of the tags that make up most of a page,
+// spelled in lower case as they nearly always are, without hashing the
+// name as atom.Lookup does; 0 for any other name.
+func commonTag(raw string) atom.Atom {
+	switch raw {
+	case "a":
+		return atom.A
+	case "div":
+		return atom.Div
+	case "span":
+		return atom.Span
+	case "li":
+		return atom.Li
+	case "p":
+		return atom.P
+	case "img":
+		return atom.Img
+	case "ul":
+		return atom.Ul
+	case "i":
+		return atom.I
+	case "br":
+		return atom.Br
+	case "td":
+		return atom.Td
+	case "tr":
+		return atom.Tr
+	case "dd":
+		return atom.Dd
+	case "dt":
+		return atom.Dt
+	case "em":
+		return atom.Em
+	case "b":
+		return atom.B
+	case "h2":
+		return atom.H2
+	case "h3":
+		return atom.H3
+	case "strong":
+		return atom.Strong
+	case "script":
+		return atom.Script
+	case "input":
+		return atom.Input
+	case "option":
+		return atom.Option
+	case "meta":
+		return atom.Meta
+	case "link":
+		return atom.Link
+	}
+	return 0
 }
 
 func asciiLower(s string) string {
@@ -549,13 +621,13 @@ func (sc *scanner) addText(d string) {
 	}
 	o := int32(len(sc.texts))
 	t.lastText = o
-	if r := t.st.hiddenReason(); r != "" {
+	if r := t.st.hidden(); r != notHidden {
 		sc.texts = append(sc.texts, textRef{hid: true, seg: int32(len(sc.d.hid.segs)), parent: ti})
-		sc.d.hid.addText(d, nil, r, o)
+		sc.d.hid.addText(d, r, o)
 		return
 	}
 	sc.texts = append(sc.texts, textRef{seg: int32(len(sc.d.vis.segs)), parent: ti})
-	sc.d.vis.addText(d, nil, "", o)
+	sc.d.vis.addText(d, notHidden, o)
 	sc.d.hid.sep()
 }
 
@@ -577,8 +649,12 @@ func (sc *scanner) pushIn(parent int32, name string, a atom.Atom, svg bool, star
 		parent = sc.top()
 	}
 	idx := int32(len(sc.elems))
-	e := scanElem{name: name, atom: a, svg: svg, parent: parent, start: int32(start), tagEnd: int32(tagEnd),
+	e := scanElem{name: -1, atom: a, svg: svg, parent: parent, start: int32(start), tagEnd: int32(tagEnd),
 		end: -1, lastText: -1, text0: int32(len(sc.texts)), img0: int32(len(sc.d.images))}
+	if a == 0 {
+		e.name = int32(len(sc.names))
+		sc.names = append(sc.names, name)
+	}
 	var pst visState
 	if parent >= 0 {
 		p := &sc.elems[parent]
@@ -602,7 +678,7 @@ func (sc *scanner) pushIn(parent int32, name string, a atom.Atom, svg bool, star
 			}
 		}
 		if sc.isImageTag(a) {
-			sc.d.images = append(sc.d.images, image{hidden: e.st.hiddenReason() != "", elem: idx})
+			sc.d.images = append(sc.d.images, image{hidden: e.st.hidden() != notHidden, elem: idx})
 		}
 		if breaksAtom(a) {
 			sc.d.vis.sep()
@@ -683,7 +759,7 @@ func (sc *scanner) inScope(s scanScope, match func(atom.Atom) bool) int {
 	for i := len(sc.stack) - 1; i >= 0; i-- {
 		e := &sc.elems[sc.stack[i]]
 		if e.svg {
-			if e.name == "desc" || e.name == "title" || strings.EqualFold(e.name, "foreignObject") {
+			if svgIntegrationPoint(sc.elemName(e)) {
 				return -1
 			}
 			continue
@@ -1214,7 +1290,7 @@ func (sc *scanner) comment() bool {
 // rules for foreign content inside <svg>).
 func (sc *scanner) bodyStartTag(t tag) bool {
 	if top := &sc.elems[sc.top()]; top.svg {
-		if svgIntegrationPoint(top.name) {
+		if svgIntegrationPoint(sc.elemName(top)) {
 			return false
 		}
 		return sc.foreignStartTag(t)
@@ -1362,7 +1438,7 @@ func svgBreakout(a atom.Atom) bool {
 func (sc *scanner) bodyEndTag(t tag) bool {
 	if top := &sc.elems[sc.top()]; top.svg {
 		// Foreign content: only the end tag of the current element.
-		if !strings.EqualFold(top.name, t.name) {
+		if !strings.EqualFold(sc.elemName(top), t.name) {
 			return false
 		}
 		sc.pop(true)
@@ -1451,7 +1527,7 @@ func (sc *scanner) bodyEndTag(t tag) bool {
 	// Any other end tag.
 	for i := len(sc.stack) - 1; i >= 0; i-- {
 		e := &sc.elems[sc.stack[i]]
-		if !e.svg && e.atom == t.atom && (t.atom != 0 || e.name == t.name) {
+		if !e.svg && e.atom == t.atom && (t.atom != 0 || sc.elemName(e) == t.name) {
 			return sc.popTo(i, true)
 		}
 		if sc.isSpecial(e) {
@@ -1473,7 +1549,7 @@ func (sc *scanner) open(a atom.Atom) bool {
 
 func (sc *scanner) isSpecial(e *scanElem) bool {
 	if e.svg {
-		return svgIntegrationPoint(e.name)
+		return svgIntegrationPoint(sc.elemName(e))
 	}
 	return isSpecialAtom(e.atom)
 }

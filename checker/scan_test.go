@@ -44,8 +44,8 @@ func treeView(t testing.TB, text string) scanView {
 	}
 	segs := func(b *textBuf) []string {
 		var out []string
-		for _, s := range b.segs {
-			out = append(out, fmt.Sprintf("%d-%d %q in %d", s.start, s.end, s.reason, index[s.node.Parent]))
+		for i, s := range b.segs {
+			out = append(out, fmt.Sprintf("%d-%d %q in %d", s.start, s.end, s.reason, index[b.node(i).Parent]))
 		}
 		return out
 	}
@@ -66,12 +66,13 @@ func scanViewOf(text string) (scanView, bool) {
 	}
 	ps := d.scan
 	var elems []string
-	for _, e := range ps.elems {
+	for i := range ps.elems {
+		e := &ps.elems[i]
 		ns := ""
 		if e.svg {
 			ns = "svg"
 		}
-		elems = append(elems, fmt.Sprintf("%s %s<%d", ns, strings.ToLower(e.name), e.parent))
+		elems = append(elems, fmt.Sprintf("%s %s<%d", ns, strings.ToLower(ps.elemName(e)), e.parent))
 	}
 	segs := func(b *textBuf) []string {
 		var out []string

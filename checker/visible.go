@@ -15,28 +15,66 @@ import (
 // (visibility:visible) and font-size:0 (any non-zero font-size; footers
 // use font-size:0 containers to remove the gaps between inline blocks).
 type visState struct {
-	display   string // reason the subtree is not displayed, "" if it is
+	display   hideReason // why the subtree is not displayed, notHidden if it is
 	opacity   bool
 	visHidden bool
 	fontZero  bool
 	offscreen bool
 }
 
-// hiddenReason says why text under this state is not seen, "" if it is.
-func (s visState) hiddenReason() string {
-	switch {
-	case s.display != "":
-		return s.display
-	case s.opacity:
+// hideReason says why text is not seen. It is a number, not the string
+// a finding shows, so that the scan's tables hold no pointers: the
+// collector neither scans them nor fences every write to them.
+type hideReason uint8
+
+// Reasons text is not seen.
+const (
+	notHidden hideReason = iota
+	byHiddenAttr
+	byDisplayNone
+	byZeroHeight
+	byOpacity
+	byVisibility
+	byFontSize
+	byOffscreen
+)
+
+// String is the reason as findings give it, "" for notHidden.
+func (r hideReason) String() string {
+	switch r {
+	case byHiddenAttr:
+		return "hidden attribute"
+	case byDisplayNone:
+		return "display:none"
+	case byZeroHeight:
+		return "height:0 with overflow:hidden"
+	case byOpacity:
 		return "opacity:0"
-	case s.visHidden:
+	case byVisibility:
 		return "visibility:hidden"
-	case s.fontZero:
+	case byFontSize:
 		return "font-size:0"
-	case s.offscreen:
+	case byOffscreen:
 		return "positioned off-screen"
 	}
 	return ""
+}
+
+// hidden says why text under this state is not seen, notHidden if it is.
+func (s visState) hidden() hideReason {
+	switch {
+	case s.display != notHidden:
+		return s.display
+	case s.opacity:
+		return byOpacity
+	case s.visHidden:
+		return byVisibility
+	case s.fontZero:
+		return byFontSize
+	case s.offscreen:
+		return byOffscreen
+	}
+	return notHidden
 }
 
 // child derives an element's state from its parent's.
@@ -51,8 +89,8 @@ func (s visState) child(n *html.Node) visState {
 func (s visState) attr(key, val string) visState {
 	switch key {
 	case "hidden":
-		if s.display == "" {
-			s.display = "hidden attribute"
+		if s.display == notHidden {
+			s.display = byHiddenAttr
 		}
 	case "style":
 		s = s.withStyle(val)
@@ -72,8 +110,8 @@ func (s visState) withStyle(style string) visState {
 		v = strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "!important")))
 		switch k {
 		case "display":
-			if v == "none" && s.display == "" {
-				s.display = "display:none"
+			if v == "none" && s.display == notHidden {
+				s.display = byDisplayNone
 			}
 		case "visibility":
 			s.visHidden = v == "hidden" || v == "collapse"
@@ -107,8 +145,8 @@ func (s visState) withStyle(style string) visState {
 			zeroHeight = isZeroLength(v)
 		}
 	}
-	if overflowHidden && zeroHeight && s.display == "" {
-		s.display = "height:0 with overflow:hidden"
+	if overflowHidden && zeroHeight && s.display == notHidden {
+		s.display = byZeroHeight
 	}
 	return s
 }
