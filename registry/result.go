@@ -88,11 +88,16 @@ func updateStates(ctx context.Context, tx *sqlx.Tx, owner string, cs []Completio
 
 // updateStatesPostgres updates every state in one statement that takes
 // each column as an array and joins their unnest to site_state. Its text
-// and plan do not grow with the batch: a VALUES list of bound parameters
-// (15 a row) cost PostgreSQL more to parse and plan than to run, several
-// milliseconds for 64 rows.
+// and plan do not grow with the batch (a VALUES list of 15 parameters a
+// row did), and its plan does not hang on statistics: site_state is read
+// through its primary key by the ids' array, and the lease owner comes as
+// a column of the checks, compared in the join. Compared with a constant,
+// PostgreSQL takes an owner it has no statistics for as a handful of rows
+// and reads the whole table for them, or joins them to the checks in a
+// nested loop that scans all the checks once a site.
 func updateStatesPostgres(ctx context.Context, tx *sqlx.Tx, owner string, cs []Completion) (map[int64]bool, error) {
-	cols := make([][]any, len(checkStateCols))
+	leased := owner != ""
+	cols := make([][]any, len(checkStateCols), len(checkStateCols)+1)
 	for i := range cols {
 		cols[i] = make([]any, 0, len(cs))
 	}
@@ -103,15 +108,19 @@ func updateStatesPostgres(ctx context.Context, tx *sqlx.Tx, owner string, cs []C
 			cols[i] = append(cols[i], v)
 		}
 	}
-	args := make([]any, len(cols), len(cols)+2)
+	if leased {
+		owners := make([]any, len(cs))
+		for i := range owners {
+			owners[i] = owner
+		}
+		cols = append(cols, owners)
+	}
+	args := make([]any, len(cols), len(cols)+1)
 	for i, col := range cols {
 		args[i] = pq.GenericArray{A: col}
 	}
 	args = append(args, args[0]) // the ids once more (stateUpdateSQL)
-	if owner != "" {
-		args = append(args, owner)
-	}
-	q, _ := stateUpdateSQL(owner != "", true)
+	q, _ := stateUpdateSQL(leased, true)
 	var ids []int64
 	if err := tx.SelectContext(ctx, &ids, tx.Rebind(q), args...); err != nil {
 		return nil, err
@@ -230,8 +239,9 @@ const stateSet = `verdict = {verdict}, findings = {findings}, last_check_at = {c
 // values (stateArgs) parameters in the SET list, and order lists, for each
 // parameter, which value it takes. With arrays (PostgreSQL only) each of
 // checkStateCols comes as one array parameter, in that order, the checks
-// being the arrays' rows, then the site ids' array once more, and the
-// statement returns the ids of the sites it updated.
+// being the arrays' rows, then when leased the owner's array (the owner
+// once a check), then the site ids' array once more; the statement
+// returns the ids of the sites it updated.
 func stateUpdateSQL(leased, arrays bool) (q string, order []int) {
 	col := make(map[string]int, len(checkStateCols))
 	for i, c := range checkStateCols {
@@ -264,6 +274,9 @@ func stateUpdateSQL(leased, arrays bool) (q string, order []int) {
 			}
 			b.WriteString("?::" + c.pgType + "[]")
 		}
+		if leased {
+			b.WriteString(", ?::text[]")
+		}
 		b.WriteString(") AS v (")
 		for i, c := range checkStateCols {
 			if i > 0 {
@@ -271,16 +284,19 @@ func stateUpdateSQL(leased, arrays bool) (q string, order []int) {
 			}
 			b.WriteString(c.name)
 		}
-		// The ids again, as a condition on site_state alone: PostgreSQL
-		// estimates a lease owner's rows as few (most rows have none) and
-		// would read the whole table for them.
+		if leased {
+			b.WriteString(", owner")
+		}
 		b.WriteString(") WHERE site_state.site_id = v.site_id AND site_state.site_id = ANY(?::bigint[])")
+		if leased {
+			b.WriteString(" AND site_state.lease_owner = v.owner")
+		}
 	} else {
 		b.WriteString(" WHERE site_state.site_id = ?")
 		order = append(order, col["site_id"])
-	}
-	if leased {
-		b.WriteString(" AND site_state.lease_owner = ?")
+		if leased {
+			b.WriteString(" AND site_state.lease_owner = ?")
+		}
 	}
 	if arrays {
 		b.WriteString(" RETURNING site_state.site_id")
