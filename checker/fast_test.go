@@ -1,0 +1,130 @@
+package checker
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// Tests of the helpers that make the check cheaper: each must answer
+// exactly as the plainer code it stands in for.
+
+func TestHasRuneError(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		b    string
+		want bool
+	}{
+		{"empty", "", false},
+		{"ascii", "<p>京ICP备</p>", false},
+		{"replacement char", "a\uFFFDb", true},
+		{"gbk bytes", "\xbe\xa9ICP\xb1\xb8", true},
+		{"lone continuation", "a\x80", true},
+		{"cut rune", "京"[:2], true},
+		{"surrogate", "\xed\xa0\x80", true},
+		{"overlong", "\xc0\xaf", true},
+		{"max rune", "\U0010FFFF", false},
+		{"beyond max", "\xf4\x90\x80\x80", true},
+	} {
+		if got := hasRuneError([]byte(tc.b)); got != tc.want {
+			t.Errorf("%s: hasRuneError(%q) = %v, want %v", tc.name, tc.b, got, tc.want)
+		}
+		if want := bytes.ContainsRune([]byte(tc.b), utf8.RuneError); tc.want != want {
+			t.Errorf("%s: the table says %v, bytes.ContainsRune says %v", tc.name, tc.want, want)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", "<", "京", "\uFFFD", "\xef", "\xbf", "\xbd", "\x80", "\xe4\xb8", "\xf0\x9f\x98\x80", "\xc3"}
+	for range 5000 {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		s := []byte(b.String())
+		if got, want := hasRuneError(s), bytes.ContainsRune(s, utf8.RuneError); got != want {
+			t.Fatalf("hasRuneError(%q) = %v, bytes.ContainsRune says %v", s, got, want)
+		}
+	}
+}
+
+func TestCommonTag(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want atom.Atom
+	}{
+		{"a", atom.A}, {"div", atom.Div}, {"span", atom.Span}, {"li", atom.Li}, {"p", atom.P},
+		{"img", atom.Img}, {"ul", atom.Ul}, {"i", atom.I}, {"br", atom.Br}, {"td", atom.Td},
+		{"tr", atom.Tr}, {"dd", atom.Dd}, {"dt", atom.Dt}, {"em", atom.Em}, {"b", atom.B},
+		{"h2", atom.H2}, {"h3", atom.H3}, {"strong", atom.Strong}, {"script", atom.Script},
+		{"input", atom.Input}, {"option", atom.Option}, {"meta", atom.Meta}, {"link", atom.Link},
+		// Left to atom.Lookup: other names, and any spelled in capitals.
+		{"DIV", 0}, {"Span", 0}, {"table", 0}, {"x-footer", 0}, {"", 0}, {"divv", 0},
+	} {
+		if got := commonTag(tc.name); got != tc.want {
+			t.Errorf("commonTag(%q) = %v, want %v", tc.name, got, tc.want)
+		}
+		if tc.want != 0 && atom.Lookup([]byte(tc.name)) != tc.want {
+			t.Errorf("commonTag(%q) = %v, but atom.Lookup says %v", tc.name, tc.want, atom.Lookup([]byte(tc.name)))
+		}
+	}
+	// Whatever the path, tagName lower-cases and finds the atom.
+	var sc scanner
+	for _, raw := range []string{"a", "DIV", "Span", "table", "x-Footer", "foreignObject"} {
+		name, a := sc.tagName(raw)
+		if want := strings.ToLower(raw); name != want || a != atom.Lookup([]byte(want)) {
+			t.Errorf("tagName(%q) = %q, %v, want %q, %v", raw, name, a, want, atom.Lookup([]byte(want)))
+		}
+	}
+}
+
+func TestHideReasonString(t *testing.T) {
+	for _, tc := range []struct {
+		st   visState
+		want string
+	}{
+		{visState{}, ""},
+		{visState{}.attr("hidden", ""), "hidden attribute"},
+		{visState{}.attr("style", "display:none"), "display:none"},
+		{visState{}.attr("style", "height:0;overflow:hidden"), "height:0 with overflow:hidden"},
+		{visState{}.attr("style", "opacity:0"), "opacity:0"},
+		{visState{}.attr("style", "visibility:hidden"), "visibility:hidden"},
+		{visState{}.attr("style", "font-size:0"), "font-size:0"},
+		{visState{}.attr("style", "position:absolute;left:-9999px"), "positioned off-screen"},
+		{visState{}.attr("hidden", "").attr("style", "display:none"), "hidden attribute"},
+		{visState{}.attr("style", "opacity:0;visibility:hidden"), "opacity:0"},
+	} {
+		if got := tc.st.hidden().String(); got != tc.want {
+			t.Errorf("%+v: hidden() = %q, want %q", tc.st, got, tc.want)
+		}
+	}
+}
+
+func TestTextBufNodes(t *testing.T) {
+	a, b := &html.Node{Type: html.TextNode, Data: "京ICP备"}, &html.Node{Type: html.TextNode, Data: "2021034567号"}
+	// The full parse gives each segment its node as it goes.
+	var tree textBuf
+	tree.add(a, notHidden)
+	tree.add(&html.Node{Type: html.TextNode}, notHidden) // empty: no segment
+	tree.add(b, byDisplayNone)
+	tree.finish(nil)
+	if ns, reason := tree.nodes(0, len(tree.raw)); len(ns) != 2 || ns[0] != a || ns[1] != b || reason != "display:none" {
+		t.Errorf("tree nodes = %v, %q, want [a b], display:none", ns, reason)
+	}
+	// The fast path gives them later, one region at a time.
+	var fast textBuf
+	fast.addText(a.Data, notHidden, 0)
+	fast.addText(b.Data, notHidden, 1)
+	fast.finish(nil)
+	if n := fast.node(1); n != nil {
+		t.Errorf("fast node(1) before any region = %v, want nil", n)
+	}
+	fast.setNode(1, b)
+	if ns, _ := fast.nodes(0, len(fast.raw)); len(ns) != 2 || ns[0] != nil || ns[1] != b {
+		t.Errorf("fast nodes = %v, want [nil b]", ns)
+	}
+}
