@@ -2,8 +2,11 @@ package checker
 
 import (
 	"bytes"
+	"encoding/binary"
+	"fmt"
 	"mime"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -132,13 +135,70 @@ func tryDecode(body []byte, c candidate) (string, bool) {
 	if hasNonASCII(body) && utf8.Valid(body) {
 		return "", false
 	}
-	out, err := c.enc.NewDecoder().Bytes(body)
+	out, err := decodeBytes(body, c)
 	if err != nil {
 		return "", false
 	}
 	// The body first: it is not UTF-8 by now unless it is ASCII, so the
 	// answer is nearly always known at its first non-ASCII byte.
 	return ownedString(out), hasRuneError(body) || !hasRuneError(out)
+}
+
+// decodeBytes decodes body with c, as c.enc.NewDecoder().Bytes does.
+func decodeBytes(body []byte, c candidate) ([]byte, error) {
+	if c.name == "gbk" || c.name == "gb18030" {
+		return decodeGB(body, c.enc)
+	}
+	return c.enc.NewDecoder().Bytes(body)
+}
+
+// decodeGB decodes GBK or GB18030 bytes exactly as enc's decoder does, but
+// hands it only the stretches that are not ASCII: it spends a dozen
+// instructions on each ASCII byte, and the markup of a Chinese page is
+// mostly ASCII.
+//
+// A stretch ends just before the second of two ASCII bytes in a row,
+// which starts a character whatever came before: a character's bytes
+// after its first may be ASCII (a GBK trail byte 0x40–0x7E, the digits of
+// a GB18030 four-byte sequence), but only one at a time, and a lead byte
+// followed by a digit and then ASCII is a bad byte on its own. Decoding
+// the stretch alone then reads it as in place: the decoder looks at most
+// three bytes ahead, and what it would see past the stretch's end (ASCII)
+// makes the same bad byte as the end of input does.
+func decodeGB(body []byte, enc encoding.Encoding) ([]byte, error) {
+	dec := enc.NewDecoder()
+	out := make([]byte, 0, len(body)+len(body)/2)
+	for i := 0; i < len(body); {
+		j := i
+		for j+8 <= len(body) && binary.LittleEndian.Uint64(body[j:])&0x8080808080808080 == 0 {
+			j += 8
+		}
+		for j < len(body) && body[j] < utf8.RuneSelf {
+			j++
+		}
+		out = append(out, body[i:j]...)
+		if j == len(body) {
+			break
+		}
+		k := j + 1
+		for k < len(body) && (body[k] >= utf8.RuneSelf || body[k-1] >= utf8.RuneSelf) {
+			k++
+		}
+		// At most three bytes out for each byte in (a bad byte becomes
+		// U+FFFD): the decoder never runs short of room.
+		out = slices.Grow(out, 3*(k-j))
+		dec.Reset()
+		n, m, err := dec.Transform(out[len(out):cap(out)], body[j:k], true)
+		if err != nil {
+			return nil, err
+		}
+		if m != k-j {
+			return nil, fmt.Errorf("decode %s: %d of %d bytes read", enc, m, k-j)
+		}
+		out = out[:len(out)+n]
+		i = k
+	}
+	return out, nil
 }
 
 // hasRuneError is bytes.ContainsRune(b, utf8.RuneError): b holds U+FFFD or
@@ -178,7 +238,7 @@ func sniff(body []byte) (c candidate, text string) {
 	var bestOut []byte
 	for _, name := range []string{"gb18030", "big5"} {
 		e, _ := htmlindex.Get(name)
-		out, err := e.NewDecoder().Bytes(body)
+		out, err := decodeBytes(body, candidate{name, e})
 		bad := bytes.Count(out, []byte("\uFFFD"))
 		if bestBad < 0 || bad < bestBad {
 			best, bestBad, bestOut = candidate{name, e}, bad, out

@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // Tests of the helpers that make the check cheaper: each must answer
@@ -127,4 +129,76 @@ func TestTextBufNodes(t *testing.T) {
 	if ns, _ := fast.nodes(0, len(fast.raw)); len(ns) != 2 || ns[0] != nil || ns[1] != b {
 		t.Errorf("fast nodes = %v, want [nil b]", ns)
 	}
+}
+
+func TestDecodeGB(t *testing.T) {
+	encs := []struct {
+		name string
+		enc  encoding.Encoding
+	}{{"gbk", simplifiedchinese.GBK}, {"gb18030", simplifiedchinese.GB18030}}
+	for _, e := range encs {
+		for _, tc := range []struct {
+			name string
+			b    string
+		}{
+			{"empty", ""},
+			{"ascii", "<p>ICP</p>"},
+			{"gbk", "<p>\xbe\xa9ICP\xb1\xb82021034567\xba\xc5-1</p>"},
+			{"ascii trail byte", "\x81\x40\x81\x7e<a>"},
+			{"trail 0x7f", "\x81\x7fab"},
+			{"euro", "a\x80b"},
+			{"ff", "a\xffb"},
+			{"lead at end", "abc\x81"},
+			{"lead then one ascii", "\x81a"},
+			{"lead then two ascii", "\x81ab"},
+			{"four bytes", "a\x81\x30\x81\x30b"},
+			{"four bytes at end", "\x95\x32\x82\x36"},
+			{"four bytes cut", "a\x81\x30\x81"},
+			{"lead digit ascii", "\x81\x30ab\xb1\xb8"},
+			{"lead digit lead ascii", "\x81\x30\x81a"},
+			{"lead digit lead bad", "\x81\x30\x81\x7f\x81"},
+			{"beyond unicode", "\xfe\x39\xfe\x39x"},
+			{"digits between", "\xb1\xb81\xba\xc52\xb1"},
+		} {
+			got, err := decodeGB([]byte(tc.b), e.enc)
+			want, werr := e.enc.NewDecoder().Bytes([]byte(tc.b))
+			if err != nil || werr != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s %s: decodeGB(%q) = %q, %v, want %q, %v", e.name, tc.name, tc.b, got, err, want, werr)
+			}
+		}
+	}
+	// Random bytes drawn mostly from the bytes that decide where a
+	// character ends.
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte{'a', '<', ' ', '0', '9', 0x30, 0x39, 0x3a, 0x40, 0x7e, 0x7f, 0x80, 0x81, 0x82, 0xa1, 0xb1, 0xfe, 0xff}
+	for range 20000 {
+		b := make([]byte, r.IntN(16))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		for _, e := range encs {
+			got, err := decodeGB(b, e.enc)
+			want, _ := e.enc.NewDecoder().Bytes(b)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%s: decodeGB(%q) = %q, %v, want %q", e.name, b, got, err, want)
+			}
+		}
+	}
+}
+
+// FuzzDecodeGB holds decodeGB to the decoders it stands in for.
+// Run: go test ./checker -run '^$' -fuzz FuzzDecodeGB -fuzztime 1m
+func FuzzDecodeGB(f *testing.F) {
+	for _, s := range []string{"", "<p>\xbe\xa9ICP\xb1\xb8</p>", "\x81\x30\x81\x30", "\x81\x30ab", "a\x80\xff\x81"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, enc := range []encoding.Encoding{simplifiedchinese.GBK, simplifiedchinese.GB18030} {
+			got, err := decodeGB(b, enc)
+			want, werr := enc.NewDecoder().Bytes(b)
+			if err != nil || werr != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%v: decodeGB(%q) = %q, %v, want %q, %v", enc, b, got, err, want, werr)
+			}
+		}
+	})
 }
