@@ -270,7 +270,8 @@ func (ps *pageScan) attrs(i int32) []html.Attribute {
 	}
 	src := ps.src[e.start:e.tagEnd]
 	sc := &scanner{pageScan: ps, pos: int(e.start) + 1}
-	if _, ok := sc.readTag(int(e.start)); ok {
+	var t tag
+	if sc.readTag(&t, int(e.start)) {
 		out := make([]html.Attribute, 0, len(sc.attrs))
 		for _, a := range sc.attrs {
 			v, ok := attrValue(sc.val(a))

@@ -236,9 +236,20 @@ func nextMarkup(s string, from int) (int, bool) {
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
-func isSpaceByte(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f'
-}
+func isSpaceByte(c byte) bool { return inSet(spaceSet, c) }
+
+// Sets of bytes below 64, as bit masks: the tokenizer's loops stop at
+// such bytes, and one shift tells them apart where a chain of compares
+// took five.
+const (
+	spaceSet   = 1<<' ' | 1<<'\n' | 1<<'\r' | 1<<'\t' | 1<<'\f'
+	nameEndSet = spaceSet | 1<<'/' | 1<<'>' // a tag name ends
+	keyEndSet  = nameEndSet | 1<<'='        // an attribute key ends
+	valEndSet  = spaceSet | 1<<'>'          // an unquoted value ends
+)
+
+// inSet reports whether c is in set (a mask of bytes below 64).
+func inSet(set uint64, c byte) bool { return c < 64 && set>>c&1 != 0 }
 
 // tag is a start or end tag as read.
 type tag struct {
@@ -249,23 +260,25 @@ type tag struct {
 }
 
 // readTag reads a tag whose name starts at sc.pos (just after "<" or
-// "</"), as the tokenizer's readTag does, leaving its attributes in
-// sc.attrs. It fails at the end of input.
-func (sc *scanner) readTag(start int) (tag, bool) {
+// "</") into t, as the tokenizer's readTag does, leaving its attributes
+// in sc.attrs. It fails at the end of input. (t is the caller's: a tag
+// returned by value was copied through the stack in pieces that the CPU
+// could not forward, at a cost that showed in every tag.)
+func (sc *scanner) readTag(t *tag, start int) bool {
 	s := sc.src
 	i := sc.pos
 	nameStart := i
-	for i < len(s) && !isSpaceByte(s[i]) && s[i] != '/' && s[i] != '>' {
+	for i < len(s) && !inSet(nameEndSet, s[i]) {
 		i++
 	}
-	t := tag{start: start}
+	*t = tag{start: start}
 	t.name, t.atom = sc.tagName(s[nameStart:i])
 	sc.attrs = sc.attrs[:0]
 	lastValEnd := -1
 	i = skipSpace(s, i)
 	for {
 		if i >= len(s) {
-			return t, false
+			return false
 		}
 		if s[i] == '>' {
 			i++
@@ -279,7 +292,7 @@ func (sc *scanner) readTag(start int) (tag, bool) {
 				i++
 				continue
 			}
-			if c == '=' || isSpaceByte(c) || c == '/' || c == '>' {
+			if inSet(keyEndSet, c) {
 				break
 			}
 			i++
@@ -306,13 +319,13 @@ func (sc *scanner) readTag(start int) (tag, bool) {
 				q := s[j]
 				k := strings.IndexByte(s[j+1:], q)
 				if k < 0 {
-					return t, false
+					return false
 				}
 				v0, v1, valEnd = j+1, j+1+k, j+1+k
 				i = valEnd + 1
 			default:
 				k := j
-				for k < len(s) && !isSpaceByte(s[k]) && s[k] != '>' {
+				for k < len(s) && !inSet(valEndSet, s[k]) {
 					k++
 				}
 				v0, v1, valEnd = j, k, k
@@ -337,7 +350,7 @@ func (sc *scanner) readTag(start int) (tag, bool) {
 		t.selfClosing = true
 	}
 	sc.pos = i
-	return t, true
+	return true
 }
 
 func skipSpace(s string, i int) int {
@@ -404,53 +417,72 @@ func (sc *scanner) tagName(raw string) (string, atom.Atom) {
 // spelled in lower case as they nearly always are, without hashing the
 // name as atom.Lookup does; 0 for any other name.
 func commonTag(raw string) atom.Atom {
-	switch raw {
-	case "a":
-		return atom.A
-	case "div":
-		return atom.Div
-	case "span":
-		return atom.Span
-	case "li":
-		return atom.Li
-	case "p":
-		return atom.P
-	case "img":
-		return atom.Img
-	case "ul":
-		return atom.Ul
-	case "i":
-		return atom.I
-	case "br":
-		return atom.Br
-	case "td":
-		return atom.Td
-	case "tr":
-		return atom.Tr
-	case "dd":
-		return atom.Dd
-	case "dt":
-		return atom.Dt
-	case "em":
-		return atom.Em
-	case "b":
-		return atom.B
-	case "h2":
-		return atom.H2
-	case "h3":
-		return atom.H3
-	case "strong":
-		return atom.Strong
-	case "script":
-		return atom.Script
-	case "input":
-		return atom.Input
-	case "option":
-		return atom.Option
-	case "meta":
-		return atom.Meta
-	case "link":
-		return atom.Link
+	// By length first, then ==, which compiles to a load or two: a switch
+	// on the strings themselves ordered them with calls to compare.
+	switch len(raw) {
+	case 1:
+		switch raw[0] {
+		case 'a':
+			return atom.A
+		case 'p':
+			return atom.P
+		case 'i':
+			return atom.I
+		case 'b':
+			return atom.B
+		}
+	case 2:
+		switch {
+		case raw == "li":
+			return atom.Li
+		case raw == "ul":
+			return atom.Ul
+		case raw == "br":
+			return atom.Br
+		case raw == "td":
+			return atom.Td
+		case raw == "tr":
+			return atom.Tr
+		case raw == "dd":
+			return atom.Dd
+		case raw == "dt":
+			return atom.Dt
+		case raw == "em":
+			return atom.Em
+		case raw == "h2":
+			return atom.H2
+		case raw == "h3":
+			return atom.H3
+		}
+	case 3:
+		switch {
+		case raw == "div":
+			return atom.Div
+		case raw == "img":
+			return atom.Img
+		}
+	case 4:
+		switch {
+		case raw == "span":
+			return atom.Span
+		case raw == "meta":
+			return atom.Meta
+		case raw == "link":
+			return atom.Link
+		}
+	case 5:
+		if raw == "input" {
+			return atom.Input
+		}
+	case 6:
+		switch {
+		case raw == "strong":
+			return atom.Strong
+		case raw == "script":
+			return atom.Script
+		case raw == "option":
+			return atom.Option
+		}
 	}
 	return 0
 }
@@ -798,8 +830,8 @@ func (sc *scanner) closeP() bool {
 func (sc *scanner) startTagToken() bool {
 	start := sc.pos
 	sc.pos++
-	t, ok := sc.readTag(start)
-	if !ok {
+	var t tag
+	if !sc.readTag(&t, start) {
 		return false
 	}
 	for {
@@ -828,10 +860,10 @@ func (sc *scanner) startTagToken() bool {
 			case atom.Head:
 				return true
 			case atom.Base, atom.Basefont, atom.Bgsound, atom.Link, atom.Meta:
-				sc.void(t)
+				sc.void(&t)
 				return true
 			case atom.Noscript, atom.Script, atom.Title, atom.Noframes, atom.Style:
-				return sc.rawElement(t)
+				return sc.rawElement(&t)
 			}
 			sc.implied()
 		case modeAfterHead:
@@ -847,13 +879,13 @@ func (sc *scanner) startTagToken() bool {
 			case atom.Base, atom.Basefont, atom.Bgsound, atom.Link, atom.Meta:
 				// The parser puts these in the head, closed already.
 				sc.stack = append(sc.stack, sc.head)
-				sc.void(t)
+				sc.void(&t)
 				sc.stack = sc.stack[:len(sc.stack)-1]
 				sc.elems[sc.head].last = int32(len(sc.elems) - 1)
 				return true
 			case atom.Noframes, atom.Script, atom.Style, atom.Title:
 				sc.stack = append(sc.stack, sc.head)
-				if !sc.rawElement(t) {
+				if !sc.rawElement(&t) {
 					return false
 				}
 				sc.stack = sc.stack[:len(sc.stack)-1]
@@ -862,7 +894,7 @@ func (sc *scanner) startTagToken() bool {
 			}
 			sc.implied()
 		case modeInBody:
-			return sc.bodyStartTag(t)
+			return sc.bodyStartTag(&t)
 		case modeAfterBody, modeAfterAfterBody:
 			if t.atom == atom.Html {
 				return false
@@ -873,14 +905,14 @@ func (sc *scanner) startTagToken() bool {
 }
 
 // void adds an element that has no content.
-func (sc *scanner) void(t tag) {
+func (sc *scanner) void(t *tag) {
 	sc.push(t.name, t.atom, t.start, t.end)
 	sc.pop(false)
 }
 
 // rawElement adds a raw text element (script, style, title, textarea …)
 // and reads its text up to its end tag.
-func (sc *scanner) rawElement(t tag) bool {
+func (sc *scanner) rawElement(t *tag) bool {
 	idx := sc.push(t.name, t.atom, t.start, t.end)
 	s := sc.src
 	var end int
@@ -905,7 +937,8 @@ func (sc *scanner) rawElement(t tag) bool {
 	}
 	// The end tag: "</" and the name, then attributes as in any tag.
 	sc.pos = end + 2
-	if _, ok := sc.readTag(end); !ok {
+	var et tag
+	if !sc.readTag(&et, end) {
 		return false
 	}
 	sc.pop(true)
@@ -1120,8 +1153,8 @@ func rawEndTagAt(s string, i int, name string) (bool, int) {
 func (sc *scanner) endTagToken() bool {
 	start := sc.pos
 	sc.pos += 2
-	t, ok := sc.readTag(start)
-	if !ok {
+	var t tag
+	if !sc.readTag(&t, start) {
 		return false
 	}
 	for {
@@ -1154,7 +1187,7 @@ func (sc *scanner) endTagToken() bool {
 				return true
 			}
 		case modeInBody:
-			return sc.bodyEndTag(t)
+			return sc.bodyEndTag(&t)
 		case modeAfterBody:
 			if t.atom == atom.Html {
 				sc.mode = modeAfterAfterBody
@@ -1288,7 +1321,7 @@ func (sc *scanner) comment() bool {
 
 // bodyStartTag is the "in body" insertion mode for start tags (and the
 // rules for foreign content inside <svg>).
-func (sc *scanner) bodyStartTag(t tag) bool {
+func (sc *scanner) bodyStartTag(t *tag) bool {
 	if top := &sc.elems[sc.top()]; top.svg {
 		if svgIntegrationPoint(sc.elemName(top)) {
 			return false
@@ -1401,7 +1434,7 @@ func svgIntegrationPoint(name string) bool {
 
 // foreignStartTag adds an SVG element. Tags that break out of foreign
 // content, and raw text elements, are left to the full parse.
-func (sc *scanner) foreignStartTag(t tag) bool {
+func (sc *scanner) foreignStartTag(t *tag) bool {
 	if svgBreakout(t.atom) {
 		return false
 	}
@@ -1435,7 +1468,7 @@ func svgBreakout(a atom.Atom) bool {
 }
 
 // bodyEndTag is the "in body" insertion mode for end tags.
-func (sc *scanner) bodyEndTag(t tag) bool {
+func (sc *scanner) bodyEndTag(t *tag) bool {
 	if top := &sc.elems[sc.top()]; top.svg {
 		// Foreign content: only the end tag of the current element.
 		if !strings.EqualFold(sc.elemName(top), t.name) {
