@@ -123,7 +123,7 @@ func tryDecode(body []byte, c candidate) (string, bool) {
 		// allocated, and a large object costs the collector more than its
 		// size (see decoded.text).
 		b := bytes.TrimPrefix(body, []byte{0xEF, 0xBB, 0xBF})
-		return unsafe.String(unsafe.SliceData(b), len(b)), utf8.Valid(b)
+		return unsafe.String(unsafe.SliceData(b), len(b)), validUTF8(b)
 	}
 	if !isASCIICompatibleMulti(c.name) {
 		out, err := c.enc.NewDecoder().Bytes(body)
@@ -132,7 +132,7 @@ func tryDecode(body []byte, c candidate) (string, bool) {
 	// A page declaring a legacy encoding whose bytes are valid, non-ASCII
 	// UTF-8 was saved as UTF-8 (GBK text is almost never valid UTF-8):
 	// decoding it as declared would give mojibake such as 浜珺2.
-	if hasNonASCII(body) && utf8.Valid(body) {
+	if hasNonASCII(body) && validUTF8(body) {
 		return "", false
 	}
 	out, err := decodeBytes(body, c)
@@ -201,6 +201,37 @@ func decodeGB(body []byte, enc encoding.Encoding) ([]byte, error) {
 	return out, nil
 }
 
+// validUTF8 is utf8.Valid, faster on Chinese text: most of its runes are
+// three bytes whose lead byte admits any continuation bytes, and those
+// are checked here without utf8.Valid's tables.
+func validUTF8(p []byte) bool {
+	for i := 0; i < len(p); {
+		c := p[i]
+		if c < utf8.RuneSelf {
+			i++
+			for i+8 <= len(p) && binary.LittleEndian.Uint64(p[i:])&0x8080808080808080 == 0 {
+				i += 8
+			}
+			continue
+		}
+		// E0 and ED limit their second byte (overlong forms, surrogates):
+		// those, and runes of other lengths, are DecodeRune's.
+		if i+2 < len(p) && (0xE1 <= c && c <= 0xEC || c == 0xEE || c == 0xEF) {
+			if p[i+1]&0xC0 != 0x80 || p[i+2]&0xC0 != 0x80 {
+				return false
+			}
+			i += 3
+			continue
+		}
+		r, n := utf8.DecodeRune(p[i:])
+		if r == utf8.RuneError && n == 1 {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
 // hasRuneError is bytes.ContainsRune(b, utf8.RuneError): b holds U+FFFD or
 // a byte that is not UTF-8. ContainsRune decodes b rune by rune for it,
 // which took a sixth of checking a GBK page.
@@ -231,7 +262,7 @@ func isASCIICompatibleMulti(name string) bool {
 // is the guess, text is the page decoded with it (so it is not decoded a
 // third time); otherwise text is "".
 func sniff(body []byte) (c candidate, text string) {
-	if utf8.Valid(body) {
+	if validUTF8(body) {
 		return candidate{"utf-8", unicode.UTF8}, ""
 	}
 	best, bestBad := candidate{}, -1

@@ -202,3 +202,91 @@ func FuzzDecodeGB(f *testing.F) {
 		}
 	})
 }
+
+func TestValidUTF8(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		b    string
+	}{
+		{"empty", ""},
+		{"ascii", "<p>class=\"footer\"</p> and more than eight bytes"},
+		{"chinese", "京ICP备2021034567号-1，京公网安备11010502045678号"},
+		{"e0 overlong", "\xe0\x80\x80"},
+		{"e0 lowest", "\xe0\xa0\x80"},
+		{"ed surrogate", "\xed\xa0\x80"},
+		{"ed highest", "\xed\x9f\xbf"},
+		{"ef replacement", "\uFFFD"},
+		{"cut at end", "ab京"[:4]},
+		{"bad continuation", "\xe4\xb8\x41"},
+		{"two-byte", "©é"},
+		{"four-byte", "😀"},
+		{"f4 beyond", "\xf4\x90\x80\x80"},
+		{"lone continuation", "abcdefgh\x80"},
+		{"gbk", "\xbe\xa9ICP\xb1\xb8"},
+	} {
+		if got, want := validUTF8([]byte(tc.b)), utf8.ValidString(tc.b); got != want {
+			t.Errorf("%s: validUTF8(%q) = %v, want %v", tc.name, tc.b, got, want)
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	alphabet := []string{"a", "12345678", "京", "©", "😀", "\xe0", "\xed", "\xef", "\xe4", "\xa0", "\x80", "\xbf", "\x9f", "\xc3", "\xf4", "\x90"}
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(10) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		s := []byte(b.String())
+		if got, want := validUTF8(s), utf8.Valid(s); got != want {
+			t.Fatalf("validUTF8(%q) = %v, utf8.Valid says %v", s, got, want)
+		}
+	}
+}
+
+// FuzzValidUTF8 holds validUTF8 to utf8.Valid.
+// Run: go test ./checker -run '^$' -fuzz FuzzValidUTF8 -fuzztime 1m
+func FuzzValidUTF8(f *testing.F) {
+	for _, s := range []string{"", "京ICP备", "\xe0\x80\x80", "\xed\xa0\x80", "abcdefgh\xff"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := validUTF8(b), utf8.Valid(b); got != want {
+			t.Fatalf("validUTF8(%q) = %v, utf8.Valid says %v", b, got, want)
+		}
+	})
+}
+
+func TestIndexByLast(t *testing.T) {
+	for _, tc := range []struct {
+		s, needle string
+	}{
+		{"", "公"},
+		{"公", "公"},
+		{"公司公告京公网安备", "公网"},
+		{"京公网安备11010502045678号", "公"},
+		{"\xac\xac公", "公"},
+		{"\x85\xac公", "公"},
+		{"公"[:2], "公"},
+		{"abc", "c"},
+		{"abcabc", "ca"},
+		{"aaa", "aa"},
+		{"没有", "公"},
+	} {
+		if got, want := indexByLast(tc.s, tc.needle), strings.Index(tc.s, tc.needle); got != want {
+			t.Errorf("indexByLast(%q, %q) = %d, want %d", tc.s, tc.needle, got, want)
+		}
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	alphabet := []string{"公", "网", "司", "a", " ", "\xe5", "\x85", "\xac", "公"[:2]}
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(10) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		s := b.String()
+		for _, needle := range []string{"公", "公网", "\xac\xac"} {
+			if got, want := indexByLast(s, needle), strings.Index(s, needle); got != want {
+				t.Fatalf("indexByLast(%q, %q) = %d, want %d", s, needle, got, want)
+			}
+		}
+	}
+}

@@ -372,7 +372,7 @@ type psbMatch struct {
 func findPSB(s string) []psbMatch {
 	var ms []psbMatch
 	for from := 0; len(ms) < maxNumbers; {
-		i := strings.Index(s[from:], "公")
+		i := indexByLast(s[from:], "公")
 		if i < 0 {
 			break
 		}
@@ -417,6 +417,26 @@ func prefixRune(s string, i int) (rune, int) {
 		return 0, i
 	}
 	return r, i - n
+}
+
+// indexByLast is strings.Index for a short needle, found by its last byte:
+// in Chinese text the lead byte of a Han rune (0xE5 for 公) begins one
+// rune in six, and strings.Index stopped at each, where a continuation
+// byte (0xAC) ends one in thirty.
+func indexByLast(s, needle string) int {
+	last := needle[len(needle)-1]
+	for from := len(needle) - 1; from < len(s); {
+		k := strings.IndexByte(s[from:], last)
+		if k < 0 {
+			return -1
+		}
+		end := from + k + 1
+		if s[end-len(needle):end] == needle {
+			return end - len(needle)
+		}
+		from = end
+	}
+	return -1
 }
 
 // indexFold is strings.Index for an upper-case ASCII needle, ignoring case.
