@@ -260,25 +260,25 @@ type tag struct {
 }
 
 // readTag reads a tag whose name starts at sc.pos (just after "<" or
-// "</") into t, as the tokenizer's readTag does, leaving its attributes
-// in sc.attrs. It fails at the end of input. (t is the caller's: a tag
-// returned by value was copied through the stack in pieces that the CPU
-// could not forward, at a cost that showed in every tag.)
-func (sc *scanner) readTag(t *tag, start int) bool {
+// "</"), as the tokenizer's readTag does, leaving its attributes in
+// sc.attrs and sc.pos after its '>'. It fails at the end of input. (What
+// it read comes back in registers: a tag struct returned was copied
+// through the stack in pieces the CPU could not forward, and one filled
+// through a pointer paid a write barrier for its name.)
+func (sc *scanner) readTag() (name string, a atom.Atom, selfClosing, ok bool) {
 	s := sc.src
 	i := sc.pos
 	nameStart := i
 	for i < len(s) && !inSet(nameEndSet, s[i]) {
 		i++
 	}
-	*t = tag{start: start}
-	t.name, t.atom = sc.tagName(s[nameStart:i])
+	name, a = sc.tagName(s[nameStart:i])
 	sc.attrs = sc.attrs[:0]
 	lastValEnd := -1
 	i = skipSpace(s, i)
 	for {
 		if i >= len(s) {
-			return false
+			return name, a, false, false
 		}
 		if s[i] == '>' {
 			i++
@@ -319,7 +319,7 @@ func (sc *scanner) readTag(t *tag, start int) bool {
 				q := s[j]
 				k := strings.IndexByte(s[j+1:], q)
 				if k < 0 {
-					return false
+					return name, a, false, false
 				}
 				v0, v1, valEnd = j+1, j+1+k, j+1+k
 				i = valEnd + 1
@@ -343,14 +343,13 @@ func (sc *scanner) readTag(t *tag, start int) bool {
 		}
 		i = skipSpace(s, i)
 	}
-	t.end = i
 	// The tokenizer's self-closing test: a '/' just before '>' that is not
 	// the last character of the last attribute's value.
 	if s[i-2] == '/' && (len(sc.attrs) == 0 || lastValEnd == -2 || i-2 != lastValEnd-1) {
-		t.selfClosing = true
+		selfClosing = true
 	}
 	sc.pos = i
-	return true
+	return name, a, selfClosing, true
 }
 
 func skipSpace(s string, i int) int {
@@ -830,10 +829,11 @@ func (sc *scanner) closeP() bool {
 func (sc *scanner) startTagToken() bool {
 	start := sc.pos
 	sc.pos++
-	var t tag
-	if !sc.readTag(&t, start) {
+	name, a, self, ok := sc.readTag()
+	if !ok {
 		return false
 	}
+	t := tag{name: name, atom: a, start: start, end: sc.pos, selfClosing: self}
 	for {
 		switch sc.mode {
 		case modeInitial, modeBeforeHTML:
@@ -937,8 +937,7 @@ func (sc *scanner) rawElement(t *tag) bool {
 	}
 	// The end tag: "</" and the name, then attributes as in any tag.
 	sc.pos = end + 2
-	var et tag
-	if !sc.readTag(&et, end) {
+	if _, _, _, ok := sc.readTag(); !ok {
 		return false
 	}
 	sc.pop(true)
@@ -1153,10 +1152,11 @@ func rawEndTagAt(s string, i int, name string) (bool, int) {
 func (sc *scanner) endTagToken() bool {
 	start := sc.pos
 	sc.pos += 2
-	var t tag
-	if !sc.readTag(&t, start) {
+	name, a, self, ok := sc.readTag()
+	if !ok {
 		return false
 	}
+	t := tag{name: name, atom: a, start: start, end: sc.pos, selfClosing: self}
 	for {
 		switch sc.mode {
 		case modeInitial:
