@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -112,6 +113,79 @@ func TestCompleteAlerting(t *testing.T) {
 	})
 }
 
+// TestCompleteBatchAlerting stores the same checks of two sites as
+// TestCompleteAlerting's, a batch for each round, beside a site whose
+// lease another replica took: each stored check is handed over as
+// CompleteAlerting hands it, the lost one not at all, and the alerts
+// come out the same.
+func TestCompleteBatchAlerting(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := mustOpenStore(t, dsn)
+		ids := setUpSites(t, s, siteSetup{owner: "me", expires: testTTL}, siteSetup{owner: "other", expires: testTTL},
+			siteSetup{owner: "me", expires: testTTL})
+		var seen []Change
+		verdicts := []checker.Verdict{checker.VerdictFail, checker.VerdictFail, checker.VerdictError, checker.VerdictFail, checker.VerdictPass, checker.VerdictPass, checker.VerdictFail}
+		for i, v := range verdicts {
+			at := testNow.Add(time.Duration(i) * time.Hour)
+			var cs []Completion
+			for _, id := range ids {
+				cs = append(cs, Completion{Result: Result{SiteID: id, CheckedAt: at, Target: "t", HTTPStatus: 200, Verdict: v}, Next: testNow})
+			}
+			errs, err := s.CompleteBatchAlerting(ctx, "me", cs, failingRule(&seen))
+			if err != nil {
+				t.Fatalf("round %d: CompleteBatchAlerting: %v", i, err)
+			}
+			if errs[0] != nil || !errors.Is(errs[1], ErrLeaseLost) || errs[2] != nil {
+				t.Fatalf("round %d: errs = %v, want nil, lease lost, nil", i, errs)
+			}
+			if _, err := s.db.ExecContext(ctx, s.db.Rebind("UPDATE site_state SET lease_owner = ? WHERE lease_owner = ''"), "me"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		type step struct {
+			Site         int64
+			Prev, Next   checker.Verdict
+			Streak       int
+			FailingSince time.Time
+			Firing       int
+		}
+		var got []step
+		for _, c := range seen {
+			got = append(got, step{c.Site.ID, c.Prev.Verdict, c.Next.Verdict, c.Next.FailStreak, c.Next.FailingSince, len(c.Firing)})
+		}
+		h := func(n int) time.Time { return testNow.Add(time.Duration(n) * time.Hour) }
+		var want []step
+		for _, w := range []step{
+			{0, VerdictUnchecked, checker.VerdictFail, 1, h(0), 0},
+			{0, checker.VerdictFail, checker.VerdictFail, 2, h(0), 1},
+			{0, checker.VerdictFail, checker.VerdictError, 2, h(0), 1},
+			{0, checker.VerdictError, checker.VerdictFail, 3, h(0), 1},
+			{0, checker.VerdictFail, checker.VerdictPass, 0, time.Time{}, 1},
+			{0, checker.VerdictPass, checker.VerdictPass, 0, time.Time{}, 0},
+			{0, checker.VerdictPass, checker.VerdictFail, 1, h(6), 0},
+		} {
+			for _, id := range []int64{ids[0], ids[2]} {
+				w.Site = id
+				want = append(want, w)
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("changes (-want +got):\n%s", diff)
+		}
+		var wantRows []string
+		for _, verdict := range []string{"fail", "pass", "fail"} {
+			for _, id := range []int64{ids[0], ids[2]} {
+				key := fmt.Sprintf("failing/%d", id)
+				wantRows = append(wantRows, key+" a "+verdict, key+" b "+verdict)
+			}
+		}
+		if diff := cmp.Diff(wantRows, outboxRows(t, s)); diff != "" {
+			t.Errorf("outbox (-want +got):\n%s", diff)
+		}
+	})
+}
+
 func TestCompleteAlertingRollsBack(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
@@ -127,6 +201,16 @@ func TestCompleteAlertingRollsBack(t *testing.T) {
 		_, st := mustSite(t, s, "site0.example.cn")
 		if st.Verdict != VerdictUnchecked || st.LeaseOwner != "me" {
 			t.Errorf("after a failed CompleteAlerting the state is %s leased to %q; want it untouched", st.Verdict, st.LeaseOwner)
+		}
+		if errs, err := s.CompleteBatchAlerting(ctx, "me", []Completion{{Result: r, Next: testNow}}, bad); err == nil || errs != nil {
+			t.Fatalf("CompleteBatchAlerting with a bad alert change = %v, %v; want an error and no per-check errors", errs, err)
+		}
+		_, st = mustSite(t, s, "site0.example.cn")
+		if st.Verdict != VerdictUnchecked || st.LeaseOwner != "me" {
+			t.Errorf("after a failed CompleteBatchAlerting the state is %s leased to %q; want it untouched", st.Verdict, st.LeaseOwner)
+		}
+		if rs, err := s.Results(ctx, id, 0); err != nil || len(rs) != 0 {
+			t.Errorf("after failed completions the site has results %v, %v; want none", rs, err)
 		}
 	})
 }

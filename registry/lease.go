@@ -138,6 +138,16 @@ type Completion struct {
 // when the transaction failed: then nothing at all was stored, and errs
 // is nil.
 func (s *Store) CompleteBatch(ctx context.Context, owner string, cs []Completion) (errs []error, err error) {
+	return s.CompleteBatchAlerting(ctx, owner, cs, nil)
+}
+
+// CompleteBatchAlerting is CompleteBatch with alerting, as
+// CompleteAlerting is Complete's: fn sees the change of each check that
+// is stored, in the batch's order, and the alert changes it returns are
+// recorded in the batch's transaction. An error from fn fails the whole
+// transaction, as it fails CompleteAlerting's. A nil fn records no
+// alerts.
+func (s *Store) CompleteBatchAlerting(ctx context.Context, owner string, cs []Completion, fn ChangeFunc) (errs []error, err error) {
 	defer s.observe("complete_batch", time.Now(), &err)
 	if owner == "" {
 		return nil, fmt.Errorf("complete %d sites: no owner", len(cs))
@@ -158,6 +168,13 @@ func (s *Store) CompleteBatch(ctx context.Context, owner string, cs []Completion
 		unique, at = append(unique, c), append(at, i)
 	}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var before batchSites
+		if fn != nil {
+			var err error
+			if before, err = s.batchSites(ctx, tx, unique, nil); err != nil {
+				return fmt.Errorf("read states: %w", err)
+			}
+		}
 		lost, err := updateStates(ctx, tx, owner, unique)
 		if err != nil {
 			return fmt.Errorf("update states: %w", err)
@@ -176,12 +193,86 @@ func (s *Store) CompleteBatch(ctx context.Context, owner string, cs []Completion
 		if err != nil {
 			return fmt.Errorf("insert results: %w", err)
 		}
-		return nil
+		if fn == nil || len(stored) == 0 {
+			return nil
+		}
+		return s.alertBatch(ctx, tx, unique, stored, before, fn)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("complete %d sites: %w", len(cs), err)
 	}
 	return errs, nil
+}
+
+// batchSites are sites and their states by id.
+type batchSites struct {
+	site  map[int64]*Site
+	state map[int64]*State
+}
+
+// batchSites reads the sites of cs[k] for each k in which (all of cs when
+// which is nil).
+func (s *Store) batchSites(ctx context.Context, tx *sqlx.Tx, cs []Completion, which []int) (batchSites, error) {
+	ids := make([]int64, 0, len(cs))
+	if which == nil {
+		for _, c := range cs {
+			ids = append(ids, c.Result.SiteID)
+		}
+	}
+	for _, k := range which {
+		ids = append(ids, cs[k].Result.SiteID)
+	}
+	sites, states, err := s.loadSitesByID(ctx, tx, ids)
+	if err != nil {
+		return batchSites{}, err
+	}
+	b := batchSites{site: make(map[int64]*Site, len(sites)), state: make(map[int64]*State, len(sites))}
+	for i, si := range sites {
+		b.site[si.ID], b.state[si.ID] = si, states[i]
+	}
+	return b, nil
+}
+
+// alertBatch hands fn the change of each stored check, cs[k] for k in
+// stored, and records the alert changes it returns.
+func (s *Store) alertBatch(ctx context.Context, tx *sqlx.Tx, cs []Completion, stored []int, before batchSites, fn ChangeFunc) error {
+	after, err := s.batchSites(ctx, tx, cs, stored)
+	if err != nil {
+		return fmt.Errorf("read new states: %w", err)
+	}
+	ids := make([]int64, len(stored))
+	for i, k := range stored {
+		ids[i] = cs[k].Result.SiteID
+	}
+	var firing []FiringAlert
+	if err := inChunks(ids, func(chunk []int64) error {
+		q, args, err := sqlx.In("WHERE firing AND site_id IN (?) ORDER BY key", chunk)
+		if err != nil {
+			return err
+		}
+		fs, err := firingAlerts(ctx, tx, q, args...)
+		firing = append(firing, fs...)
+		return err
+	}); err != nil {
+		return err
+	}
+	bySite := make(map[int64][]FiringAlert)
+	for _, f := range firing {
+		bySite[f.SiteID] = append(bySite[f.SiteID], f)
+	}
+	var changes []AlertChange
+	for _, id := range ids {
+		c := Change{Site: before.site[id], Prev: before.state[id], Next: after.state[id], Firing: bySite[id]}
+		if c.Site == nil || c.Next == nil {
+			return fmt.Errorf("site %d: %w", id, ErrNotFound)
+		}
+		ch, err := fn(&c)
+		if err != nil {
+			return fmt.Errorf("alerts of site %d: %w", id, err)
+		}
+		changes = append(changes, ch...)
+	}
+	return s.applyAlertChanges(ctx, tx, changes)
 }
 
 // Release ends owner's leases on the sites with these ids, which stay due

@@ -105,9 +105,8 @@ func registryResult(o crawler.Outcome) registry.Result {
 }
 
 // batchQueue is a storeQueue that also stores outcomes in batches, one
-// transaction for each (registry.CompleteBatch). Alerting needs a
-// transaction per check (it reads the site's state before and after), so
-// serve uses this only without it.
+// transaction for each (registry.CompleteBatchAlerting, which decides the
+// alerts of each check in it when alerting is on).
 type batchQueue struct{ *storeQueue }
 
 var _ crawler.BatchQueue = batchQueue{}
@@ -122,7 +121,7 @@ func (q batchQueue) CompleteBatch(ctx context.Context, owner string, os []crawle
 	for i, o := range os {
 		cs[i] = registry.Completion{Result: registryResult(o), Next: o.Next, Deadlines: o.Report.Deadlines, BadgeShown: o.BadgeShown}
 	}
-	errs, err := q.st.CompleteBatch(ctx, owner, cs)
+	errs, err := q.st.CompleteBatchAlerting(ctx, owner, cs, q.alerting)
 	if err != nil {
 		return err
 	}

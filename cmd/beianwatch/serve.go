@@ -297,13 +297,9 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 		defer stopHTTP()
 	}
 	a.logger.Info("serving", "db", registry.RedactDSN(a.dsn), "owner", sc.Owner, "concurrency", cc.Concurrency, "once", o.once)
-	var queue crawler.Queue = q
-	if q.alerting == nil {
-		// A transaction per check cost more than the check's own writes:
-		// store them in batches (alerting needs a transaction per check).
-		queue = batchQueue{q}
-	}
-	sum, err := sched.Run(ctx, queue)
+	// A transaction per check cost more than the check's own writes:
+	// store them in batches.
+	sum, err := sched.Run(ctx, batchQueue{q})
 	if err != nil {
 		return a.trouble(err)
 	}
