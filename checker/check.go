@@ -147,6 +147,11 @@ func (c *checkRun) fastPath(text string) (r Report, ok bool) {
 	f.doc = d
 	r = f.judge()
 	detach(&r, text)
+	if d.vis.normBuf != nil {
+		// Numbers are substrings of the normalised text, whose memory
+		// goes back to the pool.
+		detach(&r, d.vis.norm.s)
+	}
 	if !d.scan.failed {
 		c.text = d.vis.raw // a string of its own, not the pool's
 	}

@@ -1,7 +1,10 @@
 package checker
 
 import (
+	"bytes"
+	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -115,4 +118,43 @@ func sharedString(v any, src string) (string, bool) {
 		return "", false
 	}
 	return walk(reflect.ValueOf(v))
+}
+
+// TestReportSurvivesPoolReuse checks reports against the pooled memory
+// the fast path works in: a report must read the same after later checks
+// have reused that memory for other pages.
+func TestReportSurvivesPoolReuse(t *testing.T) {
+	cases := fastPathCases(t)
+	for _, bc := range benchCases(t) {
+		cases["bench/"+bc.name] = corpusCase{name: bc.name, page: fuzzPage(bc.body, bc.contentType)}
+	}
+	var names []string
+	for name := range cases {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	type kept struct {
+		name string
+		r    Report
+		want []byte
+	}
+	var reports []kept
+	for _, name := range names {
+		c := cases[name]
+		r := Check(c.page, c.want)
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reports = append(reports, kept{name, r, want})
+	}
+	for _, k := range reports {
+		got, err := json.Marshal(k.r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, k.want) {
+			t.Errorf("%s: the report changed after later checks:\n got %s\nwant %s", k.name, got, k.want)
+		}
+	}
 }

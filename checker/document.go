@@ -35,6 +35,8 @@ type textBuf struct {
 	// spareNodes is zeroed memory for segNodes, from the pool.
 	spareNodes []*html.Node
 	norm       normText
+	// normBuf is the memory norm.s is in, nil when norm.s is raw.
+	normBuf []byte
 
 	icp                []icpMatch
 	psb                []psbMatch
@@ -98,12 +100,12 @@ func (t *textBuf) sep() {
 	}
 }
 
-// finish ends the text; marks is memory for its normalisation's marks
-// (nil for none).
-func (t *textBuf) finish(marks []normMark) {
+// finish ends the text; marks and buf are memory for its normalisation's
+// marks and text (nil for none).
+func (t *textBuf) finish(marks []normMark, buf []byte) {
 	t.raw = t.b.String()
 	t.b = strings.Builder{}
-	t.norm = normalizeInto(t.raw, marks)
+	t.norm, t.normBuf = normalizeInto(t.raw, marks, buf)
 }
 
 // nodes returns the text nodes behind raw[start:end], and the reason the
@@ -245,8 +247,8 @@ func newDocument(root *html.Node) *document {
 			stack = append(stack, frame{n: c, st: st})
 		}
 	}
-	d.vis.finish(nil)
-	d.hid.finish(nil)
+	d.vis.finish(nil, nil)
+	d.hid.finish(nil, nil)
 	return d
 }
 

@@ -113,7 +113,7 @@ func TestTextBufNodes(t *testing.T) {
 	tree.add(a, notHidden)
 	tree.add(&html.Node{Type: html.TextNode}, notHidden) // empty: no segment
 	tree.add(b, byDisplayNone)
-	tree.finish(nil)
+	tree.finish(nil, nil)
 	if ns, reason := tree.nodes(0, len(tree.raw)); len(ns) != 2 || ns[0] != a || ns[1] != b || reason != "display:none" {
 		t.Errorf("tree nodes = %v, %q, want [a b], display:none", ns, reason)
 	}
@@ -121,7 +121,7 @@ func TestTextBufNodes(t *testing.T) {
 	var fast textBuf
 	fast.addText(a.Data, notHidden, 0)
 	fast.addText(b.Data, notHidden, 1)
-	fast.finish(nil)
+	fast.finish(nil, nil)
 	if n := fast.node(1); n != nil {
 		t.Errorf("fast node(1) before any region = %v, want nil", n)
 	}

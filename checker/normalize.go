@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // normRune maps one rune to its normalised form for number matching:
@@ -99,27 +100,40 @@ type normMark struct {
 // normalize returns the normalised form of raw. Most pages need no change,
 // and then no copy or offset map is made. Otherwise only the runes that
 // change cost more than a copy.
-func normalize(raw string) normText { return normalizeInto(raw, nil) }
+func normalize(raw string) normText {
+	t, _ := normalizeInto(raw, nil, nil)
+	return t
+}
 
-// normalizeInto is normalize that puts the marks in marks' memory when it
-// has room (a Chinese page's full-width punctuation makes hundreds).
-func normalizeInto(raw string, marks []normMark) normText {
-	i := firstChange(raw, 0)
-	if i == len(raw) {
-		return normText{s: raw}
+// normalizeInto is normalize that puts the marks in marks' memory and the
+// text in buf's when they have room (a Chinese page's full-width
+// punctuation makes hundreds of marks, and the copy is as long as the
+// page's text). It returns the memory the text is in, nil when the text
+// is raw itself: the text is valid only as long as that memory is not
+// reused.
+func normalizeInto(raw string, marks []normMark, buf []byte) (normText, []byte) {
+	k := firstChange(raw, 0)
+	if k == len(raw) {
+		return normText{s: raw}, nil
 	}
-	var b strings.Builder
-	b.Grow(len(raw))
+	// Normalising never lengthens the text.
+	b := buf[:0]
+	if cap(b) < len(raw) {
+		b = make([]byte, 0, len(raw))
+	}
 	if cap(marks) < 16 {
 		marks = make([]normMark, 0, 16)
 	}
 	t := normText{rawLen: len(raw), marks: marks[:0]}
 	for j := 0; j < len(raw); {
-		// An unchanged run up to the next rune that changes.
-		k := firstChange(raw, j)
+		// An unchanged run up to the next rune that changes (k, found
+		// already for the first).
+		if j > 0 {
+			k = firstChange(raw, j)
+		}
 		if k > j {
-			t.marks = append(t.marks, normMark{at: int32(b.Len()), from: int32(j)})
-			b.WriteString(raw[j:k])
+			t.marks = append(t.marks, normMark{at: int32(len(b)), from: int32(j)})
+			b = append(b, raw[j:k]...)
 			j = k
 			if j == len(raw) {
 				break
@@ -127,13 +141,13 @@ func normalizeInto(raw string, marks []normMark) normText {
 		}
 		r, n := utf8.DecodeRuneInString(raw[j:])
 		if m := normRune(r); m >= 0 {
-			t.marks = append(t.marks, normMark{at: int32(b.Len()), from: int32(j), replaced: true})
-			b.WriteRune(m)
+			t.marks = append(t.marks, normMark{at: int32(len(b)), from: int32(j), replaced: true})
+			b = utf8.AppendRune(b, m)
 		}
 		j += n
 	}
-	t.s = b.String()
-	return t
+	t.s = unsafe.String(unsafe.SliceData(b), len(b))
+	return t, b
 }
 
 // firstChange returns the offset of the first rune in raw[from:] that

@@ -11,10 +11,12 @@ import (
 // afresh was half of what a check allocated, and serve checks pages back
 // to back on every worker, so they are kept between checks.
 //
-// Only slices whose contents never reach a Report are kept: the text
-// itself (textBuf.raw, normText.s), which findings and entries take
-// substrings of, is allocated for each page as before. A slice is handed
-// back only when the check that took it has finished with its document.
+// Only slices whose contents never reach a Report are kept. The rendered
+// text (textBuf.raw), which findings and entries take substrings of and
+// CheckText hands out, is allocated for each page; the normalised copy of
+// the visible text (normText.s) is kept, and fastPath detaches the
+// report's strings from it. A slice is handed back only when the check
+// that took it has finished with its document.
 type scanBufs struct {
 	elems              []scanElem
 	texts              []textRef
@@ -24,6 +26,7 @@ type scanBufs struct {
 	visSegs, hidSegs   []segment
 	visNodes, hidNodes []*html.Node
 	visMarks, hidMarks []normMark
+	visNorm            []byte
 	images             []image
 }
 
@@ -72,6 +75,9 @@ func (d *document) release() {
 	b.images = clearSlice(d.images)
 	if d.vis.norm.marks != nil {
 		b.visMarks = d.vis.norm.marks[:0]
+	}
+	if d.vis.normBuf != nil {
+		b.visNorm = d.vis.normBuf[:0]
 	}
 	if d.hid.norm.marks != nil {
 		b.hidMarks = d.hid.norm.marks[:0]

@@ -160,8 +160,8 @@ func scanPage(text string) (d *document, ok bool) {
 		d.release()
 		return nil, false
 	}
-	d.vis.finish(b.visMarks)
-	d.hid.finish(b.hidMarks)
+	d.vis.finish(b.visMarks, b.visNorm)
+	d.hid.finish(b.hidMarks, nil)
 	return d, true
 }
 
