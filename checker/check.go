@@ -104,7 +104,11 @@ func (c *checkRun) run(page Page) (Report, bool) {
 		c.deadlinesUnseen()
 		return c.finish(), false
 	}
-	dec := decode(page.Body, page.Header.Get("Content-Type"))
+	db := getDecodeBuf()
+	dec := decodeInto(page.Body, page.Header.Get("Content-Type"), db.b)
+	// Nothing made from the text outlives the run: the fast path's report
+	// is detached from it, and the full parse copies what it reads.
+	defer db.put(dec.mem)
 	r.Encoding = dec.encoding
 	switch {
 	case dec.declared != "" && dec.declared != dec.encoding:

@@ -35,6 +35,9 @@ type decoded struct {
 	// declared is the first charset the page declared (BOM, header or
 	// meta), "" if none.
 	declared string
+	// mem is the memory text is in when that is the buffer decodeInto
+	// was given (or one grown from it), nil otherwise.
+	mem []byte
 }
 
 type candidate struct {
@@ -47,6 +50,12 @@ type candidate struct {
 // contradict is passed over for the next one, then for sniffing, because
 // what a visitor sees in a Chinese browser is the text, not the mojibake.
 func decode(body []byte, contentType string) decoded {
+	return decodeInto(body, contentType, nil)
+}
+
+// decodeInto is decode that decodes a GBK or GB18030 page into buf's
+// memory when it has room.
+func decodeInto(body []byte, contentType string, buf []byte) decoded {
 	var cands []candidate
 	if e, name := bomEncoding(body); e != nil {
 		cands = append(cands, candidate{name, e})
@@ -70,15 +79,16 @@ func decode(body []byte, contentType string) decoded {
 		d.declared = cands[0].name
 	}
 	for _, c := range cands {
-		if text, ok := tryDecode(body, c); ok {
-			d.text, d.encoding = text, c.name
+		if text, mem, ok := tryDecode(body, c, buf); ok {
+			d.text, d.encoding, d.mem = text, c.name, mem
 			return d
 		}
 	}
-	c, text := sniff(body)
+	c, text, mem := sniff(body, buf)
 	if text == "" {
-		text, _ = tryDecode(body, c)
+		text, mem, _ = tryDecode(body, c, buf)
 	}
+	d.mem = mem
 	d.text = text
 	if d.text == "" && len(body) > 0 {
 		d.text = string(body)
@@ -116,40 +126,45 @@ func bomEncoding(b []byte) (encoding.Encoding, string) {
 	return nil, ""
 }
 
-// tryDecode decodes body with c and says whether the bytes fit it.
-func tryDecode(body []byte, c candidate) (string, bool) {
+// tryDecode decodes body with c and says whether the bytes fit it. mem is
+// the memory the text is in when decodeGB made it in buf (or in memory
+// grown from it).
+func tryDecode(body []byte, c candidate, buf []byte) (text string, mem []byte, ok bool) {
 	if c.name == "utf-8" {
 		// Not copied: a copy of a typical page was half of what a check
 		// allocated, and a large object costs the collector more than its
 		// size (see decoded.text).
 		b := bytes.TrimPrefix(body, []byte{0xEF, 0xBB, 0xBF})
-		return unsafe.String(unsafe.SliceData(b), len(b)), validUTF8(b)
+		return unsafe.String(unsafe.SliceData(b), len(b)), nil, validUTF8(b)
 	}
 	if !isASCIICompatibleMulti(c.name) {
 		out, err := c.enc.NewDecoder().Bytes(body)
-		return ownedString(out), err == nil
+		return ownedString(out), nil, err == nil
 	}
 	// A page declaring a legacy encoding whose bytes are valid, non-ASCII
 	// UTF-8 was saved as UTF-8 (GBK text is almost never valid UTF-8):
 	// decoding it as declared would give mojibake such as 浜珺2.
 	if hasNonASCII(body) && validUTF8(body) {
-		return "", false
+		return "", nil, false
 	}
-	out, err := decodeBytes(body, c)
+	out, mem, err := decodeBytes(body, c, buf)
 	if err != nil {
-		return "", false
+		return "", nil, false
 	}
 	// The body first: it is not UTF-8 by now unless it is ASCII, so the
 	// answer is nearly always known at its first non-ASCII byte.
-	return ownedString(out), hasRuneError(body) || !hasRuneError(out)
+	return ownedString(out), mem, hasRuneError(body) || !hasRuneError(out)
 }
 
-// decodeBytes decodes body with c, as c.enc.NewDecoder().Bytes does.
-func decodeBytes(body []byte, c candidate) ([]byte, error) {
+// decodeBytes decodes body with c, as c.enc.NewDecoder().Bytes does; mem
+// is out when out is in buf's memory (or memory grown from it).
+func decodeBytes(body []byte, c candidate, buf []byte) (out, mem []byte, err error) {
 	if c.name == "gbk" || c.name == "gb18030" {
-		return decodeGB(body, c.enc)
+		out, err = decodeGB(body, c.enc, buf)
+		return out, out, err
 	}
-	return c.enc.NewDecoder().Bytes(body)
+	out, err = c.enc.NewDecoder().Bytes(body)
+	return out, nil, err
 }
 
 // decodeGB decodes GBK or GB18030 bytes exactly as enc's decoder does, but
@@ -165,9 +180,15 @@ func decodeBytes(body []byte, c candidate) ([]byte, error) {
 // the stretch alone then reads it as in place: the decoder looks at most
 // three bytes ahead, and what it would see past the stretch's end (ASCII)
 // makes the same bad byte as the end of input does.
-func decodeGB(body []byte, enc encoding.Encoding) ([]byte, error) {
+//
+// The text goes in buf's memory when it has room for a page of Chinese
+// text (half as long again as its GBK).
+func decodeGB(body []byte, enc encoding.Encoding, buf []byte) ([]byte, error) {
 	dec := enc.NewDecoder()
-	out := make([]byte, 0, len(body)+len(body)/2)
+	out := buf[:0]
+	if n := len(body) + len(body)/2; cap(out) < n {
+		out = make([]byte, 0, n)
+	}
 	for i := 0; i < len(body); {
 		j := i
 		for j+8 <= len(body) && binary.LittleEndian.Uint64(body[j:])&0x8080808080808080 == 0 {
@@ -260,29 +281,29 @@ func isASCIICompatibleMulti(name string) bool {
 // sniff guesses an undeclared page's encoding: UTF-8 if valid, else the
 // Chinese legacy encoding that decodes with the fewest errors. When that
 // is the guess, text is the page decoded with it (so it is not decoded a
-// third time); otherwise text is "".
-func sniff(body []byte) (c candidate, text string) {
+// third time), and mem as tryDecode's; otherwise text is "".
+func sniff(body []byte, buf []byte) (c candidate, text string, mem []byte) {
 	if validUTF8(body) {
-		return candidate{"utf-8", unicode.UTF8}, ""
+		return candidate{"utf-8", unicode.UTF8}, "", nil
 	}
 	best, bestBad := candidate{}, -1
-	var bestOut []byte
+	var bestOut, bestMem []byte
 	for _, name := range []string{"gb18030", "big5"} {
 		e, _ := htmlindex.Get(name)
-		out, err := decodeBytes(body, candidate{name, e})
+		out, mem, err := decodeBytes(body, candidate{name, e}, buf)
 		bad := bytes.Count(out, []byte("\uFFFD"))
 		if bestBad < 0 || bad < bestBad {
-			best, bestBad, bestOut = candidate{name, e}, bad, out
+			best, bestBad, bestOut, bestMem = candidate{name, e}, bad, out, mem
 			if err != nil {
-				bestOut = nil // tryDecode says what such a page reads as
+				bestOut, bestMem = nil, nil // tryDecode says what such a page reads as
 			}
 		}
 	}
 	// A few bad bytes in a long GB page are damage, not another encoding.
 	if bestBad*100 <= countNonASCII(body) {
-		return best, ownedString(bestOut)
+		return best, ownedString(bestOut), bestMem
 	}
-	return candidate{"windows-1252", charmap.Windows1252}, ""
+	return candidate{"windows-1252", charmap.Windows1252}, "", nil
 }
 
 // hasNonASCII reports a byte outside ASCII in b.

@@ -160,7 +160,7 @@ func TestDecodeGB(t *testing.T) {
 			{"beyond unicode", "\xfe\x39\xfe\x39x"},
 			{"digits between", "\xb1\xb81\xba\xc52\xb1"},
 		} {
-			got, err := decodeGB([]byte(tc.b), e.enc)
+			got, err := decodeGB([]byte(tc.b), e.enc, nil)
 			want, werr := e.enc.NewDecoder().Bytes([]byte(tc.b))
 			if err != nil || werr != nil || !bytes.Equal(got, want) {
 				t.Errorf("%s %s: decodeGB(%q) = %q, %v, want %q, %v", e.name, tc.name, tc.b, got, err, want, werr)
@@ -177,7 +177,7 @@ func TestDecodeGB(t *testing.T) {
 			b[i] = alphabet[r.IntN(len(alphabet))]
 		}
 		for _, e := range encs {
-			got, err := decodeGB(b, e.enc)
+			got, err := decodeGB(b, e.enc, nil)
 			want, _ := e.enc.NewDecoder().Bytes(b)
 			if err != nil || !bytes.Equal(got, want) {
 				t.Fatalf("%s: decodeGB(%q) = %q, %v, want %q", e.name, b, got, err, want)
@@ -194,7 +194,7 @@ func FuzzDecodeGB(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, enc := range []encoding.Encoding{simplifiedchinese.GBK, simplifiedchinese.GB18030} {
-			got, err := decodeGB(b, enc)
+			got, err := decodeGB(b, enc, nil)
 			want, werr := enc.NewDecoder().Bytes(b)
 			if err != nil || werr != nil || !bytes.Equal(got, want) {
 				t.Fatalf("%v: decodeGB(%q) = %q, %v, want %q, %v", enc, b, got, err, want, werr)

@@ -36,12 +36,37 @@ type scanBufs struct {
 // that 32 workers keep at most a few MB each.
 const maxPooledElems = 1 << 14
 
-// scanPool is the one package-level variable that changes: Check is a free
-// function (callers hold no checker value to keep buffers in), and what the
-// pool holds is not state, since every check resets what it takes.
-var scanPool = sync.Pool{New: func() any { return new(scanBufs) }}
+// scanPool and decodePool are the package-level variables that change:
+// Check is a free function (callers hold no checker value to keep buffers
+// in), and what the pools hold is not state, since every check resets what
+// it takes.
+var (
+	scanPool   = sync.Pool{New: func() any { return new(scanBufs) }}
+	decodePool = sync.Pool{New: func() any { return new(decodeBuf) }}
+)
 
 func getScanBufs() *scanBufs { return scanPool.Get().(*scanBufs) }
+
+// decodeBuf is the memory a GBK or GB18030 page is decoded into: a page's
+// worth of text, allocated afresh for each such page before. A check hands
+// it back when it is done with the page's text: the report holds none of
+// it (see detach).
+type decodeBuf struct{ b []byte }
+
+// maxPooledDecode bounds the decoding memory the pool keeps.
+const maxPooledDecode = 1 << 20
+
+func getDecodeBuf() *decodeBuf { return decodePool.Get().(*decodeBuf) }
+
+// put hands the buffer back, keeping mem, the memory the page was decoded
+// into (nil if it was not decoded into the buffer), in place of what it had.
+func (db *decodeBuf) put(mem []byte) {
+	if mem != nil && cap(mem) <= maxPooledDecode {
+		db.b = mem
+	}
+	db.b = db.b[:0]
+	decodePool.Put(db)
+}
 
 // release hands the fast path's buffers back to the pool. The document
 // must not be used afterwards; the report made from it holds none of its

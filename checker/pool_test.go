@@ -8,8 +8,10 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // TestCheckConcurrent runs Check on every page we have from several
@@ -103,4 +105,49 @@ func TestCheckConcurrent(t *testing.T) {
 		}
 	}
 	t.Logf("%d pages (%d on the fast path), %d goroutines × %d rounds", len(jobs), fast, workers, rounds)
+}
+
+func TestDecodeBufPut(t *testing.T) {
+	old := make([]byte, 3, 8)
+	for _, tc := range []struct {
+		name    string
+		mem     []byte
+		wantCap int
+	}{
+		{"not decoded into it", nil, 8},
+		{"decoded into grown memory", make([]byte, 5, 100), 100},
+		{"too large to keep", make([]byte, 0, maxPooledDecode+1), 8},
+	} {
+		db := &decodeBuf{b: old}
+		db.put(tc.mem)
+		if len(db.b) != 0 || cap(db.b) != tc.wantCap {
+			t.Errorf("%s: after put, len %d cap %d, want 0 and %d", tc.name, len(db.b), cap(db.b), tc.wantCap)
+		}
+	}
+}
+
+func TestDecodeIntoBuffer(t *testing.T) {
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(`<meta charset="gbk"><p>京ICP备2021034567号-1</p>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 0, 4096)
+	for _, tc := range []struct {
+		name, body, contentType string
+		inBuf                   bool
+	}{
+		{"gbk page", gbk, "text/html", true},
+		{"gbk header", gbk, "text/html; charset=GB18030", true},
+		{"utf-8 page", "<p>京ICP备2021034567号-1</p>", "text/html; charset=utf-8", false},
+		{"big5 page", "<p>\xa5x\xa5_</p>", "text/html; charset=big5", false},
+	} {
+		d := decodeInto([]byte(tc.body), tc.contentType, buf)
+		want := decode([]byte(tc.body), tc.contentType)
+		if d.text != want.text || d.encoding != want.encoding || d.declared != want.declared {
+			t.Errorf("%s: decodeInto = %q %s %s, want %q %s %s", tc.name, d.text, d.encoding, d.declared, want.text, want.encoding, want.declared)
+		}
+		if got := d.mem != nil && within(d.text, unsafe.String(unsafe.SliceData(buf[:1]), cap(buf))); got != tc.inBuf {
+			t.Errorf("%s: text in the buffer = %v, want %v", tc.name, got, tc.inBuf)
+		}
+	}
 }
