@@ -290,3 +290,14 @@ func TestIndexByLast(t *testing.T) {
 		}
 	}
 }
+
+// TestParseEmpty pins what newRun skips for an empty expectation: the zero
+// number and an error.
+func TestParseEmpty(t *testing.T) {
+	if n, err := ParseICP(""); err == nil || n != (ICPNumber{}) {
+		t.Errorf("ParseICP(\"\") = %+v, %v, want the zero number and an error", n, err)
+	}
+	if n, err := ParsePSB(""); err == nil || n != (PSBNumber{}) {
+		t.Errorf("ParsePSB(\"\") = %+v, %v, want the zero number and an error", n, err)
+	}
+}
