@@ -301,3 +301,37 @@ func TestParseEmpty(t *testing.T) {
 		t.Errorf("ParsePSB(\"\") = %+v, %v, want the zero number and an error", n, err)
 	}
 }
+
+func TestMaybeTrad(t *testing.T) {
+	passed := 0
+	for r := rune(0x4E00); r <= 0x9FFF; r++ {
+		if tradRune(r) != r && !maybeTrad(r) {
+			t.Errorf("maybeTrad(%q) = false, but tradRune changes it to %q", r, tradRune(r))
+		}
+		if maybeTrad(r) {
+			passed++
+		}
+	}
+	// The filter is worth having only if it passes few ideographs.
+	if total := 0x9FFF - 0x4E00 + 1; passed*5 > total {
+		t.Errorf("maybeTrad passes %d of %d ideographs, want under a fifth", passed, total)
+	}
+}
+
+func TestFirstChangeEveryRune(t *testing.T) {
+	// Every rune of the Basic Multilingual Plane between two ASCII
+	// letters: firstChange stops at it exactly when normRune changes it.
+	for r := rune(0x80); r <= 0xFFFF; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		s := "a" + string(r) + "b"
+		want := len(s)
+		if normRune(r) != r {
+			want = 1
+		}
+		if got := firstChange(s, 0); got != want {
+			t.Fatalf("firstChange(%q) = %d, want %d", s, got, want)
+		}
+	}
+}

@@ -33,6 +33,22 @@ func normRune(r rune) rune {
 	return r
 }
 
+// tradBits has bit r&127 set for each rune tradRune changes.
+const tradBits = 1<<('備'&127) | 1<<('號'&127) | 1<<('網'&127) | 1<<('證'&127) | 1<<('粵'&127) |
+	1<<('滬'&127) | 1<<('遼'&127) | 1<<('蘇'&127) | 1<<('閩'&127) | 1<<('贛'&127) | 1<<('魯'&127) |
+	1<<('瓊'&127) | 1<<('貴'&127) | 1<<('隴'&127) | 1<<('寧'&127) | 1<<('晉'&127) | 1<<('陝'&127) |
+	1<<('雲'&127)
+
+// maybeTrad reports whether tradRune may change r: false only when it
+// does not.
+func maybeTrad(r rune) bool {
+	m := uint64(tradBits & (1<<64 - 1))
+	if r&64 != 0 {
+		m = uint64(tradBits >> 64)
+	}
+	return m>>(r&63)&1 != 0
+}
+
 // tradRune maps the traditional forms of filing-number characters to the
 // simplified ones.
 func tradRune(r rune) rune {
@@ -167,6 +183,13 @@ func firstChange(raw string, from int) int {
 		// the three bytes changes either.
 		if c&0xF0 == 0xE0 && i+2 < len(raw) && raw[i+1]&0xC0 == 0x80 && raw[i+2]&0xC0 == 0x80 {
 			r := rune(c&0x0F)<<12 | rune(raw[i+1]&0x3F)<<6 | rune(raw[i+2]&0x3F)
+			// An ideograph changes only if it is one of tradRune's few,
+			// which their low seven bits mostly tell apart: the others
+			// are passed over without a call.
+			if r >= 0x4E00 && r <= 0x9FFF && !maybeTrad(r) {
+				i += 3
+				continue
+			}
 			if r >= 0x800 && (r < 0xD800 || r > 0xDFFF) && normRune(r) != r {
 				return i
 			}
