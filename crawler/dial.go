@@ -177,6 +177,10 @@ func (d *dialer) dialOne(ctx context.Context, network string, ap netip.AddrPort,
 	}
 	nd := net.Dialer{
 		Timeout: timeout,
+		// A connection carries a request or two and closes: TCP keep-alive
+		// probes would never be sent, and enabling them costs four
+		// setsockopt calls a connection.
+		KeepAlive: -1,
 		Control: func(_, address string, _ syscall.RawConn) error {
 			peer, err := netip.ParseAddrPort(address)
 			if err != nil {
