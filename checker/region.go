@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -12,10 +13,13 @@ import (
 // found: the badge block (the element holding a number and up to four
 // ancestors, with the links and images inside them), the path up to <html>
 // for the finding's CSS path, and the images imageBadge looks at. A region
-// is the outermost element a number's block can climb to; its source is
-// parsed on its own with html.ParseFragment, in the context of its parent,
-// and checked against the scan: the same elements, the same text nodes
-// with the same text and visibility, the same images. Its ancestors are
+// is the outermost element a number's block can climb to. When the scan's
+// table holds all its nodes (elements and walked text, nothing else) they
+// are made from the table, as the tree the scan follows has them;
+// otherwise its source is parsed on its own with html.ParseFragment, in
+// the context of its parent, and checked against the scan: the same
+// elements, the same text nodes with the same text and visibility, the
+// same images. Its ancestors are
 // made from the scan (name and attributes), each with its element
 // children as childless stand-ins, so that nth-of-type counts and link
 // lookups see what the full tree has.
@@ -105,10 +109,17 @@ func (ps *pageScan) pageRoot(e int32) bool {
 	return e < 0 || ps.elems[e].atom == atom.Body || ps.elems[e].atom == atom.Html
 }
 
-// parseRegion parses element r's source in the context of its parent,
-// checks the nodes against the scan and puts them in place of its
-// stand-in.
+// parseRegion makes element r's nodes and puts them in place of its
+// stand-in: from the scan's table when it holds every node of the region
+// (tableHolds), else by parsing r's source in the context of its parent
+// and checking the nodes against the scan.
 func (ps *pageScan) parseRegion(d *document, r int32) bool {
+	return ps.makeRegion(d, r, ps.tableHolds(r))
+}
+
+// makeRegion is parseRegion that makes the nodes from the table (build)
+// when fromTable is set, and parses the region's source otherwise.
+func (ps *pageScan) makeRegion(d *document, r int32, fromTable bool) bool {
 	e := &ps.elems[r]
 	if e.start < 0 || e.end < 0 || e.svg || e.parent < 0 {
 		return false
@@ -118,21 +129,88 @@ func (ps *pageScan) parseRegion(d *document, r int32) bool {
 		return false
 	}
 	stub := ps.node(r)
-	nodes, err := html.ParseFragment(strings.NewReader(ps.src[e.start:e.end]), parent)
-	if err != nil || len(nodes) != 1 {
-		return false
-	}
-	n := nodes[0]
-	if n.Type != html.ElementNode || n.Data != ps.elemName(e) || n.Namespace != "" {
-		return false
-	}
-	v := regionCheck{ps: ps, d: d, next: r, text: e.text0, img: e.img0}
-	if !v.walk(n, ps.elems[e.parent].st, e.skip) || v.next != e.last+1 || v.text != e.text1 || v.img != e.img1 {
-		return false
+	var n *html.Node
+	if fromTable {
+		n = ps.build(d, r)
+	} else {
+		nodes, err := html.ParseFragment(strings.NewReader(ps.src[e.start:e.end]), parent)
+		if err != nil || len(nodes) != 1 {
+			return false
+		}
+		n = nodes[0]
+		if n.Type != html.ElementNode || n.Data != ps.elemName(e) || n.Namespace != "" {
+			return false
+		}
+		v := regionCheck{ps: ps, d: d, next: r, text: e.text0, img: e.img0}
+		if !v.walk(n, ps.elems[e.parent].st, e.skip) || v.next != e.last+1 || v.text != e.text1 || v.img != e.img1 {
+			return false
+		}
 	}
 	parent.InsertBefore(n, stub)
 	parent.RemoveChild(stub)
 	return true
+}
+
+// tableHolds reports whether the scan's table holds every node under
+// element r: its elements and walked text nodes are all there are, with
+// no comments, no skipped elements (whose text is not walked) and no SVG.
+// Then the region's nodes are made from the table (build), as the tree
+// that the scan follows has them, rather than parsed: parsing the region
+// cost a tenth of a check.
+func (ps *pageScan) tableHolds(r int32) bool {
+	for j := r; j <= ps.elems[r].last; j++ {
+		if e := &ps.elems[j]; e.svg || e.skip || e.comment {
+			return false
+		}
+	}
+	return true
+}
+
+// build makes the nodes of element i and everything under it from the
+// table, recording them as regionCheck does for a parsed region: element
+// i's children are its child elements and the text nodes whose parent it
+// is, in document order (a text node comes before the first child element
+// that started after it).
+func (ps *pageScan) build(d *document, i int32) *html.Node {
+	e := &ps.elems[i]
+	n := &html.Node{Type: html.ElementNode, Data: ps.elemName(e), DataAtom: e.atom, Attr: ps.attrs(i)}
+	if isFormatting(e.atom) {
+		// x/net/html sorts a formatting element's attributes (to compare
+		// them for the Noah's Ark clause), and the evidence shows them in
+		// that order.
+		slices.SortFunc(n.Attr, func(a, b html.Attribute) int {
+			return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Val, b.Val))
+		})
+	}
+	ps.made[i] = madeNode{node: n, attrs: true, filled: true}
+	t := e.text0
+	text := func(before int32) {
+		for ; t < before; t++ {
+			ref := ps.texts[t]
+			if ref.parent != i {
+				continue
+			}
+			buf := &d.vis
+			if ref.hid {
+				buf = &d.hid
+			}
+			seg := &buf.segs[ref.seg]
+			c := &html.Node{Type: html.TextNode, Data: buf.raw[seg.start:seg.end]}
+			buf.setNode(int(ref.seg), c)
+			n.AppendChild(c)
+		}
+	}
+	for j := i + 1; j <= e.last; j = ps.elems[j].last + 1 {
+		text(ps.elems[j].text0)
+		n.AppendChild(ps.build(d, j))
+	}
+	text(e.text1)
+	for k := e.img0; k < e.img1; k++ {
+		if im := &d.images[k]; im.elem == i {
+			im.node = n
+		}
+	}
+	return n
 }
 
 // regionCheck walks a parsed region the way newDocument walks the tree,

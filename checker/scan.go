@@ -68,6 +68,9 @@ type scanElem struct {
 	st           visState // the state its children inherit
 	lastText     int32    // the text node that is its last child, -1 if none
 	hasChild     bool
+	// comment says a comment is among its children: the table does not
+	// hold them, so its nodes cannot be made from the table alone.
+	comment bool
 }
 
 // textRef says where a walked text node's text went.
@@ -1311,11 +1314,13 @@ func (sc *scanner) comment() bool {
 		html := &sc.elems[sc.stack[0]]
 		html.lastText = -1
 		html.hasChild = true
+		html.comment = true
 		return true
 	}
 	t := &sc.elems[sc.top()]
 	t.lastText = -1
 	t.hasChild = true
+	t.comment = true
 	return true
 }
 
