@@ -2,7 +2,6 @@ package crawler
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -74,9 +73,13 @@ func (c *capReader) Read(p []byte) (int, error) {
 }
 
 // bodyReader reads and decodes bodies with what earlier reads left
-// behind: a scratch buffer to read into, from which the body gets a copy
-// of its own size (reading into a slice that grows allocated twice the
-// page, a copy at each step), and gzip readers with their 32 KiB windows.
+// behind: buffers to read into, and gzip readers with their 32 KiB
+// windows. A body is read into a buffer of the pool and handed over as it
+// is; the caller gives it back with recycle when done with it (the
+// scheduler does, after the check), or leaves it to the garbage
+// collector. Reading into a slice that grows allocated twice the page, a
+// copy at each step; and a copy of its own size for every body was the
+// largest allocation of a check after the checker's.
 // It is safe for concurrent use.
 type bodyReader struct {
 	scratch sync.Pool // *[]byte
@@ -123,7 +126,7 @@ func (b *bodyReader) read(body io.Reader, h http.Header, limit int64) ([]byte, e
 	return b.readAll(r)
 }
 
-// readAll is io.ReadAll through the scratch buffer.
+// readAll is io.ReadAll into a buffer from the pool.
 func (b *bodyReader) readAll(r io.Reader) ([]byte, error) {
 	p, _ := b.scratch.Get().(*[]byte)
 	if p == nil {
@@ -139,15 +142,21 @@ func (b *bodyReader) readAll(r io.Reader) ([]byte, error) {
 		n, err = r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 	}
-	body := bytes.Clone(buf)
-	if cap(buf) <= maxScratch {
-		*p = buf[:0]
-		b.scratch.Put(p)
-	}
 	if err != io.EOF {
+		b.recycle(buf)
 		return nil, fmt.Errorf("read body: %w", err)
 	}
-	return body, nil
+	return buf, nil
+}
+
+// recycle takes back a body readAll returned, for another read. The
+// caller must hold nothing that shares its memory.
+func (b *bodyReader) recycle(body []byte) {
+	if cap(body) == 0 || cap(body) > maxScratch {
+		return
+	}
+	p := body[:0]
+	b.scratch.Put(&p)
 }
 
 // decoder wraps r to undo one content coding; done gives back what it

@@ -197,7 +197,7 @@ func (c *Collector) hop(ctx context.Context, u *url.URL) (*response, error) {
 		status:  s.resp.StatusCode,
 		header:  h,
 		body:    func() ([]byte, error) { return body, nil },
-		discard: func() {},
+		discard: func() { c.bodies.recycle(body) }, // a redirect's: read, never judged
 	}, nil
 }
 

@@ -38,7 +38,7 @@ func TestCollectorContract(t *testing.T) {
 		"InvalidTarget": TestFetchInvalidTarget, "BareDomainFallsBackToHTTP": TestFetchBareDomainFallsBackToHTTP,
 		"BareDomainBothFail": TestFetchBareDomainBothFail, "BrokenTLS": TestFetchBrokenTLS,
 		"Timeout": TestFetchTimeout, "Canceled": TestFetchCanceled, "Body": TestFetchBody,
-		"UnknownEncoding": TestFetchUnknownEncodingError,
+		"UnknownEncoding": TestFetchUnknownEncodingError, "Recycle": TestFetchRecycle,
 	}
 	for name, test := range tests {
 		t.Run(name, test)

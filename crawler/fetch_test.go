@@ -99,6 +99,44 @@ func TestFetchPage(t *testing.T) {
 	}
 }
 
+// TestFetchRecycle fetches pages one after the other, handing each body
+// back: every page reads right, and bodies are read into the buffers
+// handed back (not one new buffer a page).
+func TestFetchRecycle(t *testing.T) {
+	pages := map[string]string{"/a": strings.Repeat("甲", 3000), "/b": strings.Repeat("b", 5000)}
+	srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, pages[r.URL.Path])
+	})
+	f := newFetcher(t, crawler.FetchConfig{AllowCIDRs: loopback})
+	r, ok := f.(interface{ Recycle([]byte) })
+	if !ok {
+		t.Fatalf("%T has no Recycle", f)
+	}
+	handedBack := map[*byte]bool{}
+	reused := 0
+	for i := range 40 {
+		path := "/a"
+		if i%2 == 1 {
+			path = "/b"
+		}
+		page, err := f.Fetch(context.Background(), srv.URL+path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(page.Body) != pages[path] {
+			t.Fatalf("fetch %d of %s: body of %d bytes, want the page's %d", i, path, len(page.Body), len(pages[path]))
+		}
+		if handedBack[&page.Body[:1][0]] {
+			reused++
+		}
+		handedBack[&page.Body[:1][0]] = true
+		r.Recycle(page.Body)
+	}
+	if reused == 0 {
+		t.Error("no body was read into a buffer handed back")
+	}
+}
+
 func TestDefaultUserAgent(t *testing.T) {
 	var ua string
 	srv, _ := serve(t, func(_ http.ResponseWriter, r *http.Request) { ua = r.UserAgent() })

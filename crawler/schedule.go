@@ -114,7 +114,9 @@ type ScheduleConfig struct {
 	// its answer goes to the queue as Outcome.Inspection: a scan the
 	// daemon adds (the takedown lexicon) without a second fetch or a
 	// copy of the body; text is what a visitor sees, as the checker
-	// rendered it. It runs on the worker and must not keep p.
+	// rendered it. It runs on the worker and must keep neither p nor
+	// text (nor strings that share their memory): the body is read into
+	// for the next page.
 	Inspect func(p *checker.Page, text string, r *checker.Report) any
 }
 
@@ -152,6 +154,7 @@ type Summary struct {
 type Scheduler struct {
 	cfg     ScheduleConfig
 	fetch   func(ctx context.Context, target string) (*checker.Page, error)
+	recycle func(body []byte)
 	logger  *slog.Logger
 	metrics *metrics
 	now     func() time.Time
@@ -178,7 +181,7 @@ func NewScheduler(cfg ScheduleConfig, c *Collector, logger *slog.Logger, reg pro
 		return nil, err
 	}
 	return &Scheduler{
-		cfg: cfg, fetch: c.Fetch, logger: logger.With("component", "scheduler"), metrics: m,
+		cfg: cfg, fetch: c.Fetch, recycle: c.Recycle, logger: logger.With("component", "scheduler"), metrics: m,
 		now: time.Now, rand: rand.Float64, idle: make(chan struct{}, 1),
 	}, nil
 }
@@ -504,6 +507,9 @@ func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 		if s.cfg.Inspect != nil {
 			o.Inspection = s.cfg.Inspect(page, text, &o.Report)
 		}
+		// Nothing from here on shares the body's memory: the report is
+		// detached from it, and Inspect must keep neither p nor text.
+		s.recycle(page.Body)
 	}
 	o.Next = s.next(j, o.Report)
 	return o
