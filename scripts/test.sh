@@ -51,11 +51,20 @@ start_postgres() {
   trap stop_postgres EXIT
   "${as[@]}" "$bin/initdb" -A trust -U postgres -E UTF8 --no-locale -D "$dir/data" >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; return 1; }
-  port=$(free_port)
-  # fsync off: a throwaway server need not survive a power cut.
-  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
+  # A port taken between free_port and the server's bind is retried.
+  local try
+  for try in 1 2 3; do
+    port=$(free_port) || return 1
+    # fsync off: a throwaway server need not survive a power cut.
+    if "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+      start >/dev/null; then
+      break
+    fi
+    cat "$dir/server.log" >&2
+    [ "$try" -lt 3 ] || return 1
+    echo "test.sh: PostgreSQL did not start on port $port; trying another" >&2
+  done
   export BEIANWATCH_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
   echo "test.sh: throwaway PostgreSQL on 127.0.0.1:$port ($("$bin/postgres" --version))" >&2
 }
@@ -67,11 +76,16 @@ stop_postgres() {
   fi
 }
 
-# free_port prints a loopback TCP port that nothing listens on.
+# free_port prints a loopback TCP port that nothing listens on, below the
+# kernel's ephemeral range: a port from that range can be taken at any
+# moment as the local port of an outgoing connection (the tests' web
+# farms make thousands), and PostgreSQL restarted on it would fail.
 free_port() {
-  local port
+  local port low=32768 range
+  read -r range _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null && low=$range
+  [ "$low" -gt 11024 ] || low=11024
   for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 30000))
+    port=$((10000 + RANDOM % (low - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return

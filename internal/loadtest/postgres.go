@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -124,7 +123,7 @@ func startPostgres(ctx context.Context, fsync bool) (*postgres, error) {
 		os.RemoveAll(pg.dir)
 		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
-	port, err := freePort()
+	port, err := pgtest.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -150,16 +149,6 @@ func (pg *postgres) cmd(ctx context.Context, name string, args ...string) *exec.
 func (pg *postgres) stop() {
 	pg.cmd(context.Background(), "pg_ctl", "-D", filepath.Join(pg.dir, "data"), "-m", "immediate", "-w", "stop").Run()
 	os.RemoveAll(pg.dir)
-}
-
-// freePort returns a loopback TCP port nothing listens on.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // cpu is the server's CPU time so far: the postmaster's, its live

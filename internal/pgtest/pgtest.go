@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -72,12 +71,10 @@ func (s *Server) start(ctx context.Context) error {
 	if err := s.run(ctx, "initdb", "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "-D", s.data()); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := FreePort()
 	if err != nil {
 		return err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
 	// fsync off: a throwaway server need not survive a power cut.
 	s.opts = fmt.Sprintf("-h 127.0.0.1 -p %d -k %s -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port, s.dir)
 	if err := s.pgCtl(ctx, "start"); err != nil {

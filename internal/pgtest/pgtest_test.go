@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net"
 	"os"
+	"strconv"
 	"testing"
 
 	_ "github.com/lib/pq" // the "postgres" driver
@@ -51,5 +53,23 @@ func TestStartRestartStop(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Stop left %s behind (%v)", dir, err)
+	}
+}
+
+func TestFreePortBelowEphemeralRange(t *testing.T) {
+	low := ephemeralLow()
+	for range 20 {
+		port, err := FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if port < 1024 || port >= low {
+			t.Fatalf("FreePort() = %d, want a port in [1024, %d)", port, low)
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			t.Fatalf("FreePort() = %d, which cannot be listened on: %v", port, err)
+		}
+		ln.Close()
 	}
 }
