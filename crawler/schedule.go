@@ -245,23 +245,13 @@ func (s *Scheduler) Run(ctx context.Context, q Queue) (Summary, error) {
 	} else {
 		close(writerDone)
 	}
-	// A worker's worth of jobs waits in the channel, so that the workers
-	// have work while the next batch is being leased (a round trip to
-	// PostgreSQL, milliseconds when it is busy). Jobs that shutdown finds
-	// waiting are released, not started.
-	jobs := make(chan Job, s.cfg.Workers)
+	// Unbuffered: a job leased waits for a free worker in the leaser's
+	// hands, not in a queue, so the time a lease covers is the check's.
+	jobs := make(chan Job)
 	var wg sync.WaitGroup
-	var unstartedMu sync.Mutex
-	var unstarted []Job
 	for range s.cfg.Workers {
 		wg.Go(func() {
 			for j := range jobs {
-				if ctx.Err() != nil {
-					unstartedMu.Lock()
-					unstarted = append(unstarted, j)
-					unstartedMu.Unlock()
-					continue
-				}
 				s.process(work, q, j, store)
 			}
 		})
@@ -269,10 +259,6 @@ func (s *Scheduler) Run(ctx context.Context, q Queue) (Summary, error) {
 	err := s.lease(ctx, q, jobs)
 	close(jobs)
 	wg.Wait()
-	if len(unstarted) > 0 {
-		s.release(q, unstarted)
-		s.done(len(unstarted))
-	}
 	if outcomes != nil {
 		close(outcomes)
 	}
