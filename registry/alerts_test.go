@@ -30,6 +30,38 @@ func failingRule(seen *[]Change) ChangeFunc {
 	}
 }
 
+// alertVerdicts are the verdicts of a site's checks in the alerting
+// tests, one an hour from testNow.
+var alertVerdicts = []checker.Verdict{checker.VerdictFail, checker.VerdictFail, checker.VerdictError,
+	checker.VerdictFail, checker.VerdictPass, checker.VerdictPass, checker.VerdictFail}
+
+// alertStep is what a Change handed to the ChangeFunc says a check did.
+type alertStep struct {
+	Site         int64
+	Prev, Next   checker.Verdict
+	Streak       int
+	FailingSince time.Time
+	Firing       int
+}
+
+func stepOf(c Change) alertStep {
+	return alertStep{c.Site.ID, c.Prev.Verdict, c.Next.Verdict, c.Next.FailStreak, c.Next.FailingSince, len(c.Firing)}
+}
+
+// wantSteps are the changes alertVerdicts make to site id.
+func wantSteps(id int64) []alertStep {
+	h := func(n int) time.Time { return testNow.Add(time.Duration(n) * time.Hour) }
+	return []alertStep{
+		{id, VerdictUnchecked, checker.VerdictFail, 1, h(0), 0},
+		{id, checker.VerdictFail, checker.VerdictFail, 2, h(0), 1},
+		{id, checker.VerdictFail, checker.VerdictError, 2, h(0), 1},
+		{id, checker.VerdictError, checker.VerdictFail, 3, h(0), 1},
+		{id, checker.VerdictFail, checker.VerdictPass, 0, time.Time{}, 1},
+		{id, checker.VerdictPass, checker.VerdictPass, 0, time.Time{}, 0},
+		{id, checker.VerdictPass, checker.VerdictFail, 1, h(6), 0},
+	}
+}
+
 func outboxRows(t *testing.T, s *Store) []string {
 	t.Helper()
 	var rows []struct {
@@ -58,8 +90,7 @@ func TestCompleteAlerting(t *testing.T) {
 		id := setUpSites(t, s, siteSetup{})[0]
 		key := fmt.Sprintf("failing/%d", id)
 		var seen []Change
-		verdicts := []checker.Verdict{checker.VerdictFail, checker.VerdictFail, checker.VerdictError, checker.VerdictFail, checker.VerdictPass, checker.VerdictPass, checker.VerdictFail}
-		for i, v := range verdicts {
+		for i, v := range alertVerdicts {
 			at := testNow.Add(time.Duration(i) * time.Hour)
 			if _, err := s.Lease(ctx, "me", 1, testTTL); err != nil {
 				t.Fatal(err)
@@ -70,29 +101,14 @@ func TestCompleteAlerting(t *testing.T) {
 			}
 		}
 		// The change handed over says what the check did.
-		type step struct {
-			Prev, Next   checker.Verdict
-			Streak       int
-			FailingSince time.Time
-			Firing       int
-		}
-		var got []step
+		var got []alertStep
 		for _, c := range seen {
-			got = append(got, step{c.Prev.Verdict, c.Next.Verdict, c.Next.FailStreak, c.Next.FailingSince, len(c.Firing)})
+			got = append(got, stepOf(c))
 		}
-		h := func(n int) time.Time { return testNow.Add(time.Duration(n) * time.Hour) }
-		want := []step{
-			{VerdictUnchecked, checker.VerdictFail, 1, h(0), 0},
-			{checker.VerdictFail, checker.VerdictFail, 2, h(0), 1},
-			{checker.VerdictFail, checker.VerdictError, 2, h(0), 1},
-			{checker.VerdictError, checker.VerdictFail, 3, h(0), 1},
-			{checker.VerdictFail, checker.VerdictPass, 0, time.Time{}, 1},
-			{checker.VerdictPass, checker.VerdictPass, 0, time.Time{}, 0},
-			{checker.VerdictPass, checker.VerdictFail, 1, h(6), 0},
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
+		if diff := cmp.Diff(wantSteps(id), got); diff != "" {
 			t.Errorf("changes (-want +got):\n%s", diff)
 		}
+		h := func(n int) time.Time { return testNow.Add(time.Duration(n) * time.Hour) }
 		// Fired, resolved, fired again: three changes, each to both
 		// receivers; the repeats queued nothing.
 		wantRows := []string{key + " a fail", key + " b fail", key + " a pass", key + " b pass", key + " a fail", key + " b fail"}
@@ -125,8 +141,7 @@ func TestCompleteBatchAlerting(t *testing.T) {
 		ids := setUpSites(t, s, siteSetup{owner: "me", expires: testTTL}, siteSetup{owner: "other", expires: testTTL},
 			siteSetup{owner: "me", expires: testTTL})
 		var seen []Change
-		verdicts := []checker.Verdict{checker.VerdictFail, checker.VerdictFail, checker.VerdictError, checker.VerdictFail, checker.VerdictPass, checker.VerdictPass, checker.VerdictFail}
-		for i, v := range verdicts {
+		for i, v := range alertVerdicts {
 			at := testNow.Add(time.Duration(i) * time.Hour)
 			var cs []Completion
 			for _, id := range ids {
@@ -143,32 +158,14 @@ func TestCompleteBatchAlerting(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		type step struct {
-			Site         int64
-			Prev, Next   checker.Verdict
-			Streak       int
-			FailingSince time.Time
-			Firing       int
-		}
-		var got []step
+		var got, want []alertStep
 		for _, c := range seen {
-			got = append(got, step{c.Site.ID, c.Prev.Verdict, c.Next.Verdict, c.Next.FailStreak, c.Next.FailingSince, len(c.Firing)})
+			got = append(got, stepOf(c))
 		}
-		h := func(n int) time.Time { return testNow.Add(time.Duration(n) * time.Hour) }
-		var want []step
-		for _, w := range []step{
-			{0, VerdictUnchecked, checker.VerdictFail, 1, h(0), 0},
-			{0, checker.VerdictFail, checker.VerdictFail, 2, h(0), 1},
-			{0, checker.VerdictFail, checker.VerdictError, 2, h(0), 1},
-			{0, checker.VerdictError, checker.VerdictFail, 3, h(0), 1},
-			{0, checker.VerdictFail, checker.VerdictPass, 0, time.Time{}, 1},
-			{0, checker.VerdictPass, checker.VerdictPass, 0, time.Time{}, 0},
-			{0, checker.VerdictPass, checker.VerdictFail, 1, h(6), 0},
-		} {
-			for _, id := range []int64{ids[0], ids[2]} {
-				w.Site = id
-				want = append(want, w)
-			}
+		// Each round's batch hands over the two sites' changes in turn.
+		a, b := wantSteps(ids[0]), wantSteps(ids[2])
+		for i := range a {
+			want = append(want, a[i], b[i])
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("changes (-want +got):\n%s", diff)
