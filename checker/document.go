@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unsafe"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -25,9 +26,16 @@ type segment struct {
 // and one for what is in the page but hidden, each with a map back to the
 // text nodes it came from.
 type textBuf struct {
-	b    strings.Builder
-	raw  string
-	segs []segment
+	// b is the text so far. It is not a strings.Builder: its WriteString
+	// stores the buffer's pointer back on every call, a write barrier
+	// each while the collector runs, a thousand times a page; b is
+	// resliced in place (see write) and stored only when it grows.
+	b []byte
+	// pooled says b is the pool's memory (the fast path's), not the
+	// text's own: raw is then valid only until the document is released.
+	pooled bool
+	raw    string
+	segs   []segment
 	// segNodes holds the text node of each segment. On the fast path it
 	// is nil until a region is parsed (see region.go), and then a node is
 	// nil until the region holding it has been.
@@ -57,9 +65,9 @@ func (t *textBuf) addText(data string, reason hideReason, ord int32) {
 	if data == "" {
 		return
 	}
-	start := t.b.Len()
-	t.b.WriteString(data)
-	t.segs = append(t.segs, segment{ord: ord, start: start, end: t.b.Len(), reason: reason})
+	start := len(t.b)
+	t.write(data)
+	t.segs = append(t.segs, segment{ord: ord, start: start, end: len(t.b), reason: reason})
 }
 
 // node returns segment i's text node, nil if not made yet.
@@ -82,29 +90,38 @@ func (t *textBuf) setNode(i int, n *html.Node) {
 // extend appends to the last segment: more text for the same node (the
 // parser joins adjacent text into one node).
 func (t *textBuf) extend(seg int, data string) bool {
-	if seg != len(t.segs)-1 || t.segs[seg].end != t.b.Len() {
+	if seg != len(t.segs)-1 || t.segs[seg].end != len(t.b) {
 		return false
 	}
-	t.b.WriteString(data)
-	t.segs[seg].end = t.b.Len()
+	t.write(data)
+	t.segs[seg].end = len(t.b)
 	return true
+}
+
+// write appends data to b, storing only b's length while it has room.
+func (t *textBuf) write(data string) {
+	n := len(t.b)
+	if len(data) > cap(t.b)-n {
+		t.b = append(t.b, data...)
+		return
+	}
+	t.b = t.b[:n+len(data)]
+	copy(t.b[n:], data)
 }
 
 // sep ends a line, so text either side of a block does not run together.
 func (t *textBuf) sep() {
-	if t.b.Len() == 0 {
-		return
-	}
-	if s := t.b.String(); s[len(s)-1] != '\n' {
-		t.b.WriteByte('\n')
+	if n := len(t.b); n > 0 && t.b[n-1] != '\n' {
+		t.write("\n")
 	}
 }
 
 // finish ends the text; marks and buf are memory for its normalisation's
 // marks and text (nil for none).
 func (t *textBuf) finish(marks []normMark, buf []byte) {
-	t.raw = t.b.String()
-	t.b = strings.Builder{}
+	// Nothing writes b again: the string can share its memory (as a
+	// strings.Builder's would).
+	t.raw = unsafe.String(unsafe.SliceData(t.b), len(t.b))
 	t.norm, t.normBuf = normalizeInto(t.raw, marks, buf)
 }
 
@@ -166,7 +183,10 @@ type document struct {
 	scriptSrc, scriptBytes int
 	// scripts holds the start of the inline scripts' text (and JSON data
 	// such as __NEXT_DATA__), where script-drawn footers keep their numbers.
-	scripts strings.Builder
+	// On the fast path it stays empty and scriptSpans say where in the
+	// page each script's text is (see scriptText).
+	scripts     strings.Builder
+	scriptSpans []span
 	// chars counts the non-space characters a visitor sees; charsKnown
 	// says it has been counted (only script shells need it).
 	chars      int
@@ -252,6 +272,28 @@ func newDocument(root *html.Node) *document {
 	return d
 }
 
+// span is the offsets of a stretch of the page's text.
+type span struct{ start, end int32 }
+
+// scriptText returns the text the inline scripts start with, as
+// countScript collects it.
+func (d *document) scriptText() string {
+	if d.scan != nil {
+		for _, sp := range d.scriptSpans {
+			d.addScript(textData(d.scan.src[sp.start:sp.end], false))
+		}
+		d.scriptSpans = d.scriptSpans[:0]
+	}
+	return d.scripts.String()
+}
+
+func (d *document) addScript(text string) {
+	if room := maxScriptText - d.scripts.Len(); room > 0 {
+		d.scripts.WriteString(text[:min(room, len(text))])
+		d.scripts.WriteByte('\n')
+	}
+}
+
 func (d *document) countScript(n *html.Node) {
 	if attr(n, "src") != "" {
 		d.scriptSrc++
@@ -259,10 +301,7 @@ func (d *document) countScript(n *html.Node) {
 	}
 	if c := n.FirstChild; c != nil && c.Type == html.TextNode {
 		d.scriptBytes += len(c.Data)
-		if room := maxScriptText - d.scripts.Len(); room > 0 {
-			d.scripts.WriteString(c.Data[:min(room, len(c.Data))])
-			d.scripts.WriteByte('\n')
-		}
+		d.addScript(c.Data)
 	}
 }
 

@@ -228,11 +228,27 @@ func TestValidUTF8(t *testing.T) {
 			t.Errorf("%s: validUTF8(%q) = %v, want %v", tc.name, tc.b, got, want)
 		}
 	}
+	// Runs of three-byte runes long enough for the two-at-a-time loop,
+	// with each byte in turn replaced by bytes that break it or lead
+	// runes it must leave to the slow path (E0, ED, other lengths).
+	run := "京ICP备京公网安备京华在线综合性新闻门户网站提供全天候新闻资讯服务"
+	for i := 0; i < len(run); i++ {
+		for _, c := range []byte{'a', 0x80, 0xbf, 0xc3, 0xe0, 0xed, 0xef, 0xf0, 0xff, 0xa0, 0x9f} {
+			b := []byte(run)
+			b[i] = c
+			if got, want := validUTF8(b), utf8.Valid(b); got != want {
+				t.Errorf("validUTF8(%q) = %v, want %v", b, got, want)
+			}
+			if got, want := validUTF8(b[:i+1]), utf8.Valid(b[:i+1]); got != want {
+				t.Errorf("validUTF8(%q) = %v, want %v", b[:i+1], got, want)
+			}
+		}
+	}
 	r := rand.New(rand.NewPCG(5, 6))
-	alphabet := []string{"a", "12345678", "京", "©", "😀", "\xe0", "\xed", "\xef", "\xe4", "\xa0", "\x80", "\xbf", "\x9f", "\xc3", "\xf4", "\x90"}
-	for range 20000 {
+	alphabet := []string{"a", "12345678", "京", "京华在线", "\xe0\xa0\x80", "\xed\x9f\xbf", "©", "😀", "\xe0", "\xed", "\xef", "\xe4", "\xa0", "\x80", "\xbf", "\x9f", "\xc3", "\xf4", "\x90"}
+	for range 40000 {
 		var b strings.Builder
-		for range r.IntN(10) {
+		for range r.IntN(30) {
 			b.WriteString(alphabet[r.IntN(len(alphabet))])
 		}
 		s := []byte(b.String())
@@ -332,6 +348,36 @@ func TestFirstChangeEveryRune(t *testing.T) {
 		}
 		if got := firstChange(s, 0); got != want {
 			t.Fatalf("firstChange(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+// firstChangePlain is what firstChange stands in for: rune by rune.
+func firstChangePlain(raw string, from int) int {
+	for i := from; i < len(raw); {
+		r, n := utf8.DecodeRuneInString(raw[i:])
+		if !(r == utf8.RuneError && n == 1) && normRune(r) != r {
+			return i
+		}
+		i += n
+	}
+	return len(raw)
+}
+
+// TestFirstChangeAfterASCII: runs of ASCII of every length up to a few
+// words (firstChange passes them a word at a time) before a rune that
+// changes, one that does not and a byte that is not UTF-8, from every
+// offset.
+func TestFirstChangeAfterASCII(t *testing.T) {
+	for n := 0; n <= 40; n++ {
+		ascii := strings.Repeat("a1 <\n", 8)[:n]
+		for _, tail := range []string{"，", "京", "網", "\xff", "", "京\u3000", "a，"} {
+			s := ascii + tail + ascii + "號" + ascii
+			for from := 0; from <= len(s); from++ {
+				if got, want := firstChange(s, from), firstChangePlain(s, from); got != want {
+					t.Fatalf("firstChange(%q, %d) = %d, want %d", s, from, got, want)
+				}
+			}
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package checker
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -173,7 +175,15 @@ func firstChange(raw string, from int) int {
 	for i := from; i < len(raw); {
 		c := raw[i]
 		if c < utf8.RuneSelf {
+			// ASCII never changes: past it a word at a time.
 			i++
+			for i+8 <= len(raw) {
+				if m := load64(raw, i) & 0x8080808080808080; m != 0 {
+					i += bits.TrailingZeros64(m) >> 3
+					break
+				}
+				i += 8
+			}
 			continue
 		}
 		// Most of a Chinese page is three-byte runes: decode them here.
@@ -239,4 +249,9 @@ func (t normText) origEnd(i int) int {
 // as a browser renders it.
 func collapseSpace(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(strings.ReplaceAll(s, "\u3000", " "), "\u00a0", " ")), " ")
+}
+
+// load64 reads s[i:i+8] as a little-endian word (i+8 <= len(s)).
+func load64(s string, i int) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[i:])
 }

@@ -12,11 +12,11 @@ import (
 // to back on every worker, so they are kept between checks.
 //
 // Only slices whose contents never reach a Report are kept. The rendered
-// text (textBuf.raw), which findings and entries take substrings of and
-// CheckText hands out, is allocated for each page; the normalised copy of
-// the visible text (normText.s) is kept, and fastPath detaches the
-// report's strings from it. A slice is handed back only when the check
-// that took it has finished with its document.
+// text (textBuf.raw) and the normalised copy of the visible text
+// (normText.s), which findings and entries take substrings of, are kept
+// too: fastPath detaches the report's strings from them, and CheckText
+// hands out a copy of the text. A slice is handed back only when the
+// check that took it has finished with its document.
 type scanBufs struct {
 	elems              []scanElem
 	texts              []textRef
@@ -27,6 +27,8 @@ type scanBufs struct {
 	visNodes, hidNodes []*html.Node
 	visMarks, hidMarks []normMark
 	visNorm            []byte
+	visText, hidText   []byte
+	scriptSpans        []span
 	images             []image
 }
 
@@ -52,6 +54,9 @@ func getScanBufs() *scanBufs { return scanPool.Get().(*scanBufs) }
 // it back when it is done with the page's text: the report holds none of
 // it (see detach).
 type decodeBuf struct{ b []byte }
+
+// maxPooledText bounds the rendered text's memory the pool keeps.
+const maxPooledText = 1 << 20
 
 // maxPooledDecode bounds the decoding memory the pool keeps.
 const maxPooledDecode = 1 << 20
@@ -106,6 +111,13 @@ func (d *document) release() {
 	}
 	if d.hid.norm.marks != nil {
 		b.hidMarks = d.hid.norm.marks[:0]
+	}
+	b.scriptSpans = d.scriptSpans[:0]
+	if d.vis.pooled && cap(d.vis.b) <= maxPooledText {
+		b.visText = d.vis.b[:0]
+	}
+	if d.hid.pooled && cap(d.hid.b) <= maxPooledText {
+		b.hidText = d.hid.b[:0]
 	}
 	*ps, *d = pageScan{}, document{}
 	scanPool.Put(b)

@@ -105,6 +105,53 @@ type scanner struct {
 	form  int32 // the parser's form element pointer, -1 when unset
 	attrs []attrSpan
 	name  [32]byte
+	// opened counts the open HTML elements of each kind openIndex
+	// numbers: whether one is open is asked on nearly every tag, and
+	// walking the stack for the answer was a tenth of the scan's work on
+	// tags.
+	opened [openKinds]int32
+}
+
+// openKinds is how many kinds of element openIndex numbers.
+const openKinds = 15
+
+// openIndex numbers <p> (which block start tags close) and the
+// formatting elements (whose tags ask whether one is open); -1 for any
+// other element.
+func openIndex(a atom.Atom) int {
+	switch a {
+	case atom.P:
+		return 0
+	case atom.A:
+		return 1
+	case atom.B:
+		return 2
+	case atom.Big:
+		return 3
+	case atom.Code:
+		return 4
+	case atom.Em:
+		return 5
+	case atom.Font:
+		return 6
+	case atom.I:
+		return 7
+	case atom.Nobr:
+		return 8
+	case atom.S:
+		return 9
+	case atom.Small:
+		return 10
+	case atom.Strike:
+		return 11
+	case atom.Strong:
+		return 12
+	case atom.Tt:
+		return 13
+	case atom.U:
+		return 14
+	}
+	return -1
 }
 
 // attrSpan is one attribute of a tag as the tokenizer reads it: offsets
@@ -140,8 +187,11 @@ func scanPage(text string) (d *document, ok bool) {
 	// last page they served was smaller.
 	n := strings.Count(text, "<")*5/8 + 16
 	b := getScanBufs()
-	d = &document{bufs: b, images: b.images}
-	d.vis.b.Grow(len(text) / 4)
+	d = &document{bufs: b, images: b.images, scriptSpans: b.scriptSpans}
+	// The text goes to pooled memory too: the report is detached from it
+	// (see fastPath).
+	d.vis.b, d.vis.pooled = slices.Grow(b.visText, len(text)/4), true
+	d.hid.b, d.hid.pooled = b.hidText, true
 	d.vis.segs = slices.Grow(b.visSegs, n)
 	d.hid.segs = b.hidSegs
 	d.vis.spareNodes, d.hid.spareNodes = b.visNodes, b.hidNodes
@@ -397,7 +447,7 @@ func asciiLowerEqual(a, b string) bool {
 // tagName lower-cases a tag name and looks up its atom.
 func (sc *scanner) tagName(raw string) (string, atom.Atom) {
 	if a := commonTag(raw); a != 0 {
-		return a.String(), a
+		return raw, a // spelled as its atom is
 	}
 	if len(raw) <= len(sc.name) {
 		b := sc.name[:len(raw)]
@@ -683,35 +733,42 @@ func (sc *scanner) pushIn(parent int32, name string, a atom.Atom, svg bool, star
 		parent = sc.top()
 	}
 	idx := int32(len(sc.elems))
-	e := scanElem{name: -1, atom: a, svg: svg, parent: parent, start: int32(start), tagEnd: int32(tagEnd),
-		end: -1, lastText: -1, text0: int32(len(sc.texts)), img0: int32(len(sc.d.images))}
+	// The element is filled in place: one built on the stack and appended
+	// was copied in wide loads from its narrow stores, which the CPU could
+	// not forward.
+	sc.elems = append(sc.elems, scanElem{})
+	e := &sc.elems[idx]
+	e.name, e.atom, e.svg, e.parent = -1, a, svg, parent
+	e.start, e.tagEnd, e.end, e.lastText = int32(start), int32(tagEnd), -1, -1
+	e.text0, e.img0 = int32(len(sc.texts)), int32(len(sc.d.images))
 	if a == 0 {
 		e.name = int32(len(sc.names))
 		sc.names = append(sc.names, name)
 	}
-	var pst visState
 	if parent >= 0 {
 		p := &sc.elems[parent]
 		p.lastText = -1
 		p.hasChild = true
 		e.skip = p.skip
-		pst = p.st
+		e.st = p.st
 	}
 	if !e.skip && skippedTag(a, name, svg) {
 		e.skip = true
+		e.st = visState{}
 	}
 	if !e.skip {
-		e.st = pst
+		style, hasStyle := "", false
 		for _, at := range sc.attrs {
 			switch k := sc.key(at); {
 			case asciiLowerEqual(k, "hidden"):
 				e.st = e.st.attr("hidden", "")
 			case asciiLowerEqual(k, "style"):
-				v, _ := attrValue(sc.val(at))
-				e.st = e.st.attr("style", v)
+				style, _ = attrValue(sc.val(at))
+				hasStyle = true
+				e.st = e.st.attr("style", style)
 			}
 		}
-		if sc.isImageTag(a) {
+		if sc.isImageTag(a, style, hasStyle) {
 			sc.d.images = append(sc.d.images, image{hidden: e.st.hidden() != notHidden, elem: idx})
 		}
 		if breaksAtom(a) {
@@ -719,13 +776,18 @@ func (sc *scanner) pushIn(parent int32, name string, a atom.Atom, svg bool, star
 			sc.d.hid.sep()
 		}
 	}
-	sc.elems = append(sc.elems, e)
+	if !svg {
+		if k := openIndex(a); k >= 0 {
+			sc.opened[k]++
+		}
+	}
 	sc.stack = append(sc.stack, idx)
 	return idx
 }
 
-// isImageTag is isImage for the current tag.
-func (sc *scanner) isImageTag(a atom.Atom) bool {
+// isImageTag is isImage for the current tag, whose style attribute (its
+// value as the tree holds it) pushIn has found.
+func (sc *scanner) isImageTag(a atom.Atom, style string, hasStyle bool) bool {
 	if a == atom.Img {
 		return true
 	}
@@ -737,12 +799,10 @@ func (sc *scanner) isImageTag(a atom.Atom) bool {
 			}
 		}
 	}
-	v, ok := sc.attr("style")
-	if !ok {
+	if !hasStyle {
 		return false
 	}
-	v, _ = attrValue(v)
-	v = strings.ToLower(v)
+	v := strings.ToLower(style)
 	return strings.Contains(v, "background") && strings.Contains(v, "url(")
 }
 
@@ -752,6 +812,11 @@ func (sc *scanner) pop(clean bool) {
 	idx := sc.top()
 	sc.stack = sc.stack[:len(sc.stack)-1]
 	e := &sc.elems[idx]
+	if !e.svg {
+		if k := openIndex(e.atom); k >= 0 {
+			sc.opened[k]--
+		}
+	}
 	e.last = int32(len(sc.elems) - 1)
 	e.text1 = int32(len(sc.texts))
 	e.img1 = int32(len(sc.d.images))
@@ -822,10 +887,19 @@ func is(a atom.Atom) func(atom.Atom) bool { return func(b atom.Atom) bool { retu
 
 // closeP closes an open <p> in button scope, as many start tags do.
 func (sc *scanner) closeP() bool {
-	if i := sc.inScope(scopeButton, is(atom.P)); i >= 0 {
+	if i := sc.pInButtonScope(); i >= 0 {
 		return sc.popTo(i, false)
 	}
 	return true
+}
+
+// pInButtonScope is inScope(scopeButton, is(atom.P)), answered at once
+// when no <p> is open.
+func (sc *scanner) pInButtonScope() int {
+	if sc.opened[0] == 0 {
+		return -1
+	}
+	return sc.inScope(scopeButton, is(atom.P))
 }
 
 // startTagToken reads a start tag and processes it.
@@ -836,7 +910,8 @@ func (sc *scanner) startTagToken() bool {
 	if !ok {
 		return false
 	}
-	t := tag{name: name, atom: a, start: start, end: sc.pos, selfClosing: self}
+	var t tag
+	t.name, t.atom, t.start, t.end, t.selfClosing = name, a, start, sc.pos, self
 	for {
 		switch sc.mode {
 		case modeInitial, modeBeforeHTML:
@@ -936,7 +1011,7 @@ func (sc *scanner) rawElement(t *tag) bool {
 		sc.addText(d)
 	}
 	if t.atom == atom.Script && !sc.elems[sc.elems[idx].parent].skip {
-		sc.countScript(d)
+		sc.countScript(d, sc.pos, end)
 	}
 	// The end tag: "</" and the name, then attributes as in any tag.
 	sc.pos = end + 2
@@ -947,8 +1022,11 @@ func (sc *scanner) rawElement(t *tag) bool {
 	return true
 }
 
-// countScript is document.countScript for the current tag.
-func (sc *scanner) countScript(text string) {
+// countScript is document.countScript for the current tag, whose text
+// (src[start:end] as read) is text. The text is not copied: the rules
+// rarely want it (see document.scriptText), and it is found again by
+// its offsets when they do.
+func (sc *scanner) countScript(text string, start, end int) {
 	d := sc.d
 	// The attributes read last are still the script's start tag's.
 	if v, ok := sc.attr("src"); ok && v != "" {
@@ -957,10 +1035,7 @@ func (sc *scanner) countScript(text string) {
 	}
 	if text != "" {
 		d.scriptBytes += len(text)
-		if room := maxScriptText - d.scripts.Len(); room > 0 {
-			d.scripts.WriteString(text[:min(room, len(text))])
-			d.scripts.WriteByte('\n')
-		}
+		d.scriptSpans = append(d.scriptSpans, span{int32(start), int32(end)})
 	}
 }
 
@@ -1159,7 +1234,8 @@ func (sc *scanner) endTagToken() bool {
 	if !ok {
 		return false
 	}
-	t := tag{name: name, atom: a, start: start, end: sc.pos, selfClosing: self}
+	var t tag
+	t.name, t.atom, t.start, t.end, t.selfClosing = name, a, start, sc.pos, self
 	for {
 		switch sc.mode {
 		case modeInitial:
@@ -1387,7 +1463,7 @@ func (sc *scanner) bodyStartTag(t *tag) bool {
 		}
 		sc.push(t.name, t.atom, t.start, t.end)
 	case atom.Hr:
-		if i := sc.inScope(scopeButton, is(atom.P)); i >= 0 && !sc.popTo(i, false) {
+		if i := sc.pInButtonScope(); i >= 0 && !sc.popTo(i, false) {
 			return false
 		}
 		sc.void(t)
@@ -1506,7 +1582,7 @@ func (sc *scanner) bodyEndTag(t *tag) bool {
 		}
 		return true
 	case atom.P:
-		i := sc.inScope(scopeButton, is(atom.P))
+		i := sc.pInButtonScope()
 		if i < 0 {
 			// A </p> with no <p> open: the parser inserts an empty one.
 			sc.push("p", atom.P, -1, -1)
@@ -1577,6 +1653,9 @@ func (sc *scanner) bodyEndTag(t *tag) bool {
 
 // open reports an open HTML element with the atom.
 func (sc *scanner) open(a atom.Atom) bool {
+	if k := openIndex(a); k >= 0 {
+		return sc.opened[k] > 0
+	}
 	for _, i := range sc.stack {
 		if e := &sc.elems[i]; !e.svg && e.atom == a {
 			return true

@@ -50,7 +50,7 @@ func treeView(t testing.TB, text string) scanView {
 		return out
 	}
 	v := scanView{Vis: d.vis.raw, Hid: d.hid.raw, VisSegs: segs(&d.vis), HidSegs: segs(&d.hid),
-		ScriptSrc: d.scriptSrc, Scripts: d.scriptBytes, ScriptText: d.scripts.String(), Elems: elems}
+		ScriptSrc: d.scriptSrc, Scripts: d.scriptBytes, ScriptText: d.scriptText(), Elems: elems}
 	for _, im := range d.images {
 		v.Images = append(v.Images, fmt.Sprintf("%d %v", index[im.node], im.hidden))
 	}
@@ -82,7 +82,7 @@ func scanViewOf(text string) (scanView, bool) {
 		return out
 	}
 	v := scanView{Vis: d.vis.raw, Hid: d.hid.raw, VisSegs: segs(&d.vis), HidSegs: segs(&d.hid),
-		ScriptSrc: d.scriptSrc, Scripts: d.scriptBytes, ScriptText: d.scripts.String(), Elems: elems}
+		ScriptSrc: d.scriptSrc, Scripts: d.scriptBytes, ScriptText: d.scriptText(), Elems: elems}
 	for _, im := range d.images {
 		v.Images = append(v.Images, fmt.Sprintf("%d %v", im.elem, im.hidden))
 	}
