@@ -2,6 +2,7 @@ package checker
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -377,6 +378,76 @@ func TestFirstChangeAfterASCII(t *testing.T) {
 				if got, want := firstChange(s, from), firstChangePlain(s, from); got != want {
 					t.Fatalf("firstChange(%q, %d) = %d, want %d", s, from, got, want)
 				}
+			}
+		}
+	}
+}
+
+// TestUnescapeText holds unescapeText to html.UnescapeString: equal text
+// when it takes the text on, and a refusal for any reference it does not
+// know for certain.
+func TestUnescapeText(t *testing.T) {
+	for _, tc := range []struct {
+		name, s string
+		ok      bool
+	}{
+		{"none", "京ICP备12345678号", true},
+		{"nbsp", "版权所有&nbsp;京华在线", true},
+		{"several", "a&gt;b&lt;c&amp;d&quot;e&copy;2026&nbsp;", true},
+		{"table", "&reg;&middot;&raquo;&laquo;&mdash;&ndash;&hellip;&ldquo;&rdquo;&times;", true},
+		{"decimal", "&#39;&#160;&#20140;&#65;", true},
+		{"hex", "&#x4EAC;&#X41;&#xa0;", true},
+		{"newline number", "a&#13;b&#10;", true},
+		{"no semicolon", "&nbsp京", false},
+		{"legacy prefix", "&notit;", false},
+		{"unknown", "&foo;", false},
+		{"bare ampersand", "a & b", false},
+		{"ampersand at end", "ab&", false},
+		{"empty name", "&;", false},
+		{"number without semicolon", "&#39 x", false},
+		{"windows-1252 number", "&#150;", false},
+		{"zero", "&#0;", false},
+		{"surrogate", "&#xD800;", false},
+		{"past unicode", "&#x110000;", false},
+		{"long number", "&#0000065;", false},
+		{"letters in a number", "&#12a;", false},
+		{"empty hex", "&#x;", false},
+		{"upper-case name", "&NBSP;", false},
+	} {
+		got, _, ok := unescapeText(tc.s, nil)
+		if ok != tc.ok {
+			t.Errorf("%s: unescapeText(%q) ok = %v, want %v", tc.name, tc.s, ok, tc.ok)
+		}
+		if want := html.UnescapeString(tc.s); ok && got != want {
+			t.Errorf("%s: unescapeText(%q) = %q, html.UnescapeString %q", tc.name, tc.s, got, want)
+		}
+	}
+	// Every name and small number entityRune knows, and random text
+	// around them, reused memory and all.
+	r := rand.New(rand.NewPCG(7, 8))
+	pieces := []string{"a", "京", "&", ";", "#", "x", "1", "&nbsp;", "&gt;", "&amp;", "&copy;", "&times;", "&hellip;",
+		"&#160;", "&#x4EAC;", "&#65", "&#", "&nbsp", "&not;", "&notin;", "\r"}
+	var mem []byte
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		var got string
+		var ok bool
+		got, mem, ok = unescapeText(s, mem)
+		if want := html.UnescapeString(s); ok && got != want {
+			t.Fatalf("unescapeText(%q) = %q, html.UnescapeString %q", s, got, want)
+		}
+		if !ok && !strings.Contains(s, "&") {
+			t.Fatalf("unescapeText(%q) refused text without references", s)
+		}
+	}
+	for n := 1; n <= 0x3000; n++ {
+		for _, s := range []string{fmt.Sprintf("&#%d;", n), fmt.Sprintf("&#x%X;", n)} {
+			if got, _, ok := unescapeText(s, nil); ok && got != html.UnescapeString(s) {
+				t.Fatalf("unescapeText(%q) = %q, html.UnescapeString %q", s, got, html.UnescapeString(s))
 			}
 		}
 	}

@@ -29,6 +29,7 @@ type scanBufs struct {
 	visNorm            []byte
 	visText, hidText   []byte
 	scriptSpans        []span
+	unesc              []byte
 	images             []image
 }
 

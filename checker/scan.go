@@ -2,7 +2,10 @@ package checker
 
 import (
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -110,6 +113,8 @@ type scanner struct {
 	// walking the stack for the answer was a tenth of the scan's work on
 	// tags.
 	opened [openKinds]int32
+	// unesc is memory for text with character references (textToken).
+	unesc []byte
 }
 
 // openKinds is how many kinds of element openIndex numbers.
@@ -197,7 +202,7 @@ func scanPage(text string) (d *document, ok bool) {
 	d.vis.spareNodes, d.hid.spareNodes = b.visNodes, b.hidNodes
 	ps := &pageScan{src: text, elems: slices.Grow(b.elems, n), texts: slices.Grow(b.texts, n), spareMade: b.made}
 	d.scan = ps
-	sc := &scanner{pageScan: ps, d: d, head: -1, form: -1, stack: slices.Grow(b.stack, 64), attrs: b.attrs}
+	sc := &scanner{pageScan: ps, d: d, head: -1, form: -1, stack: slices.Grow(b.stack, 64), attrs: b.attrs, unesc: b.unesc}
 	ok = sc.run() && !ps.failed
 	if ok {
 		for sc.mode < modeInBody {
@@ -209,6 +214,9 @@ func scanPage(text string) (d *document, ok bool) {
 	}
 	// The scanner's own slices hold no pointers: back they go as they are.
 	b.stack, b.attrs = sc.stack[:0], sc.attrs[:0]
+	if cap(sc.unesc) <= maxPooledText {
+		b.unesc = sc.unesc[:0]
+	}
 	if !ok {
 		d.release()
 		return nil, false
@@ -606,7 +614,21 @@ const whitespace = " \t\r\n\f"
 
 // textToken handles a text token in the current insertion mode.
 func (sc *scanner) textToken(raw string) bool {
-	d := textData(raw, true)
+	d := raw
+	if strings.IndexByte(d, '\r') >= 0 {
+		d = convertNewlines(d)
+	}
+	if strings.IndexByte(d, '&') >= 0 {
+		// The unescaped text is in the scanner's memory until the next
+		// text token: what takes it (addText) copies it.
+		var ok bool
+		var t string
+		if t, sc.unesc, ok = unescapeText(d, sc.unesc); ok {
+			d = t
+		} else {
+			d = html.UnescapeString(d)
+		}
+	}
 	for {
 		switch sc.mode {
 		case modeInitial, modeBeforeHTML, modeBeforeHead:
@@ -1699,4 +1721,99 @@ func isFormatting(a atom.Atom) bool {
 		return true
 	}
 	return false
+}
+
+// unescapeText is html.UnescapeString(s) for text whose character
+// references are all common ones (commonEntity's names and numbers that
+// stand for themselves, each closed by ';'), made in buf's memory; ok is
+// false for any other text, which the caller unescapes with x/net/html.
+// UnescapeString decodes the text rune by rune to its first '&' and then
+// makes two copies: for the handful of &nbsp; and &gt; a page has, that
+// was a thirtieth of its check.
+func unescapeText(s string, buf []byte) (text string, mem []byte, ok bool) {
+	b := buf[:0]
+	for {
+		i := strings.IndexByte(s, '&')
+		if i < 0 {
+			b = append(b, s...)
+			break
+		}
+		b = append(b, s[:i]...)
+		s = s[i:]
+		// The reference: as the tokenizer reads it, letters and digits
+		// (after '#' or "#x" for a number), here always up to a ';'.
+		j := 1
+		if j < len(s) && s[j] == '#' {
+			j++
+		}
+		for j < len(s) && (isLetter(s[j]) || '0' <= s[j] && s[j] <= '9') {
+			j++
+		}
+		if j >= len(s) || s[j] != ';' {
+			return "", b, false
+		}
+		r := entityRune(s[1:j])
+		if r < 0 {
+			return "", b, false
+		}
+		b = utf8.AppendRune(b, r)
+		s = s[j+1:]
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b)), b, true
+}
+
+// entityRune returns the rune a common named reference or a plain number
+// stands for, -1 for any other.
+func entityRune(name string) rune {
+	switch name {
+	case "nbsp":
+		return '\u00a0'
+	case "amp":
+		return '&'
+	case "lt":
+		return '<'
+	case "gt":
+		return '>'
+	case "quot":
+		return '"'
+	case "copy":
+		return '©'
+	case "reg":
+		return '®'
+	case "middot":
+		return '·'
+	case "raquo":
+		return '»'
+	case "laquo":
+		return '«'
+	case "mdash":
+		return '—'
+	case "ndash":
+		return '–'
+	case "hellip":
+		return '…'
+	case "ldquo":
+		return '“'
+	case "rdquo":
+		return '”'
+	case "times":
+		return '×'
+	}
+	if len(name) < 2 || name[0] != '#' {
+		return -1
+	}
+	base, digits := 10, name[1:]
+	if digits[0] == 'x' || digits[0] == 'X' {
+		base, digits = 16, digits[1:]
+	}
+	// A number the tokenizer takes as it is: not 0, not in the range
+	// it maps from Windows-1252, no surrogate, nothing past Unicode.
+	if len(digits) == 0 || len(digits) > 6 {
+		return -1
+	}
+	n, err := strconv.ParseUint(digits, base, 32)
+	if err != nil || n == 0 || 0x80 <= n && n <= 0x9F || 0xD800 <= n && n <= 0xDFFF || n > 0x10FFFF {
+		return -1
+	}
+	return rune(n)
 }
