@@ -18,11 +18,14 @@ func TestRun(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"-sites", "40", "-db", "sqlite", "-concurrency", "4"}, &stdout, &stderr)
+	code := run(context.Background(), []string{"-sites", "40", "-db", "sqlite", "-concurrency", "4", "-rounds", "2"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("loadtest = %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
-	for _, want := range []string{"| 40 | 0s | sqlite |", "| 40/40 |"} {
+	if n := strings.Count(stdout.String(), "| 40/40 |"); n != 2 {
+		t.Errorf("%d rows with every verdict right, want one a round (2):\n%s", n, stdout.String())
+	}
+	for _, want := range []string{"| 40 | 0s | sqlite |", "| 40 | 0s | sqlite | 2 |"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, stdout.String())
 		}
@@ -69,6 +72,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-latency", "-1s"}, `invalid -latency "-1s"`},
 		{[]string{"-db", "mysql"}, `invalid -db "mysql": want sqlite, postgres or both`},
 		{[]string{"-concurrency", "0"}, "invalid -concurrency 0"},
+		{[]string{"-rounds", "0"}, "invalid -rounds 0"},
 		{[]string{"extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"-lexicon-phrases", "1000,0"}, `invalid -lexicon-phrases "1000,0"`},
 	}
