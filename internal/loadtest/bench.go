@@ -132,8 +132,7 @@ func (b *bench) runAll(ctx context.Context) ([]row, error) {
 	return rows, nil
 }
 
-// runFarm starts a farm of n sites and measures the baseline and one
-// cycle per database against it.
+// runFarm starts a farm of n sites and measures it in -rounds rounds.
 func (b *bench) runFarm(ctx context.Context, n int, latency time.Duration) ([]row, error) {
 	f := farm.New(farm.Config{Sites: n, Seed: b.o.seed, Latency: latency, Gzip: b.o.gzip, IdleTimeout: b.o.idleTimeout})
 	if err := f.Start(); err != nil {
@@ -156,27 +155,27 @@ func (b *bench) runFarm(ctx context.Context, n int, latency time.Duration) ([]ro
 	return rows, nil
 }
 
-// runRound measures the baseline and, right after it, one cycle per
-// database: on a shared virtual machine whose speed drifts by 10–20%
+// runRound measures, for each database, the baseline and right after it
+// a cycle: on a shared virtual machine whose speed drifts by 10–20%
 // within minutes, a ratio is only as good as the time between its two
 // measurements is short.
 func (b *bench) runRound(ctx context.Context, f *farm.Farm, csv string, n int, latency time.Duration, round int) ([]row, error) {
-	var base baseRun
-	if b.o.baseline {
-		var err error
-		b.waitQuiet(ctx)
-		if base, err = baseline(ctx, f, n, b.o.concurrency); err != nil {
-			return nil, err
-		}
-		b.logf("baseline: %d pages in %v: %.0f sites/s (%d with the needle, %d failed); this process (farm included) used %.1f s CPU, other processes %.1f s",
-			base.ok, base.wall.Round(time.Millisecond), base.rate(n), base.matched, base.failed, base.cpu.Seconds(), base.otherCPU.Seconds())
-		b.warnSkew(base.otherCPU, base.cpu)
-		if base.failed > 0 {
-			b.logf("baseline: first failure: %s: %v", base.firstFailureURL, base.firstFailure)
-		}
-	}
 	var rows []row
 	for _, db := range b.o.dbs {
+		var base baseRun
+		if b.o.baseline {
+			var err error
+			b.waitQuiet(ctx)
+			if base, err = baseline(ctx, f, n, b.o.concurrency); err != nil {
+				return rows, err
+			}
+			b.logf("baseline: %d pages in %v: %.0f sites/s (%d with the needle, %d failed); this process (farm included) used %.1f s CPU, other processes %.1f s",
+				base.ok, base.wall.Round(time.Millisecond), base.rate(n), base.matched, base.failed, base.cpu.Seconds(), base.otherCPU.Seconds())
+			b.warnSkew(base.otherCPU, base.cpu)
+			if base.failed > 0 {
+				b.logf("baseline: first failure: %s: %v", base.firstFailureURL, base.firstFailure)
+			}
+		}
 		// With lexicons, the cycle without one runs first and again last:
 		// the two bracket the lexicon cycles and show how far the
 		// machine drifted meanwhile.

@@ -78,7 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.verify, "verify", true, "check every stored verdict against the farm's known answers")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 0, "the farm's keep-alive timeout (0: 75s, nginx's default)")
 	fs.BoolVar(&o.pgFsync, "pg-fsync", true, "throwaway PostgreSQL with default durability (false: fsync=off, as scripts/test.sh)")
-	fs.IntVar(&o.rounds, "rounds", 1, "measure each farm this many times: in each round the baseline, then each registry's cycle right after it (a summary gives the ratios' median and range)")
+	fs.IntVar(&o.rounds, "rounds", 1, "measure each farm this many times: in each round, for each registry, the baseline and right after it a cycle (a summary gives the ratios' median and range)")
 	fs.Float64Var(&o.quiet, "quiet", 0, "before each measurement, wait (up to 15 min) until other processes use less than this many cores (0: do not wait)")
 	fs.StringVar(&lexicons, "lexicon", "", "also run the cycle with serve --lexicon `FILE` (a comma-separated list runs each) and report the CPU it adds")
 	fs.StringVar(&phrases, "lexicon-phrases", "", "also run the cycle with a generated lexicon of this many phrases (lexicontest.Generate; a comma-separated list runs each)")
