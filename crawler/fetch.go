@@ -183,9 +183,9 @@ func (f *Fetcher) Fetch(ctx context.Context, target string) (*checker.Page, erro
 // Recycle hands back the body of a page Fetch returned, for a later fetch
 // to read into: a high-volume caller saves allocating (and the garbage
 // collector freeing) a page-sized buffer a fetch. Call it only once
-// nothing holds on to the body or shares its memory (the checker's
-// report does not; the text CheckText returns may). Not calling it is
-// fine: the body is then the caller's for good.
+// nothing holds on to the body or shares its memory (the checker's report
+// and CheckText's text do not). Not calling it is fine: the body is then
+// the caller's for good.
 func (f *Fetcher) Recycle(body []byte) { f.bodies.recycle(body) }
 
 // fallBack reports whether an https:// failure is worth a try over
