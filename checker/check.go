@@ -469,7 +469,7 @@ const (
 var (
 	// A 14-digit run counts in alt and title text only: file names are
 	// full of timestamps.
-	psbInImage = regexp.MustCompile(`公网安备|公安备案|网安备|公網安備`)
+	psbInImage = []string{"公网安备", "公安备案", "网安备", "公網安備"}
 	psbNumber  = regexp.MustCompile(`(?:^|\D)(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5])\d{12}(?:\D|$)`)
 	icpInImage = regexp.MustCompile(`(?i)ICP\s*[备证]|ICP备案`)
 )
@@ -482,25 +482,59 @@ func (c *checkRun) imageBadge(kind int) *html.Node {
 		if im.hidden {
 			continue
 		}
+		if im.node == nil && !c.doc.scannedImageIs(i, func(img, a *html.Node) bool { return c.isImageBadge(kind, img, a) }) {
+			// Judged from the scan's table: making the node would have
+			// made every ancestor's children, for each image of a page.
+			continue
+		}
 		n := c.doc.imageNode(i)
 		if n == nil {
 			return nil // the fast path could not make it; the full parse will
 		}
-		text := attr(n, "alt") + " " + attr(n, "title")
-		s := text + " " + imageFile(n)
-		a := closest(n, atom.A)
-		switch kind {
-		case psbImage:
-			if psbInImage.MatchString(s) || psbNumber.MatchString(text) || a != nil && isPSBLink(c.base)(a) {
-				return n
-			}
-		case icpImage:
-			if icpInImage.MatchString(s) || a != nil && miitTarget(linkHref(a), c.base) != miitOther {
-				return n
-			}
+		if c.isImageBadge(kind, n, closest(n, atom.A)) {
+			return n
 		}
 	}
 	return nil
+}
+
+// isImageBadge says whether img, inside the link a (nil if none), stands
+// for a badge of the kind.
+func (c *checkRun) isImageBadge(kind int, img, a *html.Node) bool {
+	text := attr(img, "alt") + " " + attr(img, "title")
+	s := text + " " + imageFile(img)
+	switch kind {
+	case psbImage:
+		return containsAny(s, psbInImage) || hasDigitRun(text, 14) && psbNumber.MatchString(text) || a != nil && isPSBLink(c.base)(a)
+	case icpImage:
+		return icpInImage.MatchString(s) || a != nil && miitTarget(linkHref(a), c.base) != miitOther
+	}
+	return false
+}
+
+// hasDigitRun says whether s has n ASCII digits in a row: a cheap test
+// before a regexp that needs them.
+func hasDigitRun(s string, n int) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if '0' <= s[i] && s[i] <= '9' {
+			if run++; run >= n {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // imageFile returns the decoded file name of an image's source.

@@ -368,6 +368,30 @@ func (ps *pageScan) attrs(i int32) []html.Attribute {
 	return z.Token().Attr
 }
 
+// scannedImageIs answers is(img, a) for image k, an element without
+// content that the scan found, from stand-ins for it and for the closest
+// <a> around it (nil if none): the same tag, attributes and link as the
+// nodes imageNode would make, without making its ancestors' children.
+// Any other image is made by imageNode, so it answers true.
+func (d *document) scannedImageIs(k int, is func(img, a *html.Node) bool) bool {
+	ps := d.scan
+	if ps == nil {
+		return true
+	}
+	i := d.images[k].elem
+	e := &ps.elems[i]
+	if !isVoid(e.atom) || e.svg {
+		return true
+	}
+	img := html.Node{Type: html.ElementNode, Data: ps.elemName(e), DataAtom: e.atom, Attr: ps.attrs(i)}
+	for j := e.parent; j >= 0; j = ps.elems[j].parent {
+		if p := &ps.elems[j]; p.atom == atom.A {
+			return is(&img, &html.Node{Type: html.ElementNode, Data: ps.elemName(p), DataAtom: atom.A, Attr: ps.attrs(j)})
+		}
+	}
+	return is(&img, nil)
+}
+
 // imageNode returns the node of image k, making it when the scan found
 // it: an element without content is made from its tag; any other is
 // parsed as a region. On failure the check is redone on the full parse.
