@@ -482,7 +482,7 @@ func (c *checkRun) imageBadge(kind int) *html.Node {
 		if im.hidden {
 			continue
 		}
-		if im.node == nil && !c.doc.scannedImageIs(i, func(img, a *html.Node) bool { return c.isImageBadge(kind, img, a) }) {
+		if im.node == nil && !c.doc.scannedImageIs(i, c.badgeHint(kind), func(img, a *html.Node) bool { return c.isImageBadge(kind, img, a) }) {
 			// Judged from the scan's table: making the node would have
 			// made every ancestor's children, for each image of a page.
 			continue
@@ -508,6 +508,51 @@ func (c *checkRun) isImageBadge(kind int, img, a *html.Node) bool {
 		return containsAny(s, psbInImage) || hasDigitRun(text, 14) && psbNumber.MatchString(text) || a != nil && isPSBLink(c.base)(a)
 	case icpImage:
 		return icpInImage.MatchString(s) || a != nil && miitTarget(linkHref(a), c.base) != miitOther
+	}
+	return false
+}
+
+// badgeHint returns a test that an image's start tag (link false), or
+// the start tag of the link around it (link true), must pass for
+// isImageBadge to be true: whatever isImageBadge matches is in the tag's
+// bytes unless a character reference or a percent escape hides it, or a
+// non-ASCII letter that lowercases to ASCII (İ) spells a host. Every
+// filing host has "beian" in its name (TestFilingHostsSayBeian); a
+// relative link is tested in full on a page of such a host.
+func (c *checkRun) badgeHint(kind int) func(tag string, link bool) bool {
+	onFilingHost := c.base != nil && containsFoldASCII(c.base.Host, "beian")
+	return func(tag string, link bool) bool {
+		if strings.ContainsAny(tag, "&%") || hasNonASCII([]byte(tag)) && link {
+			return true
+		}
+		switch {
+		case link:
+			return onFilingHost || containsFoldASCII(tag, "beian")
+		case kind == psbImage:
+			return containsAny(tag, psbInImage) || hasDigitRun(tag, 14)
+		default:
+			return containsFoldASCII(tag, "icp")
+		}
+	}
+}
+
+// containsFoldASCII is strings.Contains ignoring the case of ASCII letters;
+// word is lower case.
+func containsFoldASCII(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		j := 0
+		for ; j < len(word); j++ {
+			b := s[i+j]
+			if 'A' <= b && b <= 'Z' {
+				b += 'a' - 'A'
+			}
+			if b != word[j] {
+				break
+			}
+		}
+		if j == len(word) {
+			return true
+		}
 	}
 	return false
 }

@@ -452,3 +452,45 @@ func TestUnescapeText(t *testing.T) {
 		}
 	}
 }
+
+// TestFilingHostsSayBeian keeps badgeHint's premise: a link can be to a
+// filing system only if its tag says "beian".
+func TestFilingHostsSayBeian(t *testing.T) {
+	hosts := []string{"beian.mps.gov.cn", "www.beian.gov.cn", "beian.gov.cn"} // psbTarget's
+	for h := range miitHosts {
+		hosts = append(hosts, h)
+	}
+	for _, h := range hosts {
+		if !containsFoldASCII(h, "beian") {
+			t.Errorf("filing host %q does not say beian: badgeHint would pass over its links", h)
+		}
+	}
+	for _, href := range []string{"https://www.example.cn/beian", "https://beian.example.cn/", "https://icp.example.cn/"} {
+		if s, _ := psbTarget(href, nil); s != LinkOther {
+			t.Errorf("psbTarget(%q) = %s, want other: the host list changed, update TestFilingHostsSayBeian", href, s)
+		}
+		if m := miitTarget(href, nil); m != miitOther {
+			t.Errorf("miitTarget(%q) = %s, want other", href, m)
+		}
+	}
+}
+
+func TestContainsFoldASCII(t *testing.T) {
+	for _, tc := range []struct {
+		s, word string
+		want    bool
+	}{
+		{"", "icp", false},
+		{"ic", "icp", false},
+		{"icp", "icp", true},
+		{`<img alt="京ICP备">`, "icp", true},
+		{"xIcPx", "icp", true},
+		{"i-c-p", "icp", false},
+		{"HTTPS://BEIAN.MIIT.GOV.CN", "beian", true},
+		{"BEIA", "beian", false},
+	} {
+		if got := containsFoldASCII(tc.s, tc.word); got != tc.want {
+			t.Errorf("containsFoldASCII(%q, %q) = %v, want %v", tc.s, tc.word, got, tc.want)
+		}
+	}
+}

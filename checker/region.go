@@ -373,7 +373,11 @@ func (ps *pageScan) attrs(i int32) []html.Attribute {
 // <a> around it (nil if none): the same tag, attributes and link as the
 // nodes imageNode would make, without making its ancestors' children.
 // Any other image is made by imageNode, so it answers true.
-func (d *document) scannedImageIs(k int, is func(img, a *html.Node) bool) bool {
+//
+// hint, given the source of the image's start tag (link false) and of the
+// link's (link true), says whether is could be true: when neither tag
+// passes, no stand-in is made.
+func (d *document) scannedImageIs(k int, hint func(tag string, link bool) bool, is func(img, a *html.Node) bool) bool {
 	ps := d.scan
 	if ps == nil {
 		return true
@@ -383,13 +387,32 @@ func (d *document) scannedImageIs(k int, is func(img, a *html.Node) bool) bool {
 	if !isVoid(e.atom) || e.svg {
 		return true
 	}
-	img := html.Node{Type: html.ElementNode, Data: ps.elemName(e), DataAtom: e.atom, Attr: ps.attrs(i)}
+	a := int32(-1)
 	for j := e.parent; j >= 0; j = ps.elems[j].parent {
-		if p := &ps.elems[j]; p.atom == atom.A {
-			return is(&img, &html.Node{Type: html.ElementNode, Data: ps.elemName(p), DataAtom: atom.A, Attr: ps.attrs(j)})
+		if ps.elems[j].atom == atom.A {
+			a = j
+			break
 		}
 	}
-	return is(&img, nil)
+	if !hint(ps.tagSource(i), false) && (a < 0 || !hint(ps.tagSource(a), true)) {
+		return false
+	}
+	img := html.Node{Type: html.ElementNode, Data: ps.elemName(e), DataAtom: e.atom, Attr: ps.attrs(i)}
+	if a < 0 {
+		return is(&img, nil)
+	}
+	p := &ps.elems[a]
+	return is(&img, &html.Node{Type: html.ElementNode, Data: ps.elemName(p), DataAtom: atom.A, Attr: ps.attrs(a)})
+}
+
+// tagSource returns the source of element i's start tag ("" for an
+// implied element).
+func (ps *pageScan) tagSource(i int32) string {
+	e := &ps.elems[i]
+	if e.start < 0 {
+		return ""
+	}
+	return ps.src[e.start:e.tagEnd]
 }
 
 // imageNode returns the node of image k, making it when the scan found

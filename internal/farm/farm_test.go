@@ -23,7 +23,7 @@ import (
 )
 
 // startFarm starts a farm, closed when the test ends.
-func startFarm(t *testing.T, cfg Config) *Farm {
+func startFarm(t testing.TB, cfg Config) *Farm {
 	t.Helper()
 	f := New(cfg)
 	if err := f.Start(); err != nil {
@@ -49,7 +49,7 @@ func client(f *Farm) *http.Client {
 }
 
 // fetch gets a page as the crawler would hand it to the checker.
-func fetch(t *testing.T, c *http.Client, rawURL string) checker.Page {
+func fetch(t testing.TB, c *http.Client, rawURL string) checker.Page {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, rawURL, nil)
 	req.Header.Set("Accept-Encoding", "gzip")
