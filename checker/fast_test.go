@@ -494,3 +494,45 @@ func TestContainsFoldASCII(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexTextStop(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		s    string
+		from int
+		want int
+	}{
+		{"empty", "", 0, -1},
+		{"none", "京ICP备 2021 号", 0, -1},
+		{"at once", "<p>", 0, 0},
+		{"ampersand", "a&nbsp;<", 0, 1},
+		{"carriage return", "abcdefghij\r\n<", 0, 10},
+		{"in the tail", "abcdefgh<", 0, 8},
+		{"past from", "<a>text<", 1, 7},
+		{"borrow above", "\x00<\x3b\x3c", 0, 1}, // a byte one below '<' after it
+		{"high bytes", "\xbc\xa6\x8d<", 0, 3},
+	} {
+		if got := indexTextStop(tc.s, tc.from); got != tc.want {
+			t.Errorf("%s: indexTextStop(%q, %d) = %d, want %d", tc.name, tc.s, tc.from, got, tc.want)
+		}
+	}
+	// Against strings.IndexAny at every offset of random text.
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "<", "&", "\r", "\n", ";", "=", "%", "\x00", "\xbc", "京", "  "}
+	for range 3000 {
+		var b strings.Builder
+		for range r.IntN(40) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		s := b.String()
+		for from := 0; from <= len(s); from++ {
+			want := strings.IndexAny(s[from:], "<&\r")
+			if want >= 0 {
+				want += from
+			}
+			if got := indexTextStop(s, from); got != want {
+				t.Fatalf("indexTextStop(%q, %d) = %d, want %d", s, from, got, want)
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -230,9 +231,9 @@ func scanPage(text string) (d *document, ok bool) {
 func (sc *scanner) run() bool {
 	s := sc.src
 	for sc.pos < len(s) {
-		i, ok := nextMarkup(s, sc.pos)
+		i, ok, plain := nextMarkup(s, sc.pos)
 		if i > sc.pos {
-			if !sc.textToken(s[sc.pos:i]) {
+			if !sc.textToken(s[sc.pos:i], plain) {
 				return false
 			}
 			sc.pos = i
@@ -278,21 +279,58 @@ func (sc *scanner) run() bool {
 }
 
 // nextMarkup returns the offset of the next '<' that starts a tag,
-// comment or doctype, or len(s) and false.
-func nextMarkup(s string, from int) (int, bool) {
+// comment or doctype, or len(s) and false. plain says the text before it
+// holds no '&' and no '\r', so textToken need not look for them again.
+func nextMarkup(s string, from int) (i int, ok, plain bool) {
+	plain = true
 	for {
-		i := strings.IndexByte(s[from:], '<')
+		i = indexTextStop(s, from)
 		if i < 0 {
-			return len(s), false
+			return len(s), false, plain
 		}
-		i += from
-		if i+1 < len(s) {
+		if c := s[i]; c != '<' {
+			plain = false
+		} else if i+1 < len(s) {
 			if c := s[i+1]; isLetter(c) || c == '/' || c == '!' || c == '?' {
-				return i, true
+				return i, true, plain
 			}
 		}
 		from = i + 1
 	}
+}
+
+// Words of eight equal bytes, for finding a byte in a word (hasByte).
+const (
+	ones     = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// indexTextStop returns the offset of the first '<', '&' or '\r' in
+// s[from:] (-1 if none), a word at a time. The text between two tags is
+// mostly a few bytes long, or none at all: strings.IndexByte cost more to
+// call than to search it, and a text then took two more calls, for '&'
+// and '\r'.
+func indexTextStop(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		w := load64(s, i)
+		if m := hasByte(w, '<') | hasByte(w, '&') | hasByte(w, '\r'); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c == '<' || c == '&' || c == '\r' {
+			return i
+		}
+	}
+	return -1
+}
+
+// hasByte returns a mask with the high bit set in the bytes of w that
+// equal c, and maybe in bytes above the lowest of them (a borrow carries
+// into them): only the lowest set bit is exact.
+func hasByte(w uint64, c byte) uint64 {
+	x := w ^ (ones * uint64(c))
+	return (x - ones) &^ x & highBits
 }
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
@@ -612,13 +650,14 @@ func convertNewlines(s string) string {
 
 const whitespace = " \t\r\n\f"
 
-// textToken handles a text token in the current insertion mode.
-func (sc *scanner) textToken(raw string) bool {
+// textToken handles a text token in the current insertion mode; plain
+// says it holds no '&' and no '\r' (nextMarkup looked).
+func (sc *scanner) textToken(raw string, plain bool) bool {
 	d := raw
-	if strings.IndexByte(d, '\r') >= 0 {
+	if !plain && strings.IndexByte(d, '\r') >= 0 {
 		d = convertNewlines(d)
 	}
-	if strings.IndexByte(d, '&') >= 0 {
+	if !plain && strings.IndexByte(d, '&') >= 0 {
 		// The unescaped text is in the scanner's memory until the next
 		// text token: what takes it (addText) copies it.
 		var ok bool
