@@ -348,7 +348,7 @@ func (ps *pageScan) attrs(i int32) []html.Attribute {
 	}
 	src := ps.src[e.start:e.tagEnd]
 	sc := &scanner{pageScan: ps, pos: int(e.start) + 1}
-	if _, _, _, ok := sc.readTag(); ok {
+	if _, _, _, ok := sc.readTag(keepAll); ok {
 		out := make([]html.Attribute, 0, len(sc.attrs))
 		for _, a := range sc.attrs {
 			v, ok := attrValue(sc.val(a))

@@ -358,13 +358,26 @@ type tag struct {
 	selfClosing bool
 }
 
+// attrKeep says which of a tag's attributes readTag keeps in sc.attrs.
+type attrKeep uint8
+
+const (
+	// keepNone keeps none: an end tag's attributes are dropped.
+	keepNone attrKeep = iota
+	// keepScan keeps those the scan may ask about (scanReads), for the
+	// element it opens; the nodes made later read the tag again.
+	keepScan
+	// keepAll keeps all, as the tokenizer does.
+	keepAll
+)
+
 // readTag reads a tag whose name starts at sc.pos (just after "<" or
-// "</"), as the tokenizer's readTag does, leaving its attributes in
-// sc.attrs and sc.pos after its '>'. It fails at the end of input. (What
-// it read comes back in registers: a tag struct returned was copied
-// through the stack in pieces the CPU could not forward, and one filled
-// through a pointer paid a write barrier for its name.)
-func (sc *scanner) readTag() (name string, a atom.Atom, selfClosing, ok bool) {
+// "</"), as the tokenizer's readTag does, leaving the attributes keep
+// asks for in sc.attrs and sc.pos after its '>'. It fails at the end of
+// input. (What it read comes back in registers: a tag struct returned
+// was copied through the stack in pieces the CPU could not forward, and
+// one filled through a pointer paid a write barrier for its name.)
+func (sc *scanner) readTag(keep attrKeep) (name string, a atom.Atom, selfClosing, ok bool) {
 	s := sc.src
 	i := sc.pos
 	nameStart := i
@@ -373,7 +386,9 @@ func (sc *scanner) readTag() (name string, a atom.Atom, selfClosing, ok bool) {
 	}
 	name, a = sc.tagName(s[nameStart:i])
 	sc.attrs = sc.attrs[:0]
-	lastValEnd := -1
+	// lastValEnd is valEnd of the last attribute kept, lastEnd of the
+	// last one read with a key.
+	lastValEnd, lastEnd := -1, -1
 	i = skipSpace(s, i)
 	for {
 		if i >= len(s) {
@@ -431,24 +446,59 @@ func (sc *scanner) readTag() (name string, a atom.Atom, selfClosing, ok bool) {
 				i = k
 			}
 		}
-		if key != "" && !sc.seenAttr(key) {
-			sc.attrs = append(sc.attrs, attrSpan{int32(ks), int32(i0), int32(v0), int32(v1)})
-			lastValEnd = valEnd
-			if valEnd < 0 {
-				// A value-less attribute: its value span is empty at the
-				// end of the key (the tokenizer's pendingAttr[1]).
-				lastValEnd = -2
+		if key != "" {
+			lastEnd = valEnd
+			if (keep == keepAll || keep == keepScan && scanReads(key)) && !sc.seenAttr(key) {
+				sc.attrs = append(sc.attrs, attrSpan{int32(ks), int32(i0), int32(v0), int32(v1)})
+				lastValEnd = valEnd
+				if valEnd < 0 {
+					// A value-less attribute: its value span is empty at
+					// the end of the key (the tokenizer's pendingAttr[1]).
+					lastValEnd = -2
+				}
 			}
 		}
 		i = skipSpace(s, i)
 	}
 	// The tokenizer's self-closing test: a '/' just before '>' that is not
-	// the last character of the last attribute's value.
-	if s[i-2] == '/' && (len(sc.attrs) == 0 || lastValEnd == -2 || i-2 != lastValEnd-1) {
-		selfClosing = true
+	// the last character of the last attribute's value (of the last one
+	// it kept: a duplicate is dropped).
+	if s[i-2] == '/' {
+		switch {
+		case lastEnd != i-1:
+			// No value ran up to the '>': the '/' is no value's.
+			selfClosing = true
+		case keep != keepAll:
+			// Whether the value's attribute was a duplicate takes them
+			// all (<a href=/x/>, rare).
+			sc.pos = nameStart
+			return sc.readTag(keepAll)
+		default:
+			selfClosing = len(sc.attrs) == 0 || lastValEnd == -2 || i-2 != lastValEnd-1
+		}
 	}
 	sc.pos = i
 	return name, a, selfClosing, true
+}
+
+// scanReads reports a key the scan may ask about (scanner.attr): hidden
+// and style for every element, type for <input>, src for <script>, and
+// color, face and size for <font> in SVG. It tells them by length and
+// first letter only (a few others pass: class, href …), which is enough
+// to spare the scan keeping most attributes.
+func scanReads(key string) bool {
+	c := key[0] | 0x20 // ASCII lower case
+	switch len(key) {
+	case 3:
+		return c == 's' // src
+	case 4:
+		return c == 't' || c == 'f' || c == 's' // type, face, size
+	case 5:
+		return c == 's' || c == 'c' // style, color
+	case 6:
+		return c == 'h' // hidden
+	}
+	return false
 }
 
 func skipSpace(s string, i int) int {
@@ -601,7 +651,7 @@ func asciiLower(s string) string {
 }
 
 // attr returns the raw value of the current tag's attribute key (lower
-// case) and whether it is there.
+// case, one that scanReads passes) and whether it is there.
 func (sc *scanner) attr(key string) (string, bool) {
 	for _, a := range sc.attrs {
 		if asciiLowerEqual(sc.key(a), key) {
@@ -967,7 +1017,7 @@ func (sc *scanner) pInButtonScope() int {
 func (sc *scanner) startTagToken() bool {
 	start := sc.pos
 	sc.pos++
-	name, a, self, ok := sc.readTag()
+	name, a, self, ok := sc.readTag(keepScan)
 	if !ok {
 		return false
 	}
@@ -1076,7 +1126,7 @@ func (sc *scanner) rawElement(t *tag) bool {
 	}
 	// The end tag: "</" and the name, then attributes as in any tag.
 	sc.pos = end + 2
-	if _, _, _, ok := sc.readTag(); !ok {
+	if _, _, _, ok := sc.readTag(keepNone); !ok {
 		return false
 	}
 	sc.pop(true)
@@ -1291,7 +1341,7 @@ func rawEndTagAt(s string, i int, name string) (bool, int) {
 func (sc *scanner) endTagToken() bool {
 	start := sc.pos
 	sc.pos += 2
-	name, a, self, ok := sc.readTag()
+	name, a, self, ok := sc.readTag(keepNone)
 	if !ok {
 		return false
 	}

@@ -112,6 +112,8 @@ var scanSamples = map[string]string{
 	"raw text":             `<style>p{}</p></style><title>t&amp;</title><xmp><b>x</b></xmp><iframe><p>i</iframe><noembed>n</noembed>`,
 	"svg":                  `<p>a<svg viewBox="0 0 1 1"><path d="M0"/><title>t</title><text>京ICP备1号</text><clipPath id=c></clipPath></svg>b</p>`,
 	"svg self-closing":     `<svg/><p>x</p><svg><g><use/></g></svg>`,
+	"svg slash in value":   `<svg><path d=M0/><text>a</text></svg><svg><g d=x D=y/><text>b</text></svg>`,
+	"svg font":             `<svg><font FACE=x><text>a</text></font></svg>`,
 	"comments":             `<p>a<!-- b -->c<!---->d<!-->e<!--->f<!--x--!>g</p></>h<?php i ?>j<!bogus>k`,
 	"self-closing":         `<div/>a<br/>b<span/>c<p a=/>d</p>`,
 	"attributes":           `<div class=a class=b id="x" data-v='1'/ hidden>a</div><p =x style = "display : none">b</p>`,
