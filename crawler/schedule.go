@@ -454,7 +454,11 @@ func (s *Scheduler) storeBatch(ctx context.Context, q BatchQueue, batch []Outcom
 // stored counts an outcome that is stored.
 func (s *Scheduler) stored(o Outcome) {
 	s.count(o.Report.Verdict)
-	s.logger.Debug("checked", "site", o.Job.SiteID, "target", o.Job.Target, "verdict", o.Report.Verdict, "duration", o.Duration)
+	// Asked first: the arguments would be boxed for every site even with
+	// debug logging off.
+	if s.logger.Enabled(context.Background(), slog.LevelDebug) {
+		s.logger.Debug("checked", "site", o.Job.SiteID, "target", o.Job.Target, "verdict", o.Report.Verdict, "duration", o.Duration)
+	}
 }
 
 // check fetches and judges one site.
