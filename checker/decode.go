@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"mime"
 	"regexp"
 	"slices"
@@ -190,20 +191,22 @@ func decodeGB(body []byte, enc encoding.Encoding, buf []byte) ([]byte, error) {
 		out = make([]byte, 0, n)
 	}
 	for i := 0; i < len(body); {
-		j := i
-		for j+8 <= len(body) && binary.LittleEndian.Uint64(body[j:])&0x8080808080808080 == 0 {
-			j += 8
-		}
-		for j < len(body) && body[j] < utf8.RuneSelf {
-			j++
-		}
+		j := nextNonASCII(body, i)
 		out = append(out, body[i:j]...)
 		if j == len(body) {
 			break
 		}
-		k := j + 1
-		for k < len(body) && (body[k] >= utf8.RuneSelf || body[k-1] >= utf8.RuneSelf) {
-			k++
+		k := asciiPair(body, j+1)
+		// A stretch goes on over a run of ASCII shorter than a word (the
+		// quote and '>' between an attribute's Chinese and the text's):
+		// the decoder reads it as it would the whole page, and a call for
+		// each stretch cost more than those bytes.
+		for k+8 <= len(body) {
+			m := binary.LittleEndian.Uint64(body[k:]) & 0x8080808080808080
+			if m == 0 {
+				break
+			}
+			k = asciiPair(body, k+bits.TrailingZeros64(m)>>3+1)
 		}
 		// At most three bytes out for each byte in (a bad byte becomes
 		// U+FFFD): the decoder never runs short of room.
@@ -222,6 +225,37 @@ func decodeGB(body []byte, enc encoding.Encoding, buf []byte) ([]byte, error) {
 	return out, nil
 }
 
+// nextNonASCII returns the offset of the first byte of b[i:] that is not
+// ASCII, len(b) if none.
+func nextNonASCII(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if m := binary.LittleEndian.Uint64(b[i:]) & 0x8080808080808080; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for i < len(b) && b[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
+}
+
+// asciiPair returns the first offset from k on (k > 0) whose byte and
+// the byte before it are both ASCII, len(b) if none: seven a word.
+func asciiPair(b []byte, k int) int {
+	for ; k+7 <= len(b); k += 7 {
+		// Bytes k-1 to k+6: bit 7 of byte t in m says bytes t-1 and t
+		// of the word are both ASCII (byte 0 has no byte before it).
+		a := ^binary.LittleEndian.Uint64(b[k-1:]) & 0x8080808080808080
+		if m := a & (a << 8); m != 0 {
+			return k - 1 + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for k < len(b) && (b[k] >= utf8.RuneSelf || b[k-1] >= utf8.RuneSelf) {
+		k++
+	}
+	return k
+}
+
 // validUTF8 is utf8.Valid, faster on Chinese text: most of its runes are
 // three bytes whose lead byte admits any continuation bytes, and those
 // are checked here without utf8.Valid's tables.
@@ -229,8 +263,15 @@ func validUTF8(p []byte) bool {
 	for i := 0; i < len(p); {
 		c := p[i]
 		if c < utf8.RuneSelf {
+			// ASCII: a word at a time, then straight to the first byte
+			// that is not (one at a time, a short run cost a turn of the
+			// loop for each byte).
 			i++
-			for i+8 <= len(p) && binary.LittleEndian.Uint64(p[i:])&0x8080808080808080 == 0 {
+			for i+8 <= len(p) {
+				if m := binary.LittleEndian.Uint64(p[i:]) & 0x8080808080808080; m != 0 {
+					i += bits.TrailingZeros64(m) >> 3
+					break
+				}
 				i += 8
 			}
 			continue

@@ -173,7 +173,7 @@ func TestDecodeGB(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	alphabet := []byte{'a', '<', ' ', '0', '9', 0x30, 0x39, 0x3a, 0x40, 0x7e, 0x7f, 0x80, 0x81, 0x82, 0xa1, 0xb1, 0xfe, 0xff}
 	for range 20000 {
-		b := make([]byte, r.IntN(16))
+		b := make([]byte, r.IntN(40))
 		for i := range b {
 			b[i] = alphabet[r.IntN(len(alphabet))]
 		}
