@@ -478,11 +478,15 @@ var (
 // its alt, title or file name names the filing, or it is the only content
 // of a link to the filing system.
 func (c *checkRun) imageBadge(kind int) *html.Node {
+	// The tests are made once, not for each image: a closure made in
+	// the loop was allocated for every image of the page.
+	hint := c.badgeHint(kind)
+	is := func(img, a *html.Node) bool { return c.isImageBadge(kind, img, a) }
 	for i, im := range c.doc.images {
 		if im.hidden {
 			continue
 		}
-		if im.node == nil && !c.doc.scannedImageIs(i, c.badgeHint(kind), func(img, a *html.Node) bool { return c.isImageBadge(kind, img, a) }) {
+		if im.node == nil && !c.doc.scannedImageIs(i, hint, is) {
 			// Judged from the scan's table: making the node would have
 			// made every ancestor's children, for each image of a page.
 			continue
@@ -522,7 +526,10 @@ func (c *checkRun) isImageBadge(kind int, img, a *html.Node) bool {
 func (c *checkRun) badgeHint(kind int) func(tag string, link bool) bool {
 	onFilingHost := c.base != nil && containsFoldASCII(c.base.Host, "beian")
 	return func(tag string, link bool) bool {
-		if strings.ContainsAny(tag, "&%") || hasNonASCII([]byte(tag)) && link {
+		// Two IndexByte calls rather than ContainsAny, which tested the
+		// tag byte by byte; a link's bytes only are looked through for
+		// non-ASCII.
+		if strings.IndexByte(tag, '&') >= 0 || strings.IndexByte(tag, '%') >= 0 || link && hasNonASCII([]byte(tag)) {
 			return true
 		}
 		switch {

@@ -114,6 +114,7 @@ func (d *document) release() {
 		b.hidMarks = d.hid.norm.marks[:0]
 	}
 	b.scriptSpans = d.scriptSpans[:0]
+	b.attrs = ps.attrBuf[:0]
 	if d.vis.pooled && cap(d.vis.b) <= maxPooledText {
 		b.visText = d.vis.b[:0]
 	}

@@ -172,8 +172,23 @@ func (ps *pageScan) tableHolds(r int32) bool {
 // is, in document order (a text node comes before the first child element
 // that started after it).
 func (ps *pageScan) build(d *document, i int32) *html.Node {
+	// The nodes come from one allocation, not one each: the region
+	// holds its elements and the text nodes between its first and last.
 	e := &ps.elems[i]
-	n := &html.Node{Type: html.ElementNode, Data: ps.elemName(e), DataAtom: e.atom, Attr: ps.attrs(i)}
+	slab := make([]html.Node, int(e.last-i+1)+int(e.text1-e.text0))
+	return ps.buildIn(d, i, &slab)
+}
+
+// buildIn is build that takes the nodes from the front of slab.
+func (ps *pageScan) buildIn(d *document, i int32, slab *[]html.Node) *html.Node {
+	newNode := func() *html.Node {
+		n := &(*slab)[0]
+		*slab = (*slab)[1:]
+		return n
+	}
+	e := &ps.elems[i]
+	n := newNode()
+	*n = html.Node{Type: html.ElementNode, Data: ps.elemName(e), DataAtom: e.atom, Attr: ps.attrs(i)}
 	if isFormatting(e.atom) {
 		// x/net/html sorts a formatting element's attributes (to compare
 		// them for the Noah's Ark clause), and the evidence shows them in
@@ -195,14 +210,15 @@ func (ps *pageScan) build(d *document, i int32) *html.Node {
 				buf = &d.hid
 			}
 			seg := &buf.segs[ref.seg]
-			c := &html.Node{Type: html.TextNode, Data: buf.raw[seg.start:seg.end]}
+			c := newNode()
+			*c = html.Node{Type: html.TextNode, Data: buf.raw[seg.start:seg.end]}
 			buf.setNode(int(ref.seg), c)
 			n.AppendChild(c)
 		}
 	}
 	for j := i + 1; j <= e.last; j = ps.elems[j].last + 1 {
 		text(ps.elems[j].text0)
-		n.AppendChild(ps.build(d, j))
+		n.AppendChild(ps.buildIn(d, j, slab))
 	}
 	text(e.text1)
 	for k := e.img0; k < e.img1; k++ {
@@ -347,7 +363,8 @@ func (ps *pageScan) attrs(i int32) []html.Attribute {
 		return nil
 	}
 	src := ps.src[e.start:e.tagEnd]
-	sc := &scanner{pageScan: ps, pos: int(e.start) + 1}
+	sc := &scanner{pageScan: ps, pos: int(e.start) + 1, attrs: ps.attrBuf}
+	defer func() { ps.attrBuf = sc.attrs[:0] }()
 	if _, _, _, ok := sc.readTag(keepAll); ok {
 		out := make([]html.Attribute, 0, len(sc.attrs))
 		for _, a := range sc.attrs {

@@ -94,6 +94,9 @@ type pageScan struct {
 	made  []madeNode // nodes made for elements, by index (region.go)
 	// spareMade is zeroed memory for made, from the pool.
 	spareMade []madeNode
+	// attrBuf is memory for the attributes attrs reads again, the
+	// scanner's (and then the pool's).
+	attrBuf []attrSpan
 	// failed is set when a region could not be made; the check is then
 	// redone on the full parse.
 	failed bool
@@ -213,8 +216,10 @@ func scanPage(text string) (d *document, ok bool) {
 			sc.pop(false)
 		}
 	}
-	// The scanner's own slices hold no pointers: back they go as they are.
+	// The scanner's own slices hold no pointers: back they go as they are
+	// (the attributes' once the regions are made, see release).
 	b.stack, b.attrs = sc.stack[:0], sc.attrs[:0]
+	ps.attrBuf = sc.attrs[:0]
 	if cap(sc.unesc) <= maxPooledText {
 		b.unesc = sc.unesc[:0]
 	}
