@@ -403,17 +403,13 @@ func (sc *scanner) readTag(keep attrKeep) (name string, a atom.Atom, selfClosing
 			i++
 			break
 		}
-		// readTagAttrKey
+		// readTagAttrKey: a key may start with '=', and runs to a space,
+		// '/', '>' or '='.
 		ks := i
-		for i < len(s) {
-			c := s[i]
-			if c == '=' && i == ks {
-				i++
-				continue
-			}
-			if inSet(keyEndSet, c) {
-				break
-			}
+		if s[i] == '=' {
+			i++
+		}
+		for i < len(s) && !inSet(keyEndSet, s[i]) {
 			i++
 		}
 		key, i0 := s[ks:i], i
@@ -421,6 +417,14 @@ func (sc *scanner) readTag(keep attrKeep) (name string, a atom.Atom, selfClosing
 		v0, v1, valEnd := 0, 0, -1
 		j := skipSpace(s, i)
 		switch {
+		case j+1 < len(s) && s[j] == '=' && (s[j+1] == '"' || s[j+1] == '\''):
+			// key="value", as nearly every attribute is written.
+			k := strings.IndexByte(s[j+2:], s[j+1])
+			if k < 0 {
+				return name, a, false, false
+			}
+			v0, v1, valEnd = j+2, j+2+k, j+2+k
+			i = valEnd + 1
 		case j >= len(s):
 			i = j
 		case s[j] == '/':

@@ -117,6 +117,7 @@ var scanSamples = map[string]string{
 	"comments":             `<p>a<!-- b -->c<!---->d<!-->e<!--->f<!--x--!>g</p></>h<?php i ?>j<!bogus>k`,
 	"self-closing":         `<div/>a<br/>b<span/>c<p a=/>d</p>`,
 	"attributes":           `<div class=a class=b id="x" data-v='1'/ hidden>a</div><p =x style = "display : none">b</p>`,
+	"key starts with =":    `<p =">">x</p><p ==a>y</p><p = "b>"c>z</p>`,
 	"form":                 `<form><p>a<form>b</form>c</form><div><form>d</div>e</form>`,
 	"object":               `<object><p>a</p><param name=x></object><video><source src=x>v</video>`,
 	"table":                `<table><tr><td>京ICP备2021034567号</td></tr></table>`,
