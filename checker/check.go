@@ -536,7 +536,9 @@ func (c *checkRun) badgeHint(kind int) func(tag string, link bool) bool {
 		case link:
 			return onFilingHost || containsFoldASCII(tag, "beian")
 		case kind == psbImage:
-			return containsAny(tag, psbInImage) || hasDigitRun(tag, 14)
+			// psbInImage's words are Chinese: a tag all ASCII (as most
+			// are) holds none of them.
+			return hasNonASCII([]byte(tag)) && containsAny(tag, psbInImage) || hasDigitRun(tag, 14)
 		default:
 			return containsFoldASCII(tag, "icp")
 		}

@@ -362,12 +362,7 @@ func sniff(body []byte, buf []byte) (c candidate, text string, mem []byte) {
 
 // hasNonASCII reports a byte outside ASCII in b.
 func hasNonASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return true
-		}
-	}
-	return false
+	return nextNonASCII(b, 0) < len(b)
 }
 
 func countNonASCII(b []byte) int {

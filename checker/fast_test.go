@@ -536,3 +536,28 @@ func TestIndexTextStop(t *testing.T) {
 		}
 	}
 }
+
+// TestPSBImageWordsAreChinese: badgeHint passes over a tag that is all
+// ASCII without looking for psbInImage's words, which holds only while
+// none of them is ASCII.
+func TestPSBImageWordsAreChinese(t *testing.T) {
+	for _, w := range psbInImage {
+		if !hasNonASCII([]byte(w)) {
+			t.Errorf("psbInImage word %q is all ASCII", w)
+		}
+	}
+}
+
+func TestHasNonASCII(t *testing.T) {
+	for n := 0; n <= 20; n++ {
+		for at := -1; at < n; at++ {
+			b := bytes.Repeat([]byte("a"), n)
+			if at >= 0 {
+				b[at] = 0x80
+			}
+			if got, want := hasNonASCII(b), at >= 0; got != want {
+				t.Errorf("hasNonASCII(%q) = %v, want %v", b, got, want)
+			}
+		}
+	}
+}
