@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -161,7 +162,7 @@ func tryDecode(body []byte, c candidate, buf []byte) (text string, mem []byte, o
 // is out when out is in buf's memory (or memory grown from it).
 func decodeBytes(body []byte, c candidate, buf []byte) (out, mem []byte, err error) {
 	if c.name == "gbk" || c.name == "gb18030" {
-		out, err = decodeGB(body, c.enc, buf)
+		out, err = decodeGB(body, c.name, c.enc, buf)
 		return out, out, err
 	}
 	out, err = c.enc.NewDecoder().Bytes(body)
@@ -184,8 +185,9 @@ func decodeBytes(body []byte, c candidate, buf []byte) (out, mem []byte, err err
 //
 // The text goes in buf's memory when it has room for a page of Chinese
 // text (half as long again as its GBK).
-func decodeGB(body []byte, enc encoding.Encoding, buf []byte) ([]byte, error) {
+func decodeGB(body []byte, name string, enc encoding.Encoding, buf []byte) ([]byte, error) {
 	dec := enc.NewDecoder()
+	table := gbTables()[name]
 	out := buf[:0]
 	if n := len(body) + len(body)/2; cap(out) < n {
 		out = make([]byte, 0, n)
@@ -211,18 +213,83 @@ func decodeGB(body []byte, enc encoding.Encoding, buf []byte) ([]byte, error) {
 		// At most three bytes out for each byte in (a bad byte becomes
 		// U+FFFD): the decoder never runs short of room.
 		out = slices.Grow(out, 3*(k-j))
-		dec.Reset()
-		n, m, err := dec.Transform(out[len(out):cap(out)], body[j:k], true)
-		if err != nil {
-			return nil, err
+		if table != nil {
+			j, out = table.decode(body, j, k, out)
 		}
-		if m != k-j {
-			return nil, fmt.Errorf("decode %s: %d of %d bytes read", enc, m, k-j)
+		if j < k {
+			dec.Reset()
+			n, m, err := dec.Transform(out[len(out):cap(out)], body[j:k], true)
+			if err != nil {
+				return nil, err
+			}
+			if m != k-j {
+				return nil, fmt.Errorf("decode %s: %d of %d bytes read", enc, m, k-j)
+			}
+			out = out[:len(out)+n]
 		}
-		out = out[:len(out)+n]
 		i = k
 	}
 	return out, nil
+}
+
+// gbTable holds the two-byte characters of GBK or GB18030 (lead byte
+// 0x81–0xFE, trail byte 0x40–0xFE) as the encoding's decoder decodes
+// them, 0 for a pair it decodes otherwise (U+FFFD, or a bad byte and
+// then ASCII).
+type gbTable [126 * 191]uint16
+
+// gbTables returns the tables of GBK and GB18030 by their names, made
+// from their decoders the first time a page needs them (so they cannot
+// differ from what the decoders make). It is a package-level value made
+// once, as the regexps are: the decoder spent a dozen instructions and a
+// call to EncodeRune on every character.
+var gbTables = sync.OnceValue(func() map[string]*gbTable {
+	tables := map[string]*gbTable{}
+	for _, name := range []string{"gbk", "gb18030"} {
+		enc, err := htmlindex.Get(name)
+		if err != nil {
+			continue // no table: the decoder decodes it all
+		}
+		t := new(gbTable)
+		dec := enc.NewDecoder()
+		var dst [8]byte
+		for c0 := 0x81; c0 <= 0xFE; c0++ {
+			for c1 := 0x40; c1 <= 0xFE; c1++ {
+				dec.Reset()
+				n, _, err := dec.Transform(dst[:], []byte{byte(c0), byte(c1)}, true)
+				r, size := utf8.DecodeRune(dst[:n])
+				if err == nil && size == n && r != utf8.RuneError && r <= 0xFFFF {
+					t[(c0-0x81)*191+c1-0x40] = uint16(r)
+				}
+			}
+		}
+		tables[name] = t
+	}
+	return tables
+})
+
+// decode decodes body[j:k] into out for as long as it holds ASCII bytes
+// and pairs the table has, and returns where it stopped (at a character's
+// start: the decoder takes on from there) and out.
+func (t *gbTable) decode(body []byte, j, k int, out []byte) (int, []byte) {
+	for j < k {
+		c0 := body[j]
+		if c0 < utf8.RuneSelf {
+			out = append(out, c0)
+			j++
+			continue
+		}
+		if j+1 >= k || c0 < 0x81 || c0 == 0xFF || body[j+1] < 0x40 || body[j+1] == 0xFF {
+			break
+		}
+		r := t[int(c0-0x81)*191+int(body[j+1]-0x40)]
+		if r == 0 {
+			break
+		}
+		out = utf8.AppendRune(out, rune(r))
+		j += 2
+	}
+	return j, out
 }
 
 // nextNonASCII returns the offset of the first byte of b[i:] that is not

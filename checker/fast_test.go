@@ -161,7 +161,7 @@ func TestDecodeGB(t *testing.T) {
 			{"beyond unicode", "\xfe\x39\xfe\x39x"},
 			{"digits between", "\xb1\xb81\xba\xc52\xb1"},
 		} {
-			got, err := decodeGB([]byte(tc.b), e.enc, nil)
+			got, err := decodeGB([]byte(tc.b), e.name, e.enc, nil)
 			want, werr := e.enc.NewDecoder().Bytes([]byte(tc.b))
 			if err != nil || werr != nil || !bytes.Equal(got, want) {
 				t.Errorf("%s %s: decodeGB(%q) = %q, %v, want %q, %v", e.name, tc.name, tc.b, got, err, want, werr)
@@ -178,7 +178,7 @@ func TestDecodeGB(t *testing.T) {
 			b[i] = alphabet[r.IntN(len(alphabet))]
 		}
 		for _, e := range encs {
-			got, err := decodeGB(b, e.enc, nil)
+			got, err := decodeGB(b, e.name, e.enc, nil)
 			want, _ := e.enc.NewDecoder().Bytes(b)
 			if err != nil || !bytes.Equal(got, want) {
 				t.Fatalf("%s: decodeGB(%q) = %q, %v, want %q", e.name, b, got, err, want)
@@ -194,11 +194,11 @@ func FuzzDecodeGB(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, enc := range []encoding.Encoding{simplifiedchinese.GBK, simplifiedchinese.GB18030} {
-			got, err := decodeGB(b, enc, nil)
+		for name, enc := range map[string]encoding.Encoding{"gbk": simplifiedchinese.GBK, "gb18030": simplifiedchinese.GB18030} {
+			got, err := decodeGB(b, name, enc, nil)
 			want, werr := enc.NewDecoder().Bytes(b)
 			if err != nil || werr != nil || !bytes.Equal(got, want) {
-				t.Fatalf("%v: decodeGB(%q) = %q, %v, want %q, %v", enc, b, got, err, want, werr)
+				t.Fatalf("%s: decodeGB(%q) = %q, %v, want %q, %v", name, b, got, err, want, werr)
 			}
 		}
 	})
@@ -557,6 +557,24 @@ func TestHasNonASCII(t *testing.T) {
 			}
 			if got, want := hasNonASCII(b), at >= 0; got != want {
 				t.Errorf("hasNonASCII(%q) = %v, want %v", b, got, want)
+			}
+		}
+	}
+}
+
+// TestDecodeGBEveryPair: every two bytes a lead byte can start, between
+// Chinese characters and ASCII, as the decoders decode them (decodeGB
+// takes most from its table).
+func TestDecodeGBEveryPair(t *testing.T) {
+	for name, enc := range map[string]encoding.Encoding{"gbk": simplifiedchinese.GBK, "gb18030": simplifiedchinese.GB18030} {
+		for c0 := 0x80; c0 <= 0xFF; c0++ {
+			for c1 := 0x00; c1 <= 0xFF; c1++ {
+				b := []byte{'a', 0xb1, 0xb8, byte(c0), byte(c1), 0xba, 0xc5, 'b', 'c'}
+				got, err := decodeGB(b, name, enc, nil)
+				want, werr := enc.NewDecoder().Bytes(b)
+				if err != nil || werr != nil || !bytes.Equal(got, want) {
+					t.Fatalf("%s: decodeGB(%q) = %q, %v, want %q, %v", name, b, got, err, want, werr)
+				}
 			}
 		}
 	}
