@@ -252,11 +252,13 @@ var gbTables = sync.OnceValue(func() map[string]*gbTable {
 		}
 		t := new(gbTable)
 		dec := enc.NewDecoder()
+		var src [2]byte
 		var dst [8]byte
 		for c0 := 0x81; c0 <= 0xFE; c0++ {
 			for c1 := 0x40; c1 <= 0xFE; c1++ {
+				src[0], src[1] = byte(c0), byte(c1)
 				dec.Reset()
-				n, _, err := dec.Transform(dst[:], []byte{byte(c0), byte(c1)}, true)
+				n, _, err := dec.Transform(dst[:], src[:], true)
 				r, size := utf8.DecodeRune(dst[:n])
 				if err == nil && size == n && r != utf8.RuneError && r <= 0xFFFF {
 					t[(c0-0x81)*191+c1-0x40] = uint16(r)
