@@ -55,15 +55,22 @@ func newPSBOcc(buf *textBuf, m psbMatch, visible bool, base *url.URL) psbOcc {
 			break
 		}
 	}
-	if link == nil || !isPSBLink(base)(link) {
+	// The target is classified once (it parses the URL).
+	var href, style, code string
+	if link != nil {
+		href = linkHref(link)
+		style, code = psbTarget(href, base)
+	}
+	if link == nil || style == LinkOther {
 		if l := findPSBLink(o.block, o.entry.Number, base); l != nil {
-			link = l
+			link, href = l, linkHref(l)
+			style, code = psbTarget(href, base)
 		}
 	}
 	if link != nil {
-		o.entry.LinkURL = linkHref(link)
-		o.entry.LinkStyle, o.entry.LinkCode = psbTarget(linkHref(link), base)
-		o.entry.Linked = o.entry.LinkStyle == LinkMPS || o.entry.LinkStyle == LinkLegacy
+		o.entry.LinkURL = href
+		o.entry.LinkStyle, o.entry.LinkCode = style, code
+		o.entry.Linked = style == LinkMPS || style == LinkLegacy
 	}
 
 	// The icon: any image inside the link or the innermost two levels of
