@@ -402,12 +402,15 @@ func isASCIICompatibleMulti(name string) bool {
 }
 
 // sniff guesses an undeclared page's encoding: UTF-8 if valid, else the
-// Chinese legacy encoding that decodes with the fewest errors. When that
-// is the guess, text is the page decoded with it (so it is not decoded a
-// third time), and mem as tryDecode's; otherwise text is "".
+// Chinese legacy encoding that decodes with the fewest errors. For those
+// guesses text is the page read with it (UTF-8 in place, as tryDecode
+// reads it, so that it is not validated twice; a legacy one decoded, so
+// that it is not decoded a third time), and mem as tryDecode's; otherwise
+// text is "".
 func sniff(body []byte, buf []byte) (c candidate, text string, mem []byte) {
 	if validUTF8(body) {
-		return candidate{"utf-8", unicode.UTF8}, "", nil
+		// No BOM here: a page with one had it tried as UTF-8 already.
+		return candidate{"utf-8", unicode.UTF8}, unsafe.String(unsafe.SliceData(body), len(body)), nil
 	}
 	best, bestBad := candidate{}, -1
 	var bestOut, bestMem []byte
