@@ -362,7 +362,7 @@ func (ps *pageScan) attrs(i int32) []html.Attribute {
 	if e.start < 0 {
 		return nil
 	}
-	src := ps.src[e.start:e.tagEnd]
+	src := ps.tagSource(i)
 	sc := &scanner{pageScan: ps, pos: int(e.start) + 1, attrs: ps.attrBuf}
 	defer func() { ps.attrBuf = sc.attrs[:0] }()
 	if _, _, _, ok := sc.readTag(keepAll); ok {
