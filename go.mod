@@ -3,6 +3,7 @@ module github.com/beianwatch/beianwatch
 go 1.26.8
 
 require (
+	github.com/6tail/lunar-go v1.4.7
 	github.com/gocolly/colly/v2 v2.3.0
 	github.com/google/go-cmp v0.7.0
 	github.com/jmoiron/sqlx v1.4.0

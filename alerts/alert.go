@@ -94,6 +94,10 @@ const (
 	ValueConsecutiveFailures = "consecutive_failures" // checks that failed in a row
 	ValueError               = "error"                // why the site could not be checked
 	ValueReason              = "reason"               // free text about a case
+	// ValueProvisional lists the years (comma-separated, "2028,2029")
+	// whose holiday calendar was missing when a case's working-day
+	// deadline was counted: the deadline is provisional.
+	ValueProvisional = "provisional"
 )
 
 // Alert is one alert about one site (or case), as receivers get it. The

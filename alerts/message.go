@@ -5,10 +5,12 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
 )
 
@@ -94,7 +96,8 @@ var deadlineNames = map[string][2]string{ // en, zh
 
 // consumed are the values that summaries and fixed detail lines show;
 // the others are listed as they are.
-var consumed = map[string]bool{ValueDue: true, ValueDaysLeft: true, ValueConsecutiveFailures: true, ValueError: true, ValueReason: true}
+var consumed = map[string]bool{ValueDue: true, ValueDaysLeft: true, ValueConsecutiveFailures: true, ValueError: true, ValueReason: true,
+	ValueProvisional: true}
 
 // beijing is China Standard Time; a fixed zone needs no tzdata.
 var beijing = time.FixedZone("CST", 8*60*60)
@@ -124,6 +127,9 @@ func render(a Alert, l Language) Text {
 	}
 	if v := a.Values[ValueReason]; v != "" {
 		t.Details = append(t.Details, pick("Reason: ", "原因:")+v)
+	}
+	if years := provisionalYears(a.Values[ValueProvisional]); len(years) > 0 {
+		t.Details = append(t.Details, pick("Deadline ", "期限")+pick(cases.ProvisionalNote(years), cases.ProvisionalNoteZH(years)))
 	}
 	if a.Severity != "" {
 		t.Details = append(t.Details, pick("Severity: ", "级别:")+severityName(a.Severity, zh))
@@ -195,6 +201,17 @@ func placeholderValue(a Alert, name string, zh bool) string {
 	default:
 		return a.Values[name]
 	}
+}
+
+// provisionalYears reads ValueProvisional; what is not a year is left out.
+func provisionalYears(v string) []int {
+	var years []int
+	for _, f := range strings.Split(v, ",") {
+		if y, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
+			years = append(years, y)
+		}
+	}
+	return years
 }
 
 func severityName(s Severity, zh bool) string {

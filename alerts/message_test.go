@@ -110,3 +110,25 @@ func TestSeverityOf(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderProvisionalDeadline: a case alert whose deadline is
+// provisional says why, in each language; a bad value says nothing.
+func TestRenderProvisionalDeadline(t *testing.T) {
+	a := Alert{Key: "case_opened/7", Rule: RuleCaseOpened, Status: StatusFiring, Domain: "example.cn",
+		Labels: map[string]string{LabelCase: "7"}, Values: map[string]string{ValueDue: "2028-01-13 24:00", ValueProvisional: "2028,2029"}}
+	want := map[Language]string{
+		LanguageEN: "Deadline provisional: the 2028 and 2029 holiday calendar are not loaded",
+		LanguageZH: "期限暂定:未载入 2028、2029 年的节假日安排",
+	}
+	for _, text := range Render(a, LanguageBoth) {
+		if !strings.Contains(strings.Join(text.Details, "\n"), want[text.Language]) {
+			t.Errorf("%s details %q lack %q", text.Language, text.Details, want[text.Language])
+		}
+	}
+	a.Values[ValueProvisional] = "soon"
+	for _, text := range Render(a, LanguageEN) {
+		if d := strings.Join(text.Details, "\n"); strings.Contains(d, "provisional") {
+			t.Errorf("details %q mention a provisional deadline for a value with no year", d)
+		}
+	}
+}

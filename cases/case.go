@@ -219,8 +219,14 @@ type Case struct {
 
 	State State
 	// Deadline is when the customer's time runs out; zero while
-	// suspected.
+	// suspected. DeadlineFrom, DeadlineDays and Provisional say how it was
+	// counted (see the fields of the type Deadline): a deadline whose
+	// count reached a year with no holiday calendar is provisional until
+	// Recount counts it again.
 	Deadline       time.Time
+	DeadlineFrom   time.Time
+	DeadlineDays   int
+	Provisional    []int
 	ExtensionsUsed int
 	// BlockLevel is set when the case is blocked.
 	BlockLevel BlockLevel
@@ -245,6 +251,17 @@ type Case struct {
 	// Version counts the case's changes; stores use it to detect a
 	// concurrent change.
 	Version int64
+}
+
+// SetDeadline sets the case's deadline and how it was counted.
+func (c *Case) SetDeadline(d Deadline) {
+	c.Deadline, c.DeadlineFrom, c.DeadlineDays = d.At, d.From, d.Days
+	c.Provisional = slices.Clone(d.Provisional)
+}
+
+// DeadlineValue returns the case's deadline with how it was counted.
+func (c *Case) DeadlineValue() Deadline {
+	return Deadline{At: c.Deadline, From: c.DeadlineFrom, Days: c.DeadlineDays, Provisional: slices.Clone(c.Provisional)}
 }
 
 // MaxExtensions is how many times a rectification's deadline may be

@@ -131,7 +131,7 @@ type Update struct {
 	Reason string
 	// Deadline is the case's deadline when it is confirmed (Suspected to
 	// Open): a suspected case has none.
-	Deadline time.Time
+	Deadline Deadline
 	// BlockLevel is required with To == Blocked.
 	BlockLevel BlockLevel
 	// Escalate, with To == Overdue, asks for the escalation webhook: the
@@ -155,25 +155,26 @@ func Apply(c Case, u Update) (Case, Transition, error) {
 		return Case{}, Transition{}, &TransitionError{ID: c.ID, From: c.State, To: u.To, Err: err}
 	}
 	n := c
-	n.URLs, n.Codes = slices.Clone(c.URLs), slices.Clone(c.Codes)
+	n.URLs, n.Codes, n.Provisional = slices.Clone(c.URLs), slices.Clone(c.Codes), slices.Clone(c.Provisional)
 	n.EvidencePhrases, n.EvidenceSHA256 = slices.Clone(c.EvidencePhrases), slices.Clone(c.EvidenceSHA256)
 	n.State, n.UpdatedAt = u.To, u.At
 	switch u.To {
 	case Open:
-		if u.Deadline.IsZero() {
+		if u.Deadline.At.IsZero() {
 			return refuse(errors.New("opening a suspected case needs its deadline"))
 		}
-		n.Deadline = u.Deadline
+		n.SetDeadline(u.Deadline)
 	case Notified:
 		if n.NotifiedAt.IsZero() {
 			n.NotifiedAt = u.At
 		}
 	case Extended:
-		d, err := Extend(u.Calendar, c.Deadline, u.ExtendDays)
+		d, err := Extend(u.Calendar, c, u.ExtendDays)
 		if err != nil {
 			return refuse(err)
 		}
-		n.Deadline, n.ExtensionsUsed = d, c.ExtensionsUsed+1
+		n.SetDeadline(d)
+		n.ExtensionsUsed = c.ExtensionsUsed + 1
 	case Overdue:
 		if u.Escalate && n.Escalation == EscalationNone {
 			n.Escalation = EscalationPending

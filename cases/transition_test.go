@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/beianwatch/beianwatch/workday"
 )
 
 // TestLegal pins the whole transition table: every move of every kind that
@@ -149,9 +147,10 @@ func TestApply(t *testing.T) {
 		t.Errorf("second Apply(extend) = %v, want ErrExtensionUsed", err)
 	}
 	late := notified
-	late.Deadline = cst(2026, 12, 24, 0, 0)
-	if _, _, err := Apply(late, Update{To: Extended, At: at, Actor: "cli:ops", ExtendDays: 7, Calendar: calendar()}); !errors.Is(err, workday.ErrOutsideCalendar) {
-		t.Errorf("Apply(extend past the calendar) = %v, want the calendar's error", err)
+	late.Deadline = cst(2027, 12, 24, 0, 0)
+	lateExt, _, err := Apply(late, Update{To: Extended, At: at, Actor: "cli:ops", ExtendDays: 7, Calendar: calendar()})
+	if err != nil || !slices.Equal(lateExt.Provisional, []int{2028}) || !lateExt.Deadline.Equal(cst(2028, 1, 4, 0, 0)) {
+		t.Errorf("Apply(extend past the calendar) = %v %v, %v; want end of 2028-01-03, provisional 2028", lateExt.Deadline, lateExt.Provisional, err)
 	}
 
 	blocked, _, err := Apply(overdue, Update{To: Blocked, At: at, Actor: "serve:r1", BlockLevel: BlockDomain})
@@ -166,7 +165,7 @@ func TestApply(t *testing.T) {
 	if _, _, err := Apply(suspected, Update{To: Open, At: at, Actor: "cli:ops"}); err == nil {
 		t.Errorf("Apply(confirm) without a deadline: no error")
 	}
-	opened, _, err := Apply(suspected, Update{To: Open, At: at, Actor: "cli:ops", Deadline: at.Add(24 * time.Hour)})
+	opened, _, err := Apply(suspected, Update{To: Open, At: at, Actor: "cli:ops", Deadline: Deadline{At: at.Add(24 * time.Hour)}})
 	if err != nil || !opened.NextVerifyAt.Equal(at) || !opened.Deadline.Equal(at.Add(24*time.Hour)) {
 		t.Errorf("Apply(confirm) = %+v, %v; want verification due at once and the deadline set", opened, err)
 	}

@@ -90,3 +90,36 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	*d = v
 	return nil
 }
+
+// DeadlineText writes a deadline as people read one, in Beijing time. A
+// period in days ends at 24:00 of its last day (Civil Code art. 201), the
+// instant that is also the next day's 00:00; it is written as the day it
+// ends, "by end of 2026-12-21 CST", never as the next day's midnight. Any
+// other instant is "by 2026-12-21 15:04 CST". The zero time is "-".
+func DeadlineText(t time.Time) string {
+	switch {
+	case t.IsZero():
+		return "-"
+	case isMidnight(t):
+		return "by end of " + DateOf(t.Add(-time.Nanosecond)).String() + " CST"
+	}
+	return "by " + t.In(CST).Format("2006-01-02 15:04") + " CST"
+}
+
+// DeadlineTextZH is DeadlineText in Chinese: "2026-12-21 当日结束前(北京时间)"
+// or "2026-12-21 15:04 前(北京时间)".
+func DeadlineTextZH(t time.Time) string {
+	switch {
+	case t.IsZero():
+		return "-"
+	case isMidnight(t):
+		return DateOf(t.Add(-time.Nanosecond)).String() + " 当日结束前(北京时间)"
+	}
+	return t.In(CST).Format("2006-01-02 15:04") + " 前(北京时间)"
+}
+
+// isMidnight reports whether t is 00:00:00 exactly in Beijing time.
+func isMidnight(t time.Time) bool {
+	h, m, s := t.In(CST).Clock()
+	return h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0
+}

@@ -80,6 +80,9 @@ type Data struct {
 	// Deadline is when the customer must have fixed it; printed in China
 	// Standard Time.
 	Deadline time.Time
+	// ProvisionalYears, when set, makes the deadline provisional: those
+	// years' holiday calendars were not loaded when it was counted.
+	ProvisionalYears []int
 	// PreviousDeadline and ExtensionWorkingDays describe an extension.
 	PreviousDeadline     time.Time
 	ExtensionWorkingDays int
@@ -121,6 +124,21 @@ func formatTime(t time.Time) string {
 		return ""
 	}
 	return t.In(cst).Format("2006-01-02 15:04") + " CST (UTC+8)"
+}
+
+// formatDeadline is how a deadline appears: one at 24:00 Beijing time (a
+// period in days) is the end of the day it ends, never the next day's
+// midnight.
+func formatDeadline(l Lang, t time.Time) string {
+	b := t.In(cst)
+	if t.IsZero() || b.Hour() != 0 || b.Minute() != 0 || b.Second() != 0 || b.Nanosecond() != 0 {
+		return formatTime(t)
+	}
+	day := b.Add(-time.Nanosecond).Format("2006-01-02")
+	if l == Chinese {
+		return day + " 24:00 CST (UTC+8)"
+	}
+	return "the end of " + day + " CST (UTC+8)"
 }
 
 func (d Data) validate() error {

@@ -114,6 +114,42 @@ func TestRenderContent(t *testing.T) {
 	}
 }
 
+// TestRenderWorkingDayDeadline: a deadline at 24:00 Beijing time is the
+// end of its last day, and a provisional one says why, in both languages.
+func TestRenderWorkingDayDeadline(t *testing.T) {
+	d := caseData(Rectification, Notified)
+	d.Deadline = time.Date(2028, 1, 3, 16, 0, 0, 0, time.UTC) // 2028-01-04 00:00 CST
+	d.ProvisionalYears = []int{2028}
+	ms, err := New().Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wants := map[Lang][]string{
+		Chinese: {"请于 2028-01-03 24:00 CST (UTC+8) 前完成整改。", "该期限为暂定：计算时 2028 年的节假日安排尚未公布"},
+		English: {"Correct them by the end of 2028-01-03 CST (UTC+8).", "This deadline is provisional: the 2028 holiday calendar was not yet published"},
+	}
+	for _, m := range ms {
+		for _, want := range wants[m.Lang] {
+			if !strings.Contains(m.Body, want) {
+				t.Errorf("%s notice lacks %q:\n%s", m.Lang, want, m.Body)
+			}
+		}
+		if strings.Contains(m.Body, "2028-01-04") {
+			t.Errorf("%s notice shows the next day's midnight:\n%s", m.Lang, m.Body)
+		}
+	}
+	d.ProvisionalYears = nil
+	ms, err = New().Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if strings.Contains(m.Body, "2028 年的节假日") || strings.Contains(m.Body, "provisional") {
+			t.Errorf("%s notice of a definitive deadline calls it provisional:\n%s", m.Lang, m.Body)
+		}
+	}
+}
+
 func TestRenderErrors(t *testing.T) {
 	r := New()
 	bad := caseData(Rectification, Notified)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -207,6 +208,9 @@ type view struct {
 	Deadline         string
 	PreviousDeadline string
 	At               string
+	// Provisional names the years whose holiday calendar was missing when
+	// the deadline was counted ("2028", "2028、2029"); "" for none.
+	Provisional string
 }
 
 type viewFinding struct{ Code, Text string }
@@ -218,9 +222,19 @@ func (r *Renderer) view(l Lang, d Data) (view, error) {
 		Data:             d,
 		Category:         localize(l, categoryNames, d.Category),
 		BlockLevel:       localize(l, blockLevelNames, d.BlockLevel),
-		Deadline:         formatTime(d.Deadline),
-		PreviousDeadline: formatTime(d.PreviousDeadline),
+		Deadline:         formatDeadline(l, d.Deadline),
+		PreviousDeadline: formatDeadline(l, d.PreviousDeadline),
 		At:               formatTime(d.At),
+	}
+	sep := " and "
+	if l == Chinese {
+		sep = "、"
+	}
+	for i, y := range d.ProvisionalYears {
+		if i > 0 {
+			v.Provisional += sep
+		}
+		v.Provisional += strconv.Itoa(y)
 	}
 	for _, f := range d.Findings {
 		c, ok := r.codes[f.Code]
@@ -277,7 +291,7 @@ func sample(k Kind, e Event) Data {
 		CaseID: 1, Kind: k, Event: e, Domain: "example.cn", SiteName: "示例", CustomerID: "C-1",
 		Category: "gambling", URLs: []string{"https://example.cn/a"},
 		Findings: []Finding{{Code: checker.CodeBadgeOverdue}}, Evidence: []string{"澳门赌场"},
-		Deadline: t, PreviousDeadline: t.AddDate(0, 0, -7), ExtensionWorkingDays: 7, At: t,
+		Deadline: t, PreviousDeadline: t.AddDate(0, 0, -7), ExtensionWorkingDays: 7, At: t, ProvisionalYears: []int{2028},
 		BlockLevel: "domain",
 		Provider:   Provider{Name: "P", ContactURL: "https://p.example/", ContactEmail: "abuse@p.example"},
 	}

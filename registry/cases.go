@@ -49,13 +49,16 @@ type CaseFilter struct {
 	SiteID int64
 	// Active keeps cases in an active state (cases.State.Active).
 	Active bool
+	// Provisional keeps cases whose deadline is provisional.
+	Provisional bool
 	// Limit stops after this many cases, newest first (0 for all).
 	Limit int
 }
 
 // caseColumns are the columns of a cases row that caseRow scans.
 const caseColumns = `id, kind, site_id, domain, category, codes, evidence_phrases, evidence_sha256,
-	reporter, regulator_ordered, notes, state, deadline, extensions_used, block_level,
+	reporter, regulator_ordered, notes, state, deadline, deadline_from, deadline_days, deadline_provisional,
+	extensions_used, block_level,
 	escalation_state, escalation_response, escalation_at, escalation_confirmed_by, escalation_confirmed_at,
 	created_at, updated_at, notified_at, fixed_at, blocked_at, closed_at, next_verify_at, version`
 
@@ -73,6 +76,9 @@ type caseRow struct {
 	Notes                 string           `db:"notes"`
 	State                 string           `db:"state"`
 	Deadline              dbTime           `db:"deadline"`
+	DeadlineFrom          dbTime           `db:"deadline_from"`
+	DeadlineDays          int              `db:"deadline_days"`
+	Provisional           jsonList[int]    `db:"deadline_provisional"`
 	ExtensionsUsed        int              `db:"extensions_used"`
 	BlockLevel            string           `db:"block_level"`
 	Escalation            string           `db:"escalation_state"`
@@ -97,6 +103,7 @@ func (r *caseRow) caseValue() cases.Case {
 		EvidencePhrases: r.EvidencePhrases, EvidenceSHA256: r.EvidenceSHA256,
 		Reporter: r.Reporter, RegulatorOrdered: r.RegulatorOrdered, Notes: r.Notes,
 		State: cases.State(r.State), Deadline: time.Time(r.Deadline), ExtensionsUsed: r.ExtensionsUsed,
+		DeadlineFrom: time.Time(r.DeadlineFrom), DeadlineDays: r.DeadlineDays, Provisional: r.Provisional,
 		BlockLevel: cases.BlockLevel(r.BlockLevel),
 		Escalation: cases.Escalation(r.Escalation), EscalationResponse: r.EscalationResponse,
 		EscalationAt:          time.Time(r.EscalationAt),
@@ -135,7 +142,7 @@ func (s *Store) OpenCase(ctx context.Context, c cases.Case, actor string) (_ cas
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = s.now()
 	}
-	c.CreatedAt, c.Deadline = utcMicro(c.CreatedAt), utcMicro(c.Deadline)
+	c.CreatedAt, c.Deadline, c.DeadlineFrom = utcMicro(c.CreatedAt), utcMicro(c.Deadline), utcMicro(c.DeadlineFrom)
 	c.UpdatedAt, c.Escalation, c.ExtensionsUsed, c.Version = c.CreatedAt, cases.EscalationNone, 0, 1
 	if c.State.Verifiable() {
 		c.NextVerifyAt = c.CreatedAt
@@ -215,14 +222,15 @@ func urlsOnSite(urls []string, site siteDomains) error {
 func insertCase(ctx context.Context, tx *sqlx.Tx, c cases.Case) (int64, error) {
 	var id int64
 	err := tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO cases (kind, site_id, domain, category, codes,
-		evidence_phrases, evidence_sha256, reporter, regulator_ordered, notes, state, deadline, extensions_used,
+		evidence_phrases, evidence_sha256, reporter, regulator_ordered, notes, state, deadline,
+		deadline_from, deadline_days, deadline_provisional, extensions_used,
 		block_level, escalation_state, escalation_owner, escalation_response, escalation_confirmed_by,
 		created_at, updated_at, next_verify_at, verify_owner, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, '', '', '', ?, ?, ?, '', ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, '', '', '', ?, ?, ?, '', ?)
 		RETURNING id`),
 		c.Kind, c.SiteID, c.Domain, c.Category, jsonList[string](c.Codes),
 		jsonList[string](c.EvidencePhrases), jsonList[string](c.EvidenceSHA256), c.Reporter, c.RegulatorOrdered, c.Notes,
-		c.State, ts(c.Deadline), c.BlockLevel, c.Escalation,
+		c.State, ts(c.Deadline), ts(c.DeadlineFrom), c.DeadlineDays, jsonList[int](c.Provisional), c.BlockLevel, c.Escalation,
 		ts(c.CreatedAt), ts(c.UpdatedAt), ts(c.NextVerifyAt), c.Version).Scan(&id)
 	if err != nil {
 		return 0, err
@@ -273,6 +281,9 @@ func (s *Store) ListCases(ctx context.Context, f CaseFilter) (_ []cases.Case, er
 	}
 	if f.Active {
 		add(stateIn(activeStates()))
+	}
+	if f.Provisional {
+		add("deadline_provisional <> '[]'")
 	}
 	if f.SiteID != 0 {
 		add("site_id = ?", f.SiteID)
@@ -409,7 +420,7 @@ func (s *Store) TransitionCase(ctx context.Context, id int64, u cases.Update) (_
 		u.At = s.now()
 	}
 	u.At = utcMicro(u.At)
-	u.Deadline = utcMicro(u.Deadline)
+	u.Deadline.At, u.Deadline.From = utcMicro(u.Deadline.At), utcMicro(u.Deadline.From)
 	c, err := s.changeCase(ctx, id, func(c cases.Case) (cases.Case, cases.Transition, error) {
 		return cases.Apply(c, u)
 	})
@@ -435,6 +446,32 @@ func (s *Store) RecordCaseEvent(ctx context.Context, id int64, actor, reason str
 		return fmt.Errorf("case %d event: %w", id, err)
 	}
 	return nil
+}
+
+// errUnchanged ends a changeCase transaction that has nothing to write.
+var errUnchanged = errors.New("registry: case unchanged")
+
+// RecountDeadline counts case id's provisional deadline again on cal, in
+// one transaction with the case read and locked there (cases.Recount
+// decides), and records the change in the case's history. It returns the
+// case and whether its deadline changed; a case whose deadline is not
+// provisional is left as it is.
+func (s *Store) RecountDeadline(ctx context.Context, id int64, cal cases.Calendar, actor string) (_ cases.Case, changed bool, err error) {
+	defer s.observe("recount_deadline", time.Now(), &err)
+	c, err := s.changeCase(ctx, id, func(c cases.Case) (cases.Case, cases.Transition, error) {
+		n, t, changed, err := cases.Recount(c, cal, utcMicro(s.now()), actor)
+		if err == nil && !changed {
+			err = errUnchanged
+		}
+		return n, t, err
+	})
+	switch {
+	case errors.Is(err, errUnchanged):
+		return cases.Case{}, false, nil
+	case err != nil:
+		return cases.Case{}, false, fmt.Errorf("recount case %d deadline: %w", id, err)
+	}
+	return c, true, nil
 }
 
 // changeCase reads case id in a write transaction, lets change compute the
@@ -476,12 +513,14 @@ func (s *Store) forUpdate() string {
 // updateCase writes c's mutable fields if the row is still at version,
 // and advances c's version.
 func updateCase(ctx context.Context, tx *sqlx.Tx, version int64, c *cases.Case) error {
-	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE cases SET state = ?, deadline = ?, extensions_used = ?,
+	c.Deadline, c.DeadlineFrom = utcMicro(c.Deadline), utcMicro(c.DeadlineFrom)
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE cases SET state = ?, deadline = ?, deadline_from = ?,
+		deadline_days = ?, deadline_provisional = ?, extensions_used = ?,
 		block_level = ?, escalation_state = ?, escalation_response = ?, escalation_at = ?,
 		escalation_confirmed_by = ?, escalation_confirmed_at = ?, updated_at = ?, notified_at = ?,
 		fixed_at = ?, blocked_at = ?, closed_at = ?, next_verify_at = ?, version = version + 1
 		WHERE id = ? AND version = ?`),
-		c.State, ts(c.Deadline), c.ExtensionsUsed, c.BlockLevel, c.Escalation, c.EscalationResponse, ts(c.EscalationAt),
+		c.State, ts(c.Deadline), ts(c.DeadlineFrom), c.DeadlineDays, jsonList[int](c.Provisional), c.ExtensionsUsed, c.BlockLevel, c.Escalation, c.EscalationResponse, ts(c.EscalationAt),
 		c.EscalationConfirmedBy, ts(c.EscalationConfirmedAt), ts(c.UpdatedAt), ts(c.NotifiedAt),
 		ts(c.FixedAt), ts(c.BlockedAt), ts(c.ClosedAt), ts(c.NextVerifyAt), c.ID, version)
 	if err != nil {

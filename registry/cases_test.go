@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -236,8 +237,10 @@ func TestRectificationExtension(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := mustOpenCase(t, s, cases.Case{Kind: cases.Rectification, Domain: "site2.example.cn", Category: "PSB_MISSING",
-			State: cases.Open, CreatedAt: opened, Deadline: deadline})
+		nc := cases.Case{Kind: cases.Rectification, Domain: "site2.example.cn", Category: "PSB_MISSING",
+			State: cases.Open, CreatedAt: opened}
+		nc.SetDeadline(deadline)
+		c := mustOpenCase(t, s, nc)
 		// 29, 30 Sep; 1–7 Oct off; 8, 9, 10 (the make-up Saturday) → ends 24:00 on 10 Oct.
 		if want := time.Date(2026, 10, 10, 16, 0, 0, 0, time.UTC); !c.Deadline.Equal(want) {
 			t.Errorf("deadline = %v, want %v", c.Deadline, want)
@@ -314,6 +317,66 @@ func TestSitesWithActiveCases(t *testing.T) {
 		}
 		if _, err := s.SitesWithActiveCases(ctx, cases.Kind("x'; DROP TABLE cases; --"), ids); err == nil {
 			t.Error("an unknown kind was accepted")
+		}
+	})
+}
+
+// TestProvisionalDeadline: a rectification whose working days reach a
+// year with no holiday calendar is opened with a provisional deadline,
+// stored with how it was counted, and counted again once the year is
+// known, with the change in its history; a second recount changes
+// nothing.
+func TestProvisionalDeadline(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := mustOpenStore(t, dsn)
+		caseSites(t, s)
+		opened := time.Date(2027, 12, 20, 2, 0, 0, 0, time.UTC) // Monday 10:00 in Beijing
+		d, err := cases.DefaultPolicy().Deadline(cases.Rectification, opened, workday.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc := cases.Case{Kind: cases.Rectification, Domain: "site2.example.cn", Category: "PSB_MISSING", State: cases.Open, CreatedAt: opened}
+		nc.SetDeadline(d)
+		c := mustOpenCase(t, s, nc)
+		got, err := s.Case(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 21–24, 27–31 December and Monday 3 January (2028 counted as weekdays only).
+		if !slices.Equal(got.Provisional, []int{2028}) || got.DeadlineDays != 10 || !got.DeadlineFrom.Equal(opened) ||
+			!got.Deadline.Equal(time.Date(2028, 1, 3, 16, 0, 0, 0, time.UTC)) {
+			t.Fatalf("stored case: deadline %v from %v + %d, provisional %v", got.Deadline, got.DeadlineFrom, got.DeadlineDays, got.Provisional)
+		}
+		if ps, err := s.ListCases(ctx, CaseFilter{Provisional: true}); err != nil || len(ps) != 1 || ps[0].ID != c.ID {
+			t.Errorf("ListCases(provisional) = %v, %v; want case %d", ps, err, c.ID)
+		}
+		if _, changed, err := s.RecountDeadline(ctx, c.ID, workday.Default(), "serve:r1"); err != nil || changed {
+			t.Errorf("RecountDeadline with the same calendar = %v, %v; want no change", changed, err)
+		}
+		y2028 := workday.Year{Year: 2028, Source: "test", Holidays: []workday.Holiday{{Name: "元旦", From: "2028-01-01", To: "2028-01-03"}}}
+		known, err := workday.Default().Merge(y2028)
+		if err != nil {
+			t.Fatal(err)
+		}
+		re, changed, err := s.RecountDeadline(ctx, c.ID, known, "serve:r1")
+		if err != nil || !changed || len(re.Provisional) != 0 || !re.Deadline.Equal(time.Date(2028, 1, 4, 16, 0, 0, 0, time.UTC)) {
+			t.Fatalf("RecountDeadline = %v %v, %v, %v; want end of 2028-01-04, definitive", re.Deadline, re.Provisional, changed, err)
+		}
+		if _, changed, err := s.RecountDeadline(ctx, c.ID, known, "serve:r1"); err != nil || changed {
+			t.Errorf("second RecountDeadline = %v, %v; want no change", changed, err)
+		}
+		h, err := s.CaseHistory(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := h[len(h)-1]
+		want := "deadline counted again with the 2028 holiday calendar: by end of 2028-01-03 CST (provisional) → by end of 2028-01-04 CST"
+		if len(h) != 2 || last.Reason != want || last.Actor != "serve:r1" {
+			t.Errorf("history = %+v; want the recount as entry 2: %q", h, want)
+		}
+		if ps, err := s.ListCases(ctx, CaseFilter{Provisional: true}); err != nil || len(ps) != 0 {
+			t.Errorf("ListCases(provisional) after the recount = %v, %v; want none", ps, err)
 		}
 	})
 }

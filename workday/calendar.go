@@ -3,11 +3,15 @@
 // exchange (调休上班), as the State Council announces them each year.
 //
 // Provider deadlines such as a rectification window of "7 working days"
-// are counted on it. The calendar only knows the years it has data for;
-// a date in any other year is an error wrapping ErrOutsideCalendar, never
-// a guess, since a wrong guess moves a legal deadline. The package embeds
-// the years it ships (see data/README.md for how they were checked), and
-// an operator adds newer years with LoadDir or LoadFile and Merge.
+// are counted on it. The calendar only knows the years it has data for.
+// AddWorkingDays and CountWorkingDays refuse a date in any other year
+// (an error wrapping ErrOutsideCalendar); AddWorkingDaysProvisional never
+// refuses: it counts an unknown year's weekdays as working days and says
+// which years it so guessed, so that a deadline can be shown as
+// provisional and counted again once the year is known. The package
+// embeds the years it ships (see data/README.md for how they were
+// checked), and an operator adds newer years with LoadDir or LoadFile and
+// Merge.
 package workday
 
 import (
@@ -150,13 +154,37 @@ func (c *Calendar) working(d day) (bool, error) {
 	if _, ok := c.years[d.year()]; !ok {
 		return false, fmt.Errorf("%s: %w (known years: %v)", d, ErrOutsideCalendar, c.Years())
 	}
+	return c.known(d), nil
+}
+
+// known is working for a day of a year the calendar holds.
+func (c *Calendar) known(d day) bool {
 	switch c.days[d] {
 	case holiday:
-		return false, nil
+		return false
 	case makeup:
-		return true, nil
+		return true
 	}
-	return !d.weekend(), nil
+	return !d.weekend()
+}
+
+// KnownUntil returns the last instant (23:59:59.999999999 CST) of the
+// last year that the calendar holds with no year missing between it and
+// the calendar's first: a count of working days that ends by then is
+// definitive. It is the zero time for an empty calendar.
+func (c *Calendar) KnownUntil() time.Time {
+	years := c.Years()
+	if len(years) == 0 {
+		return time.Time{}
+	}
+	last := years[0]
+	for _, y := range years[1:] {
+		if y != last+1 {
+			break
+		}
+		last = y
+	}
+	return endOf(dayFromDate(last, time.December, 31))
 }
 
 // AddWorkingDays returns the deadline n working days after start.
@@ -185,6 +213,37 @@ func (c *Calendar) AddWorkingDays(start time.Time, n int) (time.Time, error) {
 		}
 	}
 	return endOf(d), nil
+}
+
+// AddWorkingDaysProvisional is AddWorkingDays that never refuses a date:
+// a day of a year the calendar does not hold counts when it is Monday to
+// Friday (weekends only: no holidays, no make-up days). It returns, in
+// order, the years it counted that way; when there are any the deadline
+// is provisional, usually a little early (holidays would push it later),
+// and should be counted again once those years are known. A negative n is
+// an error.
+func (c *Calendar) AddWorkingDaysProvisional(start time.Time, n int) (time.Time, []int, error) {
+	if n < 0 {
+		return time.Time{}, nil, fmt.Errorf("workday: add %d working days: negative count", n)
+	}
+	var guessed []int
+	d := dayOf(start)
+	for left := n; left > 0; {
+		d++
+		var ok bool
+		if y := d.year(); c.years[y].Year == 0 {
+			if len(guessed) == 0 || guessed[len(guessed)-1] != y {
+				guessed = append(guessed, y)
+			}
+			ok = !d.weekend()
+		} else {
+			ok = c.known(d)
+		}
+		if ok {
+			left--
+		}
+	}
+	return endOf(d), guessed, nil
 }
 
 // CountWorkingDays counts the working days after from's date up to and

@@ -25,7 +25,7 @@ func eod(date string) time.Time {
 
 func TestDefaultYears(t *testing.T) {
 	got := Default().Years()
-	want := []int{2021, 2022, 2023, 2024, 2025, 2026}
+	want := []int{2021, 2022, 2023, 2024, 2025, 2026, 2027}
 	if !slices.Equal(got, want) {
 		t.Errorf("Default().Years() = %v, want %v", got, want)
 	}
@@ -43,6 +43,7 @@ func TestDefaultCounts(t *testing.T) {
 	want := map[int][2]int{
 		2021: {31, 7}, 2022: {31, 7}, 2023: {27, 7},
 		2024: {28, 8}, 2025: {28, 5}, 2026: {33, 6},
+		2027: {29, 5},
 	}
 	c := Default()
 	for y, w := range want {
@@ -96,7 +97,7 @@ func TestIsWorkingDay(t *testing.T) {
 }
 
 func TestIsWorkingDayOutside(t *testing.T) {
-	for _, d := range []time.Time{at("2020-12-31 12:00"), at("2027-01-01 00:00"), at("1999-06-01 00:00")} {
+	for _, d := range []time.Time{at("2020-12-31 12:00"), at("2028-01-01 00:00"), at("1999-06-01 00:00")} {
 		_, err := Default().IsWorkingDay(d)
 		if !errors.Is(err, ErrOutsideCalendar) {
 			t.Errorf("IsWorkingDay(%v) error = %v, want ErrOutsideCalendar", d, err)
@@ -155,8 +156,8 @@ func TestAddWorkingDaysErrors(t *testing.T) {
 		outside bool
 		want    string
 	}{
-		{"beyond the calendar", at("2026-12-30 10:00"), 3, true, "add 3 working days to 2026-12-30: 2027-01-01: workday: date outside the known holiday calendar (known years: [2021 2022 2023 2024 2025 2026])"},
-		{"start before the calendar", at("2020-12-30 10:00"), 1, true, "add 1 working days to 2020-12-30: 2020-12-31: workday: date outside the known holiday calendar (known years: [2021 2022 2023 2024 2025 2026])"},
+		{"beyond the calendar", at("2027-12-30 10:00"), 3, true, "add 3 working days to 2027-12-30: 2028-01-01: workday: date outside the known holiday calendar (known years: [2021 2022 2023 2024 2025 2026 2027])"},
+		{"start before the calendar", at("2020-12-30 10:00"), 1, true, "add 1 working days to 2020-12-30: 2020-12-31: workday: date outside the known holiday calendar (known years: [2021 2022 2023 2024 2025 2026 2027])"},
 		{"negative", at("2025-10-03 10:00"), -1, false, "workday: add -1 working days: negative count"},
 	}
 	for _, tt := range tests {
@@ -172,6 +173,61 @@ func TestAddWorkingDaysErrors(t *testing.T) {
 				t.Errorf("AddWorkingDays(%v, %d) error = %q, want %q", tt.start, tt.n, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestAddWorkingDaysProvisional(t *testing.T) {
+	c := Default()
+	tests := []struct {
+		name    string
+		start   time.Time
+		n       int
+		want    time.Time
+		guessed []int
+	}{
+		// Inside the known years it is AddWorkingDays.
+		{"known: across New Year 2027", at("2026-12-31 10:00"), 1, eod("2027-01-04"), nil},
+		{"known: across Spring Festival 2027 and its make-up Sunday", at("2027-02-04 10:00"), 1, eod("2027-02-14"), nil},
+		// 2028 is not known: weekdays count, 1 January 2028 (a Saturday) does not.
+		{"beyond: weekends only", at("2027-12-30 10:00"), 3, eod("2028-01-04"), []int{2028}},
+		{"beyond: a weekday holiday counts", at("2028-09-29 10:00"), 1, eod("2028-10-02"), []int{2028}},
+		{"beyond: several years", at("2027-12-30 10:00"), 600, eod("2030-04-18"), []int{2028, 2029, 2030}},
+		{"n=0 guesses nothing", at("2031-05-01 10:00"), 0, eod("2031-05-01"), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, guessed, err := c.AddWorkingDaysProvisional(tt.start, tt.n)
+			if err != nil {
+				t.Fatalf("AddWorkingDaysProvisional(%v, %d): %v", tt.start, tt.n, err)
+			}
+			if !got.Equal(tt.want) || !slices.Equal(guessed, tt.guessed) {
+				t.Errorf("AddWorkingDaysProvisional(%v, %d) = %v, %v; want %v, %v", tt.start, tt.n, got, guessed, tt.want, tt.guessed)
+			}
+			if strict, err := c.AddWorkingDays(tt.start, tt.n); len(tt.guessed) == 0 && (err != nil || !strict.Equal(got)) {
+				t.Errorf("AddWorkingDays(%v, %d) = %v, %v; want the provisional count's %v", tt.start, tt.n, strict, err, got)
+			}
+		})
+	}
+	if _, _, err := c.AddWorkingDaysProvisional(at("2027-01-01 10:00"), -1); err == nil {
+		t.Errorf("AddWorkingDaysProvisional(-1): no error")
+	}
+}
+
+func TestKnownUntil(t *testing.T) {
+	if got, want := Default().KnownUntil(), eod("2027-12-31"); !got.Equal(want) {
+		t.Errorf("Default().KnownUntil() = %v, want %v", got, want)
+	}
+	// A year after a gap is held but does not extend the known run.
+	y2029 := Year{Year: 2029, Source: "test", Holidays: []Holiday{{Name: "元旦", From: "2029-01-01", To: "2029-01-01"}}}
+	c, err := Default().Merge(y2029)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.KnownUntil(), eod("2027-12-31"); !got.Equal(want) {
+		t.Errorf("KnownUntil with a gap = %v, want %v", got, want)
+	}
+	if got := (&Calendar{}).KnownUntil(); !got.IsZero() {
+		t.Errorf("empty KnownUntil = %v, want zero", got)
 	}
 }
 

@@ -120,7 +120,7 @@ func (o *caseOptions) policy() (cases.Policy, error) {
 
 // calendar is the built-in working-day calendar with the years of
 // --holiday-file.
-func (o *caseOptions) calendar() (cases.Calendar, error) {
+func (o *caseOptions) calendar() (*workday.Calendar, error) {
 	cal := workday.Default()
 	for _, name := range o.holidayFiles {
 		f, err := os.Open(name)
@@ -200,8 +200,12 @@ func (a *app) runCaseOpen(ctx context.Context, o *caseOptions, co caseOpenOption
 	}
 	if co.suspected {
 		c.State = cases.Suspected
-	} else if c.Deadline, err = o.deadline(kind, co.deadline, c.CreatedAt); err != nil {
-		return a.trouble(err)
+	} else {
+		d, err := o.deadline(kind, co.deadline, c.CreatedAt)
+		if err != nil {
+			return a.trouble(err)
+		}
+		c.SetDeadline(d)
 	}
 	st, err := a.openCurrentStore(ctx)
 	if err != nil {
@@ -214,36 +218,47 @@ func (a *app) runCaseOpen(ctx context.Context, o *caseOptions, co caseOpenOption
 	}
 	a.logger.Info("case opened", "case", c.ID, "kind", c.Kind, "site_id", c.SiteID, "domain", c.Domain)
 	_, err = fmt.Fprintf(a.stdout, "opened case %d: %s %s for %s, %s, deadline %s\n",
-		c.ID, c.Kind, c.Category, c.Domain, c.State, cstTime(c.Deadline))
+		c.ID, c.Kind, c.Category, c.Domain, c.State, deadlineText(c))
 	return err
 }
 
+// deadlineText is a case's deadline as people read it, with why it is
+// provisional: "by end of 2028-01-04 CST (provisional: the 2028 holiday
+// calendar is not loaded)".
+func deadlineText(c cases.Case) string {
+	s := checker.DeadlineText(c.Deadline)
+	if n := cases.ProvisionalNote(c.Provisional); n != "" {
+		s += " (" + n + ")"
+	}
+	return s
+}
+
 // deadline turns --deadline (or the policy's default for the kind) into
-// a time, counted from start.
-func (o *caseOptions) deadline(k cases.Kind, flag string, start time.Time) (time.Time, error) {
+// a deadline, counted from start.
+func (o *caseOptions) deadline(k cases.Kind, flag string, start time.Time) (cases.Deadline, error) {
 	p, err := o.policy()
 	if err != nil {
-		return time.Time{}, err
+		return cases.Deadline{}, err
 	}
 	if days, ok := strings.CutSuffix(flag, "wd"); ok {
 		n, err := strconv.Atoi(days)
 		if err != nil || n < 1 {
-			return time.Time{}, fmt.Errorf("invalid --deadline %q: want N working days as Nwd, N ≥ 1", flag)
+			return cases.Deadline{}, fmt.Errorf("invalid --deadline %q: want N working days as Nwd, N ≥ 1", flag)
 		}
 		return o.workingDays(start, n)
 	}
 	if d, err := time.ParseDuration(flag); err == nil {
 		if d <= 0 {
-			return time.Time{}, fmt.Errorf("invalid --deadline %q: must be positive", flag)
+			return cases.Deadline{}, fmt.Errorf("invalid --deadline %q: must be positive", flag)
 		}
-		return start.Add(d), nil
+		return cases.Deadline{At: start.Add(d)}, nil
 	}
 	if flag != "" {
 		day, err := checker.ParseDate(flag)
 		if err != nil || !day.Time().After(start) {
-			return time.Time{}, fmt.Errorf("invalid --deadline %q: want a duration (24h), working days (10wd) or a future date (YYYY-MM-DD)", flag)
+			return cases.Deadline{}, fmt.Errorf("invalid --deadline %q: want a duration (24h), working days (10wd) or a future date (YYYY-MM-DD)", flag)
 		}
-		return cases.EndOfDay(day.Time()), nil
+		return cases.Deadline{At: cases.EndOfDay(day.Time())}, nil
 	}
 	if k == cases.Takedown {
 		return p.Deadline(k, start, nil)
@@ -251,10 +266,10 @@ func (o *caseOptions) deadline(k cases.Kind, flag string, start time.Time) (time
 	return o.workingDays(start, p.RectificationDays)
 }
 
-func (o *caseOptions) workingDays(start time.Time, n int) (time.Time, error) {
+func (o *caseOptions) workingDays(start time.Time, n int) (cases.Deadline, error) {
 	cal, err := o.calendar()
 	if err != nil {
-		return time.Time{}, err
+		return cases.Deadline{}, err
 	}
 	return cases.WorkingDaysDeadline(cal, start, n)
 }
@@ -366,7 +381,7 @@ func (a *app) moveCase(ctx context.Context, st *registry.Store, id int64, u case
 	a.logger.Info("case moved", "case", id, "from", before.State, "to", c.State, "actor", u.Actor)
 	line := fmt.Sprintf("case %d: %s → %s", id, before.State, c.State)
 	if !c.Deadline.Equal(before.Deadline) {
-		line += ", deadline " + cstTime(c.Deadline)
+		line += ", deadline " + deadlineText(c)
 	}
 	if note != "" {
 		line += " (" + note + ")"

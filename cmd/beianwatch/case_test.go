@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -96,8 +97,10 @@ func seedCases(t *testing.T, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rect := must(st.OpenCase(ctx, cases.Case{Kind: cases.Rectification, Domain: "other.cn", Category: "PSB_MISSING",
-		Codes: []string{"PSB_MISSING", "PSB_NO_ICON"}, State: cases.Open, CreatedAt: opened, Deadline: deadline}, "serve:r1"))
+	nc := cases.Case{Kind: cases.Rectification, Domain: "other.cn", Category: "PSB_MISSING",
+		Codes: []string{"PSB_MISSING", "PSB_NO_ICON"}, State: cases.Open, CreatedAt: opened}
+	nc.SetDeadline(deadline)
+	rect := must(st.OpenCase(ctx, nc, "serve:r1"))
 	move(rect.ID, cases.Update{To: cases.Notified, At: at(9, 28, 10, 1), Actor: "serve:r1", Reason: "notice delivered"})
 	move(rect.ID, cases.Update{To: cases.Extended, At: at(10, 9, 15, 0), Actor: "cli:li", Reason: "customer asked",
 		ExtendDays: 7, Calendar: cal})
@@ -189,8 +192,6 @@ func TestCaseCommands(t *testing.T) {
 				wantCode: exitTrouble, wantStderr: `unknown case kind "complaint"`},
 			{args: []string{"case", "open", "--kind", "rectification", "--domain", "other.cn", "--code", "PSB_BADGE_MISSING"},
 				wantCode: exitTrouble, wantStderr: `unknown rectification code "PSB_BADGE_MISSING"`},
-			{args: []string{"case", "open", "--kind", "rectification", "--domain", "other.cn", "--code", "PSB_MISSING", "--deadline", "400wd"},
-				wantCode: exitTrouble, wantStderr: "workday: date outside the known holiday calendar"},
 			{args: []string{"case", "open", "--kind", "rectification", "--domain", "other.cn", "--code", "PSB_MISSING", "--deadline", "soon"},
 				wantCode: exitTrouble, wantStderr: `invalid --deadline "soon"`},
 			{args: []string{"case", "open", "--kind", "rectification", "--domain", "other.cn", "--code", "PSB_MISSING", "--rectification-days", "3"},
@@ -225,6 +226,12 @@ func TestCaseCommands(t *testing.T) {
 			{args: []string{"case", "list", "--state", "lost"}, wantCode: exitTrouble, wantStderr: `unknown case state "lost"`},
 			{args: []string{"case", "list", "--format", "xml"}, wantCode: exitTrouble, wantStderr: `invalid --format "xml"`},
 			{args: []string{"case", "list", "--state", "closed"}, wantStdout: "1       closed     takedown       gambling"},
+			// Past the holiday calendar: opened all the same, provisional.
+			{args: []string{"case", "open", "--kind", "rectification", "--domain", "other.cn", "--code", "PSB_MISSING", "--deadline", "2000wd"},
+				wantStdout: "holiday calendar are not loaded)\n"},
+			{args: []string{"case", "list", "--state", "open"}, wantStdout: " CST (provisional)   other.cn\n"},
+			{args: []string{"case", "list", "--state", "open", "--format", "json"}, wantStdout: `"deadline_provisional":true,"deadline_provisional_years":[`},
+			{args: []string{"case", "show", "4"}, wantStdout: "holiday calendar are not loaded) (extensions used: 0)\n"},
 		}
 		for _, s := range steps {
 			r := runInProcess(t, append(s.args, "--db", dsn, "--actor", actorFor(s.args))...)
@@ -261,20 +268,22 @@ func TestCaseDeadlineFlag(t *testing.T) {
 	start := time.Date(2026, 9, 28, 10, 0, 0, 0, checker.CST) // Monday before National Day
 	o := &caseOptions{takedownDeadline: 24 * time.Hour, rectificationDays: 5, extensionDays: 7}
 	tests := []struct {
-		kind    cases.Kind
-		flag    string
-		want    time.Time
-		wantErr string
+		kind        cases.Kind
+		flag        string
+		want        time.Time
+		wantErr     string
+		provisional []int
 	}{
-		{cases.Takedown, "", start.Add(24 * time.Hour), ""},
-		{cases.Takedown, "90m", start.Add(90 * time.Minute), ""},
-		{cases.Rectification, "", time.Date(2026, 10, 11, 0, 0, 0, 0, checker.CST), ""}, // 29, 30; 8, 9, 10 (make-up)
-		{cases.Takedown, "3wd", time.Date(2026, 10, 9, 0, 0, 0, 0, checker.CST), ""},
-		{cases.Rectification, "2026-10-31", time.Date(2026, 11, 1, 0, 0, 0, 0, checker.CST), ""},
-		{cases.Takedown, "-1h", time.Time{}, `invalid --deadline "-1h": must be positive`},
-		{cases.Takedown, "0wd", time.Time{}, `invalid --deadline "0wd"`},
-		{cases.Takedown, "2026-09-01", time.Time{}, `invalid --deadline "2026-09-01"`},
-		{cases.Rectification, "100wd", time.Time{}, "workday: date outside the known holiday calendar"},
+		{cases.Takedown, "", start.Add(24 * time.Hour), "", nil},
+		{cases.Takedown, "90m", start.Add(90 * time.Minute), "", nil},
+		{cases.Rectification, "", time.Date(2026, 10, 11, 0, 0, 0, 0, checker.CST), "", nil}, // 29, 30; 8, 9, 10 (make-up)
+		{cases.Takedown, "3wd", time.Date(2026, 10, 9, 0, 0, 0, 0, checker.CST), "", nil},
+		{cases.Rectification, "2026-10-31", time.Date(2026, 11, 1, 0, 0, 0, 0, checker.CST), "", nil},
+		{cases.Takedown, "-1h", time.Time{}, `invalid --deadline "-1h": must be positive`, nil},
+		{cases.Takedown, "0wd", time.Time{}, `invalid --deadline "0wd"`, nil},
+		{cases.Takedown, "2026-09-01", time.Time{}, `invalid --deadline "2026-09-01"`, nil},
+		// Past the calendar's last year (2027): counted on weekdays, provisional.
+		{cases.Rectification, "600wd", time.Date(2029, 2, 8, 0, 0, 0, 0, checker.CST), "", []int{2028, 2029}},
 	}
 	for _, tt := range tests {
 		got, err := o.deadline(tt.kind, tt.flag, start)
@@ -284,8 +293,8 @@ func TestCaseDeadlineFlag(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || !got.Equal(tt.want) {
-			t.Errorf("deadline(%s, %q) = %v, %v; want %v", tt.kind, tt.flag, got, err, tt.want)
+		if err != nil || !got.At.Equal(tt.want) || !slices.Equal(got.Provisional, tt.provisional) {
+			t.Errorf("deadline(%s, %q) = %v %v, %v; want %v %v", tt.kind, tt.flag, got.At, got.Provisional, err, tt.want, tt.provisional)
 		}
 	}
 }

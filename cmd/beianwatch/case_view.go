@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/beianwatch/beianwatch/cases"
+	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
@@ -88,14 +89,24 @@ func (a *app) runCaseList(ctx context.Context, f registry.CaseFilter, format str
 	fmt.Fprintln(a.stdout, caseRow("ID", "STATE", "KIND", "CATEGORY", "DEADLINE", "DOMAIN"))
 	for _, c := range cs {
 		fmt.Fprintln(a.stdout, caseRow(strconv.FormatInt(c.ID, 10), string(c.State), string(c.Kind), string(c.Category),
-			cstTime(c.Deadline), caseTarget(c)))
+			listDeadline(c), caseTarget(c)))
 	}
 	return nil
 }
 
 // caseRow is one line of `case list`; the domain, of any width, last.
 func caseRow(id, state, kind, category, deadline, domain string) string {
-	return fmt.Sprintf("%-6s  %-9s  %-13s  %-23s  %-23s  %s", id, state, kind, category, deadline, domain)
+	return fmt.Sprintf("%-6s  %-9s  %-13s  %-23s  %-36s  %s", id, state, kind, category, deadline, domain)
+}
+
+// listDeadline is the deadline in `case list`: "end of 2027-01-04 CST",
+// marked when provisional (`case show` says why).
+func listDeadline(c cases.Case) string {
+	s := strings.TrimPrefix(checker.DeadlineText(c.Deadline), "by ")
+	if len(c.Provisional) > 0 {
+		s += " (provisional)"
+	}
+	return s
 }
 
 // caseTarget is the case's domain, with the number of URLs of a takedown.
@@ -115,7 +126,7 @@ func writeCasesCSV(w io.Writer, cs []cases.Case) error {
 	cw := csv.NewWriter(w)
 	header := []string{"id", "kind", "state", "category", "codes", "domain", "site_id", "urls", "reporter",
 		"regulator_ordered", "created_at", "deadline", "extensions_used", "block_level", "escalation", "notified_at",
-		"fixed_at", "closed_at"}
+		"fixed_at", "closed_at", "deadline_provisional"}
 	if err := cw.Write(header); err != nil {
 		return err
 	}
@@ -123,7 +134,8 @@ func writeCasesCSV(w io.Writer, cs []cases.Case) error {
 		rec := []string{strconv.FormatInt(c.ID, 10), string(c.Kind), string(c.State), string(c.Category),
 			strings.Join(c.Codes, " "), c.Domain, strconv.FormatInt(c.SiteID, 10), strings.Join(c.URLs, " "), c.Reporter,
 			strconv.FormatBool(c.RegulatorOrdered), csvTime(c.CreatedAt), csvTime(c.Deadline), strconv.Itoa(c.ExtensionsUsed),
-			string(c.BlockLevel), string(c.Escalation), csvTime(c.NotifiedAt), csvTime(c.FixedAt), csvTime(c.ClosedAt)}
+			string(c.BlockLevel), string(c.Escalation), csvTime(c.NotifiedAt), csvTime(c.FixedAt), csvTime(c.ClosedAt),
+			cases.ProvisionalNote(c.Provisional)}
 		for i := range rec {
 			rec[i] = guardCell(rec[i])
 		}
@@ -232,7 +244,10 @@ func caseText(c cases.Case, history []cases.Transition, vs []cases.Verification)
 		field("Notes", c.Notes)
 	}
 	field("Created", cstTime(c.CreatedAt))
-	field("Deadline", fmt.Sprintf("%s (extensions used: %d)", cstTime(c.Deadline), c.ExtensionsUsed))
+	field("Deadline", fmt.Sprintf("%s (extensions used: %d)", deadlineText(c), c.ExtensionsUsed))
+	if c.DeadlineDays > 0 {
+		field("Counted", fmt.Sprintf("%d working days after %s", c.DeadlineDays, checker.DateOf(c.DeadlineFrom)))
+	}
 	for _, t := range []struct {
 		name string
 		at   time.Time
@@ -303,6 +318,11 @@ type caseJSON struct {
 	CreatedAt             time.Time        `json:"created_at"`
 	UpdatedAt             time.Time        `json:"updated_at"`
 	Deadline              *time.Time       `json:"deadline"`
+	DeadlineText          string           `json:"deadline_text"`
+	DeadlineWorkingDays   int              `json:"deadline_working_days"`
+	DeadlineProvisional   bool             `json:"deadline_provisional"`
+	ProvisionalYears      []int            `json:"deadline_provisional_years"`
+	DeadlineNote          string           `json:"deadline_note"`
 	ExtensionsUsed        int              `json:"extensions_used"`
 	BlockLevel            cases.BlockLevel `json:"block_level"`
 	Escalation            cases.Escalation `json:"escalation"`
@@ -323,6 +343,9 @@ func caseView(c cases.Case) caseJSON {
 		EvidencePhrases: nonNil(c.EvidencePhrases), EvidenceSHA256: nonNil(c.EvidenceSHA256),
 		Reporter: c.Reporter, RegulatorOrdered: c.RegulatorOrdered, Notes: c.Notes,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), Deadline: timeOrNull(c.Deadline),
+		DeadlineText: checker.DeadlineText(c.Deadline), DeadlineWorkingDays: c.DeadlineDays,
+		DeadlineProvisional: len(c.Provisional) > 0, ProvisionalYears: nonNil(c.Provisional),
+		DeadlineNote:   cases.ProvisionalNote(c.Provisional),
 		ExtensionsUsed: c.ExtensionsUsed, BlockLevel: c.BlockLevel,
 		Escalation: c.Escalation, EscalationResponse: c.EscalationResponse, EscalationAt: timeOrNull(c.EscalationAt),
 		EscalationConfirmedBy: c.EscalationConfirmedBy,

@@ -72,6 +72,36 @@ func newCaseWork(w caseWork, reg prometheus.Registerer) (*caseWork, error) {
 
 func (w *caseWork) actor() string { return "serve:" + w.owner }
 
+// recountProvisional counts every active case's provisional deadline
+// again on the current calendar; each change goes into the case's history
+// (cases.Recount says how, and never gives a customer an earlier deadline
+// than the one they were told). A failure is logged: the next start tries
+// again, and a provisional deadline still stands meanwhile.
+func (w *caseWork) recountProvisional(ctx context.Context) {
+	cs, err := w.st.ListCases(ctx, registry.CaseFilter{Active: true, Provisional: true})
+	if err != nil {
+		w.caseErrors.Inc()
+		w.logger.Warn("reading provisional deadlines failed; the next start tries again", "err", err)
+		return
+	}
+	n := 0
+	for _, c := range cs {
+		got, changed, err := w.st.RecountDeadline(ctx, c.ID, w.cal, w.actor())
+		if err != nil {
+			w.caseErrors.Inc()
+			w.logger.Warn("counting a provisional deadline again failed; the next start tries again", "case", c.ID, "err", err)
+			continue
+		}
+		if changed {
+			n++
+			w.logger.Info("provisional deadline counted again", "case", c.ID, "provisional", len(got.Provisional) > 0)
+		}
+	}
+	if len(cs) > 0 {
+		w.logger.Info("provisional deadlines checked", "cases", len(cs), "changed", n)
+	}
+}
+
 // afterCheck acts on a stored check of a site: the lexicon's matches open
 // a suspected takedown; a site failing OpenAfter checks in a row opens a
 // rectification; a passing one fixes its open rectifications. It runs
@@ -210,13 +240,15 @@ func (w *caseWork) rectify(ctx context.Context, siteID int64, r checker.Report, 
 	if err != nil {
 		return fmt.Errorf("deadline: %w", err)
 	}
-	c, err := w.st.OpenCase(ctx, cases.Case{Kind: cases.Rectification, Domain: primary(site), Category: cases.Category(codes[0]),
-		Codes: codes, Reporter: "beianwatch", State: cases.Open, Deadline: deadline, CreatedAt: r.CheckedAt,
-		Notes: fmt.Sprintf("opened after %d failing checks in a row", w.policy.OpenAfter)}, w.actor())
+	nc := cases.Case{Kind: cases.Rectification, Domain: primary(site), Category: cases.Category(codes[0]),
+		Codes: codes, Reporter: "beianwatch", State: cases.Open, CreatedAt: r.CheckedAt,
+		Notes: fmt.Sprintf("opened after %d failing checks in a row", w.policy.OpenAfter)}
+	nc.SetDeadline(deadline)
+	c, err := w.st.OpenCase(ctx, nc, w.actor())
 	if err != nil {
 		return err
 	}
-	w.logger.Info("rectification opened", "case", c.ID, "site", siteID, "codes", codes)
+	w.logger.Info("rectification opened", "case", c.ID, "site", siteID, "codes", codes, "provisional", len(c.Provisional) > 0)
 	w.alert(ctx, c, alerts.RuleCaseOpened, true)
 	return nil
 }
@@ -440,7 +472,8 @@ func (e *escalation) call(ctx context.Context, c cases.Case, now time.Time) (cas
 	body, err := json.Marshal(map[string]any{
 		"version": "1", "event": "case_overdue", "case_id": c.ID, "kind": c.Kind, "domain": c.Domain,
 		"urls": c.URLs, "category": c.Category, "codes": c.Codes, "deadline": c.Deadline.UTC(),
-		"regulator_ordered": c.RegulatorOrdered, "suggested_block_level": suggestedBlock(c),
+		"deadline_provisional": len(c.Provisional) > 0,
+		"regulator_ordered":    c.RegulatorOrdered, "suggested_block_level": suggestedBlock(c),
 	})
 	if err != nil {
 		return cases.EscalationFailed, err.Error()
@@ -467,6 +500,16 @@ func suggestedBlock(c cases.Case) cases.BlockLevel {
 	return cases.BlockDomain
 }
 
+// dueText is a case deadline in alerts, in words of no language: the
+// end of a day is "2027-01-04 24:00", the day it ends, not the next
+// day's 00:00.
+func dueText(t time.Time) string {
+	if b := t.In(checker.CST); b.Hour() == 0 && b.Minute() == 0 && b.Second() == 0 && b.Nanosecond() == 0 {
+		return b.Add(-time.Nanosecond).Format("2006-01-02") + " 24:00"
+	}
+	return t.In(checker.CST).Format("2006-01-02 15:04")
+}
+
 // alert records a case alert firing or resolving; each case's alert of a
 // rule fires once.
 func (w *caseWork) alert(ctx context.Context, c cases.Case, rule string, firing bool) {
@@ -482,7 +525,14 @@ func (w *caseWork) alert(ctx context.Context, c cases.Case, rule string, firing 
 		a.Severity = alerts.SeverityCritical
 	}
 	if !c.Deadline.IsZero() {
-		a.Values[alerts.ValueDue] = c.Deadline.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+		a.Values[alerts.ValueDue] = dueText(c.Deadline)
+	}
+	if len(c.Provisional) > 0 {
+		years := make([]string, len(c.Provisional))
+		for i, y := range c.Provisional {
+			years[i] = strconv.Itoa(y)
+		}
+		a.Values[alerts.ValueProvisional] = strings.Join(years, ",")
 	}
 	if !firing {
 		a.Status, a.EndsAt = alerts.StatusResolved, w.now()

@@ -92,7 +92,8 @@ type noticePayload struct {
 func (n *webhookNoticer) DeliverNotice(ctx context.Context, c cases.Case) (string, error) {
 	d := notice.Data{CaseID: c.ID, Kind: notice.Kind(c.Kind), Event: notice.Notified, Domain: c.Domain,
 		Category: string(c.Category), URLs: c.URLs, Evidence: c.EvidencePhrases, Deadline: c.Deadline, At: n.now(),
-		Provider: n.provider}
+		ProvisionalYears: c.Provisional,
+		Provider:         n.provider}
 	s, st, err := n.site(ctx, c.Domain)
 	if err == nil {
 		d.SiteName, d.CustomerID = s.Name, s.CustomerID

@@ -138,7 +138,7 @@ func TestRectificationLifecycle(t *testing.T) {
 		t.Errorf("the Chinese notice does not quote the check's finding:\n%s", n.Messages[0].Body)
 	}
 	for _, m := range n.Messages {
-		if !strings.Contains(m.Body, "rect.test") || !strings.Contains(m.Body, c.Deadline.In(checker.CST).Format("2006-01-02")) {
+		if !strings.Contains(m.Body, "rect.test") || !strings.Contains(m.Body, checker.DateOf(c.Deadline.Add(-time.Nanosecond)).String()) {
 			t.Errorf("%s notice lacks the domain or the deadline:\n%s", m.Lang, m.Body)
 		}
 	}

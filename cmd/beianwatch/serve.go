@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
@@ -288,6 +289,9 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 		return err
 	}
 	q.cases = cw
+	// A calendar that learned a year (a new --holiday-file, an upgrade)
+	// makes provisional deadlines definitive: count them again first.
+	cw.recountProvisional(ctx)
 	go cw.Run(bg, min(10*time.Second, o.caseInterval))
 	if o.listen != "" && (!o.once || listenGiven(o)) {
 		stopHTTP, err := a.serveHTTP(o.listen, st, sched)
@@ -428,6 +432,19 @@ func (a *app) caseWork(o serveOptions, st *registry.Store, col *crawler.Collecto
 	cal, err := o.cases.calendar()
 	if err != nil {
 		return nil, err
+	}
+	knownUntil := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "beianwatch_calendar_known_until_timestamp_seconds",
+		Help: "The end of the last year of China's holiday calendar this replica knows (Unix time); working-day deadlines past it are provisional.",
+	})
+	// The end of the last day is the next year's first midnight.
+	knownUntil.Set(float64(cal.KnownUntil().Add(time.Nanosecond).Unix()))
+	if err := a.metrics.Register(knownUntil); err != nil {
+		return nil, err
+	}
+	if time.Until(cal.KnownUntil()) < 60*24*time.Hour {
+		a.logger.Warn("the holiday calendar ends soon: working-day deadlines past it will be provisional; add the next year with --holiday-file",
+			"known_until", checker.DateOf(cal.KnownUntil()).String())
 	}
 	w := caseWork{st: st, policy: policy, cal: cal, autoRectify: o.rectifyAfter > 0, lex: o.lex,
 		fetch: col.Fetch, owner: owner, route: route, logger: a.logger}
