@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -93,27 +92,11 @@ func TestAlertsToAlertmanager(t *testing.T) {
 	}
 	mustRun(t, 0, "import", "--db", dsn, csvPath)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan result, 1)
-	go func() {
-		var stdout, stderr bytes.Buffer
-		code := run(ctx, []string{"serve", "--db", dsn, "--config", cfgPath, "--listen", "", "--allow-private",
-			"--resolve", "alert.test:127.0.0.1:" + u.Port(), "--interval", "1s", "--recheck-interval", "1s", "--rectify-after", "0"}, &stdout, &stderr)
-		done <- result{code, stdout.String(), stderr.String()}
-	}()
-	var served result
-	stop := func() {
-		cancel()
-		served = <-done
-	}
-	defer func() {
-		if ctx.Err() == nil {
-			stop()
-		}
-		if t.Failed() {
-			t.Logf("serve exit %d, stdout %q, stderr:\n%s", served.code, served.stdout, tail(served.stderr, 3000))
-		}
-	}()
+	log := &syncBuffer{}
+	opts := daemonOptions(t, dsn, log, "alert.test:127.0.0.1:"+u.Port())
+	opts.Alerts, opts.AutoRectify = alertsConfig(t, cfgPath), false
+	opts.Interval, opts.RecheckInterval = time.Second, time.Second
+	d := startDaemon(t, opts, log)
 
 	db, err := sql.Open("sqlite", dbPath)
 	if err != nil {
@@ -156,8 +139,7 @@ func TestAlertsToAlertmanager(t *testing.T) {
 	failing.Store(false)
 	waitFor(t, 30*time.Second, "the alert to resolve", func() bool { return len(active()) == 0 })
 	waitFor(t, 10*time.Second, "the resolution delivered", func() bool { return outbox("delivered_at IS NOT NULL") == 2 })
-	stop()
-	if served.code != 0 {
-		t.Errorf("serve exit %d after cancel, want 0", served.code)
+	if err := d.Stop(); err != nil {
+		t.Errorf("daemon Run = %v after a shutdown, want nil", err)
 	}
 }

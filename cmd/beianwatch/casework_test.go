@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/alerts"
 	"github.com/beianwatch/beianwatch/cases"
+	"github.com/beianwatch/beianwatch/daemon"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
@@ -139,38 +139,17 @@ func TestTakedownLifecycle(t *testing.T) {
 	downID := open("--domain", "down.test", "--url", "http://down.test/casino", "--deadline", "6s")
 	mustRun(t, 0, "case", "dismiss", "--db", dsn, strconv.FormatInt(falseID, 10), "--reason", "the page is a news report")
 
-	keyFile := filepath.Join(dir, "esc.key")
-	os.WriteFile(keyFile, []byte("s3cret\n"), 0o600)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	outs := make([]result, 3)
-	for i := range 3 {
-		wg.Go(func() {
-			var stdout, stderr bytes.Buffer
-			code := run(ctx, []string{"serve", "--db", dsn, "--config", cfgPath, "--listen", "", "--allow-private",
-				"--owner", "r" + strconv.Itoa(i), "--no-migrate",
-				"--resolve", "take.test:127.0.0.1:" + port, "--resolve", "down.test:127.0.0.1:" + downPort,
-				"--case-interval", "1s", "--rectify-after", "0", "--escalation-url", escHook.srv.URL,
-				"--escalation-secret-file", keyFile}, &stdout, &stderr)
-			outs[i] = result{code, stdout.String(), stderr.String()}
-		})
+	// Three replicas, started through the daemon package.
+	replicas := make([]*testDaemon, 3)
+	for i := range replicas {
+		log := &syncBuffer{}
+		opts := daemonOptions(t, dsn, log, "take.test:127.0.0.1:"+port, "down.test:127.0.0.1:"+downPort)
+		opts.Owner, opts.NoMigrate, opts.AutoRectify = "r"+strconv.Itoa(i), true, false
+		opts.Alerts = alertsConfig(t, cfgPath)
+		opts.Cases.VerifyInterval = time.Second
+		opts.Escalation = daemon.Escalation{URL: escHook.srv.URL, Secret: "s3cret"}
+		replicas[i] = startDaemon(t, opts, log)
 	}
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			wg.Wait()
-		}
-	}
-	defer func() {
-		stop()
-		if t.Failed() {
-			for i, o := range outs {
-				t.Logf("replica %d exit %d:\n%s", i, o.code, tail(o.stderr, 2500))
-			}
-		}
-	}()
 
 	st := seedStore(t, dsn)
 	state := func(id int64) cases.State {
@@ -210,10 +189,9 @@ func TestTakedownLifecycle(t *testing.T) {
 	}
 	// Let the replicas go round a few more times: nothing repeats.
 	time.Sleep(3 * time.Second)
-	stop()
-	for i, o := range outs {
-		if o.code != 0 {
-			t.Errorf("replica %d exit %d", i, o.code)
+	for i, r := range replicas {
+		if err := r.Stop(); err != nil {
+			t.Errorf("replica %d: Run = %v", i, err)
 		}
 	}
 	if s := state(falseID); s != cases.Dismissed {

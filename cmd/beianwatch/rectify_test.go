@@ -17,6 +17,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/daemon"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
@@ -55,27 +56,10 @@ func TestRectificationLifecycle(t *testing.T) {
 	}
 	mustRun(t, 0, "import", "--db", dsn, csvPath)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan result, 1)
-	go func() {
-		var stdout, stderr bytes.Buffer
-		code := run(ctx, []string{"serve", "--db", dsn, "--listen", "", "--allow-private", "--no-migrate",
-			"--resolve", "rect.test:127.0.0.1:" + port, "--interval", "1s", "--recheck-interval", "1s"}, &stdout, &stderr)
-		done <- result{code, stdout.String(), stderr.String()}
-	}()
-	var served result
-	stop := func() {
-		if ctx.Err() == nil {
-			cancel()
-			served = <-done
-		}
-	}
-	defer func() {
-		stop()
-		if t.Failed() {
-			t.Logf("serve exit %d:\n%s", served.code, tail(served.stderr, 3000))
-		}
-	}()
+	log := &syncBuffer{}
+	opts := daemonOptions(t, dsn, log, "rect.test:127.0.0.1:"+port)
+	opts.NoMigrate, opts.Interval, opts.RecheckInterval = true, time.Second, time.Second
+	d := startDaemon(t, opts, log)
 
 	st := seedStore(t, dsn)
 	bg := context.Background()
@@ -127,7 +111,7 @@ func TestRectificationLifecycle(t *testing.T) {
 	if len(bodies) != 1 {
 		t.Fatalf("notice webhook got %d posts, want 1", len(bodies))
 	}
-	var n noticePayload
+	var n daemon.NoticePayload
 	if err := json.Unmarshal(bodies[0], &n); err != nil {
 		t.Fatal(err)
 	}
@@ -173,8 +157,7 @@ func TestRectificationLifecycle(t *testing.T) {
 	if got, want := strings.Join(moves, " "), "→open open→notified notified→extended extended→fixed"; got != want {
 		t.Errorf("history = %s, want %s", got, want)
 	}
-	stop()
-	if served.code != 0 {
-		t.Errorf("serve exit %d", served.code)
+	if err := d.Stop(); err != nil {
+		t.Errorf("daemon Run = %v, want nil after a shutdown", err)
 	}
 }

@@ -1,10 +1,8 @@
-package main
+package daemon
 
 import (
 	"context"
-	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,22 +25,19 @@ import (
 // the provisional deadline again, as serve does at start-up.
 func TestAutoRectifyAcrossYearEnd(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	dsn := "sqlite://" + filepath.Join(dir, "registry.db")
-	csv := "domains,site_name,icp_number,icp_approved_on,launched_on,psb_number,psb_filed_on,psb_approved_on\n" +
-		"a.test,甲,京ICP备2021034567号-1,2021-06-01,2021-06-02,11010502045678,2021-06-20,2021-07-01\n" +
-		"b.test,乙,京ICP备2021034568号-1,2021-06-01,2021-06-02,11010502045679,2021-06-20,2021-07-01\n" +
-		"c.test,丙,京ICP备2021034569号-1,2021-06-01,2021-06-02,11010502045680,2021-06-20,2021-07-01\n"
-	csvPath := filepath.Join(dir, "sites.csv")
-	if err := os.WriteFile(csvPath, []byte(csv), 0o600); err != nil {
+	st := seedStore(t, "sqlite://"+filepath.Join(t.TempDir(), "registry.db"))
+	sites := []registry.Site{
+		filedSite(t, "a.test", "京ICP备2021034567号-1", "11010502045678"),
+		filedSite(t, "b.test", "京ICP备2021034568号-1", "11010502045679"),
+		filedSite(t, "c.test", "京ICP备2021034569号-1", "11010502045680"),
+	}
+	if _, err := st.UpsertSites(ctx, sites); err != nil {
 		t.Fatal(err)
 	}
-	mustRun(t, 0, "import", "--db", dsn, csvPath)
-	st := seedStore(t, dsn)
 
 	var now time.Time
 	w, err := newCaseWork(caseWork{st: st, policy: cases.DefaultPolicy(), cal: workday.Default(), autoRectify: true,
-		owner: "t", logger: slog.New(slog.DiscardHandler), now: func() time.Time { return now }}, prometheus.NewRegistry())
+		owner: "t", logger: discard(), now: func() time.Time { return now }}, prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}

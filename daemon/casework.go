@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -25,12 +25,38 @@ import (
 	"github.com/beianwatch/beianwatch/registry"
 )
 
+// caseStore is what the case work reads and changes in the registry;
+// *registry.Store is one. Every move of a case goes through the store,
+// which checks it against the case as stored (cases.Apply) in one
+// transaction: the case work decides when to ask, never what is legal.
+type caseStore interface {
+	// Sites and their history.
+	SiteByID(ctx context.Context, id int64) (*registry.Site, *registry.State, error)
+	Results(ctx context.Context, siteID int64, limit int) ([]registry.Result, error)
+	// Cases.
+	OpenCase(ctx context.Context, c cases.Case, actor string) (cases.Case, error)
+	ListCases(ctx context.Context, f registry.CaseFilter) ([]cases.Case, error)
+	SitesWithActiveCases(ctx context.Context, k cases.Kind, siteIDs []int64) (map[int64]bool, error)
+	TransitionCase(ctx context.Context, id int64, u cases.Update) (cases.Case, error)
+	RecountDeadline(ctx context.Context, id int64, cal cases.Calendar, actor string) (cases.Case, bool, error)
+	// Periodic work, each item claimed by one replica.
+	LeaseCaseVerifications(ctx context.Context, owner string, n int, ttl time.Duration, now time.Time) ([]cases.Case, error)
+	SaveVerification(ctx context.Context, owner string, id int64, next time.Time, vs ...cases.Verification) error
+	DueOverdue(ctx context.Context, now time.Time, limit int) ([]cases.Case, error)
+	ClaimEscalation(ctx context.Context, owner string, n int, requireConfirmation bool, now time.Time) ([]cases.Case, error)
+	RecordEscalation(ctx context.Context, id int64, owner string, result cases.Escalation, response string, at time.Time) error
+	// Alerts about cases, queued in the outbox.
+	RecordAlerts(ctx context.Context, changes []registry.AlertChange) error
+}
+
+var _ caseStore = (*registry.Store)(nil)
+
 // caseWork is the daemon's part in cases: it opens rectifications when a
 // site keeps failing and fixes them when it passes, opens suspected
 // takedowns from the lexicon, re-fetches takedown URLs, turns cases
 // overdue at their deadline and calls the escalation webhook once.
 type caseWork struct {
-	st     *registry.Store
+	st     caseStore
 	policy cases.Policy
 	cal    cases.Calendar
 	// autoRectify opens and fixes rectifications by itself.

@@ -1,0 +1,56 @@
+package daemon
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/registry"
+)
+
+// seedStore opens and migrates the registry at dsn for a test.
+func seedStore(t *testing.T, dsn string) *registry.Store {
+	t.Helper()
+	st, err := registry.Open(context.Background(), dsn, nil, prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// date parses a Beijing date for a site's filing.
+func date(t *testing.T, s string) checker.Date {
+	t.Helper()
+	d, err := checker.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// filedSite is a site whose ICP and PSB filings (and the badge) have been
+// due since 2021.
+func filedSite(t *testing.T, domain, icp, psb string) registry.Site {
+	return registry.Site{Name: domain, ICPNumber: icp, ICPApprovedOn: date(t, "2021-06-01"), LaunchedOn: date(t, "2021-06-02"),
+		PSBNumber: psb, PSBFiledOn: date(t, "2021-06-20"), PSBApprovedOn: date(t, "2021-07-01"), Active: true,
+		Domains: []registry.Domain{{Unicode: domain, ASCII: domain}}}
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,0 +1,202 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/beianwatch/beianwatch/alerts"
+	"github.com/beianwatch/beianwatch/cases"
+	"github.com/beianwatch/beianwatch/crawler"
+	"github.com/beianwatch/beianwatch/lexicon"
+	"github.com/beianwatch/beianwatch/workday"
+)
+
+// Options is everything the daemon runs with. Errors from Validate name
+// each setting as its flag and its config-file key do (--lease-ttl is
+// lease-ttl in the file), since that is where a user sets it.
+type Options struct {
+	// DSN names the registry (registry.Open). The daemon opens it, and
+	// brings its schema up to date unless NoMigrate.
+	DSN       string
+	NoMigrate bool
+	// Listen is the HTTP server's address (/metrics, /healthz, /readyz);
+	// "" for none, "127.0.0.1:0" for any free port (see Daemon.Addr).
+	Listen string
+	// Once checks every site due when Run starts, then Run returns.
+	Once bool
+
+	// Fetch configures each request (timeouts, size cap, connection
+	// safety); the rest configure the crawl (see crawler.CollectorConfig
+	// and crawler.ScheduleConfig).
+	Fetch           crawler.FetchConfig
+	Concurrency     int
+	PerHost         int
+	PerHostDelay    time.Duration
+	PerIP           int
+	Robots          string
+	Interval        time.Duration
+	RecheckInterval time.Duration
+	LeaseTTL        time.Duration
+	Batch           int
+	Grace           time.Duration
+	// Owner names this replica in leases; "" is the host name and the
+	// process id.
+	Owner      string
+	PinFiledIP bool
+	// ProviderRanges are the provider's own networks: a site served from
+	// elsewhere is an error finding.
+	ProviderRanges []netip.Prefix
+
+	// StatsInterval is how often the registry-wide gauges are read;
+	// PerSiteMetrics, when positive, adds beianwatch_site_verdict for that
+	// many of the worst sites.
+	StatsInterval  time.Duration
+	PerSiteMetrics int
+
+	// Alerts are the alert receivers and routes (nil: no alerts);
+	// UnreachableAfter is how many checks in a row end in error before a
+	// site_unreachable alert fires.
+	Alerts           *alerts.Config
+	UnreachableAfter int
+
+	// Cases is the case policy (deadlines, when rectifications open, how
+	// often takedowns are verified); AutoRectify opens and fixes
+	// rectifications by itself. Calendar counts working days.
+	Cases       cases.Policy
+	AutoRectify bool
+	Calendar    *workday.Calendar
+	// Lexicon, when set, scans every crawled page and opens suspected
+	// takedowns.
+	Lexicon *lexicon.Lexicon
+	// Escalation, when its URL is set, is called once when a case turns
+	// overdue.
+	Escalation Escalation
+
+	// Version is the build's version, for beianwatch_build_info.
+	Version string
+	// Logger and Metrics are required; Metrics is also what /metrics
+	// serves.
+	Logger  *slog.Logger
+	Metrics *prometheus.Registry
+	// Now is the clock (time.Now when nil): tests pin it.
+	Now func() time.Time
+}
+
+// DefaultOptions returns the defaults of every setting (the flags'
+// defaults): the caller adds DSN, Logger and Metrics.
+func DefaultOptions() Options {
+	policy := cases.DefaultPolicy()
+	return Options{
+		Listen: DefaultListen, Concurrency: 32, PerHost: 1, Robots: crawler.RobotsIgnore,
+		Interval: 24 * time.Hour, RecheckInterval: time.Hour, LeaseTTL: 5 * time.Minute, Grace: 10 * time.Second,
+		StatsInterval: 30 * time.Second, UnreachableAfter: 3,
+		Cases: policy, AutoRectify: true, Calendar: workday.Default(),
+		Fetch: crawler.FetchConfig{Timeout: crawler.DefaultTimeout, MaxBody: crawler.DefaultMaxBody},
+	}
+}
+
+// DefaultListen is the HTTP server's default address.
+const DefaultListen = ":9325"
+
+// Escalation is the provider's control-plane webhook.
+type Escalation struct {
+	URL string
+	// Secret, when set, signs each call (HMAC-SHA256, like the alerts
+	// webhook).
+	Secret string
+	// RequireConfirmation calls only after a person confirmed the case.
+	RequireConfirmation bool
+}
+
+// Validate checks the options: every rule about the daemon's settings is
+// here.
+func (o *Options) Validate() error {
+	switch {
+	case o.Logger == nil:
+		return errors.New("daemon: no logger")
+	case o.Metrics == nil:
+		return errors.New("daemon: no metrics registry")
+	case o.DSN == "":
+		return errors.New("daemon: no registry (--db)")
+	case o.Calendar == nil:
+		return errors.New("daemon: no holiday calendar")
+	}
+	for _, s := range []struct {
+		name string
+		v    int
+	}{{"--concurrency", o.Concurrency}, {"--per-host", o.PerHost}, {"--unreachable-after", o.UnreachableAfter}} {
+		if s.v < 1 {
+			return fmt.Errorf("invalid %s %d: must be at least 1", s.name, s.v)
+		}
+	}
+	for _, s := range []struct {
+		name string
+		v    int
+	}{{"--per-ip", o.PerIP}, {"--batch", o.Batch}, {"--per-site-metrics-limit", o.PerSiteMetrics}} {
+		if s.v < 0 {
+			return fmt.Errorf("invalid %s %d: must not be negative", s.name, s.v)
+		}
+	}
+	for _, s := range []struct {
+		name string
+		v    time.Duration
+	}{{"--interval", o.Interval}, {"--recheck-interval", o.RecheckInterval}, {"--lease-ttl", o.LeaseTTL},
+		{"--stats-interval", o.StatsInterval}, {"--case-interval", o.Cases.VerifyInterval}} {
+		if s.v <= 0 {
+			return fmt.Errorf("invalid %s %v: must be positive", s.name, s.v)
+		}
+	}
+	if o.Grace < 0 || o.PerHostDelay < 0 {
+		return fmt.Errorf("invalid --grace %v or --per-host-delay %v: must not be negative", o.Grace, o.PerHostDelay)
+	}
+	timeout := o.Fetch.Timeout
+	if timeout == 0 {
+		timeout = crawler.DefaultTimeout
+	}
+	if o.LeaseTTL <= timeout*2 {
+		return fmt.Errorf("invalid --lease-ttl %v: must be more than twice --timeout (%v), or leases expire during checks", o.LeaseTTL, timeout)
+	}
+	if o.Robots != crawler.RobotsIgnore && o.Robots != crawler.RobotsObey {
+		return fmt.Errorf("invalid --robots %q: want ignore or obey", o.Robots)
+	}
+	if err := o.Cases.Validate(); err != nil {
+		return fmt.Errorf("case policy: %w", err)
+	}
+	if o.Escalation.URL != "" {
+		if err := validHTTPURL(o.Escalation.URL); err != nil {
+			return fmt.Errorf("invalid --escalation-url: %w", err)
+		}
+	}
+	return nil
+}
+
+// owner is the replica's name in leases.
+func (o *Options) owner() string {
+	if o.Owner != "" {
+		return o.Owner
+	}
+	host, _ := os.Hostname()
+	return host + "-" + strconv.Itoa(os.Getpid())
+}
+
+// now is the options' clock.
+func (o *Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// poll is how long the scheduler waits when nothing is due: at least four
+// looks per recheck interval (at most every 10 s, at least every 100 ms),
+// so that short intervals are kept.
+func (o *Options) poll() time.Duration {
+	return min(10*time.Second, max(min(o.Interval, o.RecheckInterval)/4, 100*time.Millisecond))
+}
