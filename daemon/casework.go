@@ -407,7 +407,9 @@ func (w *caseWork) verifyURL(ctx context.Context, c cases.Case, u string) cases.
 	default:
 		sum := sha256.Sum256(p.Body)
 		f.Status, f.BodySHA256 = p.Status, hex.EncodeToString(sum[:])
-		f.Text = lexicon.VisibleText(p.Body, p.Header.Get("Content-Type"))
+		// The text a visitor sees, as the checker renders it for every
+		// check: one reader of HTML for judging and for proving removal.
+		_, f.Text = checker.CheckText(*p, checker.Expect{})
 	}
 	return cases.Judge(f, c.EvidencePhrases, c.EvidenceSHA256)
 }

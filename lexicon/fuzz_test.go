@@ -94,15 +94,3 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
-
-// FuzzValidUTF8: the quick check is utf8.Valid.
-func FuzzValidUTF8(f *testing.F) {
-	for _, s := range []string{"澳门赌场", "abcdefgh中", "\xe0\x80\xaf", "\xed\xa0\x80", "\xe1\x80", "\xf0\x9f\x98\x80", "\xef\xbf\xbd", "\xc0\xaf"} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if got, want := validUTF8(b), utf8.Valid(b); got != want {
-			t.Errorf("validUTF8(%q) = %v, want %v", b, got, want)
-		}
-	})
-}

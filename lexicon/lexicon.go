@@ -158,6 +158,10 @@ func parseLine(s string) (Category, string, error) {
 }
 
 // Name is the name the lexicon was loaded under.
+// maxPooled bounds the buffers kept for reuse, so that one huge page does
+// not stay in memory.
+const maxPooled = 1 << 20
+
 func (l *Lexicon) Name() string { return l.name }
 
 // Len is the number of distinct phrases.
