@@ -99,9 +99,6 @@ var deadlineNames = map[string][2]string{ // en, zh
 var consumed = map[string]bool{ValueDue: true, ValueDaysLeft: true, ValueConsecutiveFailures: true, ValueError: true, ValueReason: true,
 	ValueProvisional: true}
 
-// beijing is China Standard Time; a fixed zone needs no tzdata.
-var beijing = time.FixedZone("CST", 8*60*60)
-
 var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
 
 func render(a Alert, l Language) Text {
@@ -230,7 +227,7 @@ func severityName(s Severity, zh bool) string {
 }
 
 func beijingTime(t time.Time, zh bool) string {
-	s := t.In(beijing).Format("2006-01-02 15:04")
+	s := t.In(checker.CST).Format("2006-01-02 15:04")
 	if zh {
 		return s + "(北京时间)"
 	}

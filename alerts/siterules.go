@@ -36,11 +36,6 @@ type SiteRules struct {
 	GeneratorURL func(domain string) string
 }
 
-// DueSoonDays are the deadline_due_soon windows: an alert fires as a
-// pending deadline enters each of them (7, 3 and 1 days left), and the
-// previous window's alert resolves.
-var DueSoonDays = []int{7, 3, 1}
-
 // Desired returns the site's alerts that should be firing after the check
 // v, and the rules that the check could not judge: a firing alert of such
 // a rule stays as it is (an unreachable site is not known to be fixed).
@@ -96,9 +91,12 @@ func (r SiteRules) Desired(v SiteView) (firing []Alert, unjudged []string) {
 			a.Labels, a.Values = map[string]string{LabelDeadline: d.kind}, values
 			firing = append(firing, a)
 		case d.d.Status == checker.DeadlinePending && d.d.DaysLeft != nil && *d.d.DaysLeft >= 0:
+			// The narrowest of checker.DueSoonWindows the deadline is in:
+			// an alert fires as it enters each, and the wider one's
+			// resolves.
 			within := 0
-			for _, days := range DueSoonDays {
-				if *d.d.DaysLeft <= days {
+			for _, days := range checker.DueSoonWindows() {
+				if within == 0 && *d.d.DaysLeft <= days {
 					within = days
 				}
 			}

@@ -123,3 +123,10 @@ func isMidnight(t time.Time) bool {
 	h, m, s := t.In(CST).Clock()
 	return h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0
 }
+
+// DueSoonWindows are the "due soon" windows, in calendar days before a
+// pending deadline, narrowest first: an alert fires as a deadline enters
+// each, dashboards count each, and a site with a deadline inside the
+// widest is checked at the recheck interval. Each call returns a new
+// slice.
+func DueSoonWindows() []int { return []int{1, 3, 7} }

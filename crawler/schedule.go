@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/lexicon"
 )
 
 // Job is one site to check, handed out under a lease.
@@ -45,8 +47,9 @@ type Outcome struct {
 	Next time.Time
 	// Addrs are the addresses the target's host resolved to.
 	Addrs []netip.Addr
-	// Inspection is ScheduleConfig.Inspect's answer (nil without a page).
-	Inspection any
+	// Matches are the phrases ScheduleConfig.Scanner found in the page's
+	// visible text (nil without a page or a scanner).
+	Matches []lexicon.Match
 }
 
 // Queue hands out due sites under leases and stores outcomes. A lease
@@ -113,14 +116,18 @@ type ScheduleConfig struct {
 	// (Job.Want.FiledIPs) instead of where DNS points, so that the provider
 	// audits the site it actually hosts.
 	PinFiledIP bool
-	// Inspect, if set, looks at every page fetched, after the check, and
-	// its answer goes to the queue as Outcome.Inspection: a scan the
-	// daemon adds (the takedown lexicon) without a second fetch or a
-	// copy of the body; text is what a visitor sees, as the checker
-	// rendered it. It runs on the worker and must keep neither p nor
-	// text (nor strings that share their memory): the body is read into
-	// for the next page.
-	Inspect func(p *checker.Page, text string, r *checker.Report) any
+	// Scanner, if set, looks for phrases in the visible text of every
+	// page fetched (as the checker rendered it), after the check, and its
+	// matches go to the queue as Outcome.Matches: the takedown lexicon,
+	// without a second fetch or a copy of the body.
+	Scanner Scanner
+}
+
+// Scanner finds phrases in a page's visible text; *lexicon.Lexicon is
+// one. It runs on the worker and must keep neither the text nor strings
+// that share its memory: the body is read into for the next page.
+type Scanner interface {
+	Scan(text string) []lexicon.Match
 }
 
 func (c *ScheduleConfig) fill() {
@@ -487,8 +494,8 @@ func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 		sum := sha256.Sum256(page.Body)
 		o.BodySHA256 = hex.EncodeToString(sum[:])
 		var text string
-		if s.cfg.Inspect != nil {
-			// The text the checker rendered, so that Inspect need not
+		if s.cfg.Scanner != nil {
+			// The text the checker rendered, so that the scan need not
 			// decode and render the page again.
 			o.Report, text = checker.CheckText(*page, j.Want)
 		} else {
@@ -497,11 +504,11 @@ func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 		for _, p := range o.Report.PSB {
 			o.BadgeShown = o.BadgeShown || p.Visible
 		}
-		if s.cfg.Inspect != nil {
-			o.Inspection = s.cfg.Inspect(page, text, &o.Report)
+		if s.cfg.Scanner != nil && text != "" { // "": nothing was judged (an HTTP error answer)
+			o.Matches = s.cfg.Scanner.Scan(text)
 		}
 		// Nothing from here on shares the body's memory: the report is
-		// detached from it, and Inspect must keep neither p nor text.
+		// detached from it, and the scanner keeps nothing of the text.
 		s.recycle(page.Body)
 	}
 	o.Next = s.next(j, o.Report)
@@ -518,7 +525,7 @@ func (s *Scheduler) next(j Job, r checker.Report) time.Time {
 	case r.Verdict == checker.VerdictError:
 		d = s.cfg.RetryBase << min(j.Failures, 20)
 		d = min(d, s.cfg.Interval)
-	case r.Verdict == checker.VerdictFail || dueWithin(r.Deadlines, 7):
+	case r.Verdict == checker.VerdictFail || dueWithin(r.Deadlines, slices.Max(checker.DueSoonWindows())):
 		d = min(s.cfg.RecheckInterval, s.cfg.Interval)
 	}
 	jitter := time.Duration((s.rand()*0.2 - 0.1) * float64(d))

@@ -177,7 +177,7 @@ func (w *caseWork) afterBatch(ctx context.Context, os []crawler.Outcome, workers
 // needsWork says whether a stored check may move a case: a lexicon match,
 // a site with an active rectification, or a failure that may open one.
 func (w *caseWork) needsWork(o crawler.Outcome, active map[int64]bool) bool {
-	if ms, ok := o.Inspection.([]lexicon.Match); ok && len(ms) > 0 {
+	if ms := o.Matches; len(ms) > 0 {
 		return true
 	}
 	if !w.autoRectify || o.Report.Verdict == checker.VerdictError {
@@ -199,7 +199,7 @@ func (w *caseWork) needsWork(o crawler.Outcome, active map[int64]bool) bool {
 // have an active rectification (nil: look the site up).
 func (w *caseWork) act(ctx context.Context, o crawler.Outcome, active map[int64]bool) {
 	id := o.Job.SiteID
-	if ms, ok := o.Inspection.([]lexicon.Match); ok && len(ms) > 0 {
+	if ms := o.Matches; len(ms) > 0 {
 		if err := w.suspect(ctx, o, ms); err != nil {
 			w.fail("open a suspected takedown", id, err)
 		}

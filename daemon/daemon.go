@@ -86,15 +86,10 @@ func (d *Daemon) build() error {
 	sc := crawler.ScheduleConfig{Owner: d.owner, Workers: o.Concurrency, Batch: o.Batch, LeaseTTL: o.LeaseTTL,
 		Interval: o.Interval, RecheckInterval: o.RecheckInterval, Grace: o.Grace, Once: o.Once,
 		PinFiledIP: o.PinFiledIP, Poll: o.poll()}
-	if lex := o.Lexicon; lex != nil {
+	if o.Lexicon != nil {
 		// The lexicon's scan runs on each page the crawler fetched, on the
 		// visible text as the checker rendered it.
-		sc.Inspect = func(_ *checker.Page, text string, _ *checker.Report) any {
-			if text == "" {
-				return nil // nothing was judged (an HTTP error answer)
-			}
-			return lex.Scan(text)
-		}
+		sc.Scanner = o.Lexicon
 	}
 	o.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if err := registerBuildInfo(o.Metrics, o.Version); err != nil {

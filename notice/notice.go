@@ -15,6 +15,8 @@ package notice
 import (
 	"fmt"
 	"time"
+
+	"github.com/beianwatch/beianwatch/checker"
 )
 
 // Kind is the kind of case.
@@ -114,23 +116,19 @@ type Message struct {
 	Body    string
 }
 
-// cst is China Standard Time: deadlines are Beijing times, whatever the
-// reader's zone.
-var cst = time.FixedZone("CST", 8*3600)
-
 // formatTime is how every instant appears in a notice.
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(cst).Format("2006-01-02 15:04") + " CST (UTC+8)"
+	return t.In(checker.CST).Format("2006-01-02 15:04") + " CST (UTC+8)"
 }
 
 // formatDeadline is how a deadline appears: one at 24:00 Beijing time (a
 // period in days) is the end of the day it ends, never the next day's
 // midnight.
 func formatDeadline(l Lang, t time.Time) string {
-	b := t.In(cst)
+	b := t.In(checker.CST)
 	if t.IsZero() || b.Hour() != 0 || b.Minute() != 0 || b.Second() != 0 || b.Nanosecond() != 0 {
 		return formatTime(t)
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/beianwatch/beianwatch/checker"
 )
 
 // Stats are registry-wide figures for the metrics: every replica reading
@@ -40,8 +42,40 @@ type DeadlineKey struct{ Kind, Status string }
 // DueSoonKey is a deadline kind and a window: "1d", "3d" or "7d".
 type DueSoonKey struct{ Kind, Within string }
 
-// DueSoonWindows are the windows of Stats.DueSoon, in days.
-var DueSoonWindows = []int{1, 3, 7}
+// deadlineStats counts kind's deadlines by status and, of the pending
+// ones, those in each of checker.DueSoonWindows, in one scan. The column
+// names come from a fixed list and the windows from the checker, not from
+// input.
+func deadlineStats(ctx context.Context, tx *sqlx.Tx, kind string, st *Stats) error {
+	windows := checker.DueSoonWindows()
+	cols := ""
+	for _, w := range windows {
+		cols += fmt.Sprintf(", COUNT(CASE WHEN %[1]s_days_left BETWEEN 0 AND %[2]d THEN 1 END)", kind, w)
+	}
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT %[1]s_status, COUNT(*)%[2]s FROM site_state WHERE active GROUP BY %[1]s_status`, kind, cols))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var status string
+		counts := make([]int, 1+len(windows))
+		dest := []any{&status}
+		for i := range counts {
+			dest = append(dest, &counts[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		st.Deadlines[DeadlineKey{kind, status}] = counts[0]
+		if status == string(checker.DeadlinePending) {
+			for i, w := range windows {
+				st.DueSoon[DueSoonKey{kind, fmt.Sprintf("%dd", w)}] = counts[1+i]
+			}
+		}
+	}
+	return rows.Err()
+}
 
 // Stats reads the registry-wide figures at now, from one snapshot.
 func (s *Store) Stats(ctx context.Context, now time.Time) (_ *Stats, err error) {
@@ -70,29 +104,8 @@ func (s *Store) Stats(ctx context.Context, now time.Time) (_ *Stats, err error) 
 			st.Findings[FindingKey{f.Code, f.Severity}] = f.N
 		}
 		for _, kind := range []string{"psb_filing", "badge"} {
-			// The column names come from this fixed list, not from input.
-			var rows []struct {
-				Status string `db:"status"`
-				N      int    `db:"n"`
-				D1     int    `db:"d1"`
-				D3     int    `db:"d3"`
-				D7     int    `db:"d7"`
-			}
-			q := fmt.Sprintf(`SELECT %[1]s_status AS status, COUNT(*) AS n,
-				COUNT(CASE WHEN %[1]s_days_left BETWEEN 0 AND 1 THEN 1 END) AS d1,
-				COUNT(CASE WHEN %[1]s_days_left BETWEEN 0 AND 3 THEN 1 END) AS d3,
-				COUNT(CASE WHEN %[1]s_days_left BETWEEN 0 AND 7 THEN 1 END) AS d7
-				FROM site_state WHERE active GROUP BY %[1]s_status`, kind)
-			if err := tx.SelectContext(ctx, &rows, q); err != nil {
+			if err := deadlineStats(ctx, tx, kind, st); err != nil {
 				return fmt.Errorf("%s deadlines: %w", kind, err)
-			}
-			for _, r := range rows {
-				st.Deadlines[DeadlineKey{kind, r.Status}] = r.N
-				if r.Status == "pending" {
-					st.DueSoon[DueSoonKey{kind, "1d"}] = r.D1
-					st.DueSoon[DueSoonKey{kind, "3d"}] = r.D3
-					st.DueSoon[DueSoonKey{kind, "7d"}] = r.D7
-				}
 			}
 		}
 		var due struct {

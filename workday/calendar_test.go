@@ -7,11 +7,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/beianwatch/beianwatch/checker"
 )
 
 // at is a China Standard Time instant.
 func at(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, cst)
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, checker.CST)
 	if err != nil {
 		panic(err)
 	}
@@ -140,7 +142,7 @@ func TestAddWorkingDays(t *testing.T) {
 			if !got.Equal(tt.want) {
 				t.Errorf("AddWorkingDays(%v, %d) = %v, want %v", tt.start, tt.n, got, tt.want)
 			}
-			if got.Location() != cst {
+			if got.Location() != checker.CST {
 				t.Errorf("AddWorkingDays(%v, %d) location = %v, want CST", tt.start, tt.n, got.Location())
 			}
 		})

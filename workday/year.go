@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/beianwatch/beianwatch/checker"
 )
 
 // Year is one year's holiday arrangement as the State Council's notice
@@ -53,13 +55,8 @@ type Workday struct {
 // 1970-01-01. A plain integer keeps lookups and day-by-day walks cheap.
 type day int32
 
-// cst is China Standard Time. A fixed zone rather than Asia/Shanghai from
-// tzdata: China has had no daylight saving since 1991, and a fixed zone
-// does not depend on the machine having a zone database.
-var cst = time.FixedZone("CST", 8*3600)
-
 func dayOf(t time.Time) day {
-	y, m, d := t.In(cst).Date()
+	y, m, d := t.In(checker.CST).Date()
 	return dayFromDate(y, m, d)
 }
 
@@ -69,7 +66,7 @@ func dayFromDate(y int, m time.Month, d int) day {
 
 // start is the instant the day begins in CST.
 func (d day) start() time.Time {
-	return time.Unix(int64(d)*86400-8*3600, 0).In(cst)
+	return time.Unix(int64(d)*86400-8*3600, 0).In(checker.CST)
 }
 
 func (d day) year() int { return d.start().Year() }
