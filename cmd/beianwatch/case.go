@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
@@ -54,14 +53,6 @@ Exit status: 0 on success, 1 when no case has the ID given, 2 on bad input
 (an unknown category, a URL of a site not in the registry, a move the
 rules refuse) or trouble.`,
 		Args: cobra.NoArgs,
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if p := cmd.Root(); p.PersistentPreRunE != nil {
-				if err := p.PersistentPreRunE(cmd, args); err != nil {
-					return err
-				}
-			}
-			return policyFromEnv(cmd.Flags(), a.getenv)
-		},
 	}
 	f := cmd.PersistentFlags()
 	f.StringVar(&o.actor, "actor", "", "who acts, recorded in the case's history (default cli:$USER)")
@@ -76,24 +67,6 @@ rules refuse) or trouble.`,
 		a.caseMoveCmd(o, "close", cases.Closed, "Close a fixed or blocked case (a blocked one needs a reason)", false),
 		a.caseBlockCmd(o))
 	return cmd
-}
-
-// policyFromEnv sets the policy flags not given on the command line from
-// the environment.
-func policyFromEnv(fs *pflag.FlagSet, getenv func(string) string) error {
-	for _, name := range []string{"takedown-deadline", "rectification-days", "extension-days", "holiday-file",
-		"notice-webhook", "notice-secret-file", "notice-templates", "provider-name", "provider-contact-url", "provider-contact-email"} {
-		f := fs.Lookup(name)
-		if f == nil || f.Changed {
-			continue
-		}
-		if v := getenv(envName(name)); v != "" {
-			if err := fs.Set(name, v); err != nil {
-				return fmt.Errorf("invalid %s %q: %w", envName(name), v, err)
-			}
-		}
-	}
-	return nil
 }
 
 // actorName is --actor, or cli:$USER.

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/registry"
@@ -296,29 +294,5 @@ func TestCaseDeadlineFlag(t *testing.T) {
 		if err != nil || !got.At.Equal(tt.want) || !slices.Equal(got.Provisional, tt.provisional) {
 			t.Errorf("deadline(%s, %q) = %v %v, %v; want %v %v", tt.kind, tt.flag, got.At, got.Provisional, err, tt.want, tt.provisional)
 		}
-	}
-}
-
-func TestCasePolicyFromEnv(t *testing.T) {
-	cmd := (&app{getenv: func(string) string { return "" }}).caseCmd()
-	fs := cmd.PersistentFlags()
-	env := map[string]string{"BEIANWATCH_TAKEDOWN_DEADLINE": "6h", "BEIANWATCH_EXTENSION_DAYS": "3", "BEIANWATCH_ACTOR": "cli:env"}
-	if err := fs.Parse([]string{"--extension-days", "5"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := policyFromEnv(fs, func(k string) string { return env[k] }); err != nil {
-		t.Fatal(err)
-	}
-	got := func(name string) string { return fs.Lookup(name).Value.String() }
-	if got("takedown-deadline") != "6h0m0s" || got("extension-days") != "5" || got("actor") != "" {
-		t.Errorf("after the environment: takedown-deadline %s, extension-days %s (the flag wins), actor %q (not from the environment)",
-			got("takedown-deadline"), got("extension-days"), got("actor"))
-	}
-	env["BEIANWATCH_RECTIFICATION_DAYS"] = "many"
-	if err := policyFromEnv(pflag.NewFlagSet("x", pflag.ContinueOnError), func(k string) string { return env[k] }); err != nil {
-		t.Errorf("policyFromEnv on flags it does not know: %v", err)
-	}
-	if err := policyFromEnv(fs, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "BEIANWATCH_RECTIFICATION_DAYS") {
-		t.Errorf("bad BEIANWATCH_RECTIFICATION_DAYS: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -26,11 +27,13 @@ func envName(flag string) string {
 
 // applyConfig fills the flags a command line did not set, first from the
 // environment, then from the YAML file (if any), so that the precedence is
-// flags, environment, file, defaults. Every value goes through the flag's
-// own parser, so a file says "24h" or "5MiB" exactly as a flag would. The
-// file's keys are flag names; an unknown key is an error (a typo must not
-// silently leave a default in place).
-func applyConfig(cmd *cobra.Command, getenv func(string) string, file string) error {
+// flags, environment, file, defaults, for every command. Every value goes
+// through the flag's own parser, so a file says "24h" or "5MiB" exactly
+// as a flag would. One file serves the whole tool: its keys are flag
+// names, and a key is read by the commands that have that flag; a key
+// that no command has is an error (a typo must not silently leave a
+// default in place).
+func applyConfig(cmd *cobra.Command, getenv func(string) string, file string, scratch func() *cobra.Command) error {
 	fs := cmd.Flags()
 	var fromFile map[string]any
 	if file != "" {
@@ -42,23 +45,16 @@ func applyConfig(cmd *cobra.Command, getenv func(string) string, file string) er
 		if err := dec.Decode(&fromFile); err != nil && err != io.EOF {
 			return fmt.Errorf("config %s: %w", file, err)
 		}
-		if cmd.Name() == "serve" {
-			if err := flattenCases(fromFile); err != nil {
-				return fmt.Errorf("config %s: %w", file, err)
-			}
+		if err := flattenCases(fromFile); err != nil {
+			return fmt.Errorf("config %s: %w", file, err)
 		}
-		for key := range fromFile {
-			if slices.Contains(configSections, key) && cmd.Name() == "serve" {
-				continue // read by its own parser (configSection)
-			}
-			if f := fs.Lookup(key); f == nil || key == "config" || key == "help" {
-				return fmt.Errorf("config %s: unknown setting %q (settings are the flags of '%s', without --)", file, key, cmd.CommandPath())
-			}
+		if err := checkFile(file, fromFile, scratch()); err != nil {
+			return err
 		}
 	}
 	var firstErr error
 	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Changed || firstErr != nil || f.Name == "config" || f.Name == "help" {
+		if f.Changed || firstErr != nil || slices.Contains(commandLineOnly, f.Name) {
 			return
 		}
 		if v := getenv(envName(f.Name)); v != "" {
@@ -80,6 +76,49 @@ func applyConfig(cmd *cobra.Command, getenv func(string) string, file string) er
 		}
 	})
 	return firstErr
+}
+
+// commandLineOnly are the flags that only the command line sets: --actor
+// names the person acting (an environment or a shared file must not act
+// in someone's name), the others say what to do rather than how.
+var commandLineOnly = []string{"config", "help", "version", "actor", "print-config"}
+
+// checkFile checks every setting of the file, whichever command runs: a
+// key must be a flag of some command, and its value must parse as that
+// flag's, so that a mistake for serve is found by `case list` too. The
+// values are set on scratch, a command tree of its own that is thrown
+// away.
+func checkFile(file string, fromFile map[string]any, scratch *cobra.Command) error {
+	flags := map[string]*pflag.Flag{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, fs := range []*pflag.FlagSet{c.LocalFlags(), c.PersistentFlags()} {
+			fs.VisitAll(func(f *pflag.Flag) { flags[f.Name] = f })
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(scratch)
+	for _, key := range slices.Sorted(maps.Keys(fromFile)) {
+		if slices.Contains(configSections, key) {
+			continue // read by its own parser (configSection)
+		}
+		f, ok := flags[key]
+		if !ok || slices.Contains(commandLineOnly, key) {
+			return fmt.Errorf("config %s: unknown setting %q (settings are the flags of the commands, without --)", file, key)
+		}
+		vals, err := yamlValues(fromFile[key])
+		for _, v := range vals {
+			if err == nil {
+				err = f.Value.Set(v)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("config %s: %s: %w", file, key, err)
+		}
+	}
+	return nil
 }
 
 // configSections are the keys of serve's --config file that hold a

@@ -87,7 +87,7 @@ func (a *app) exitStatus(cmd *cobra.Command, err error) int {
 }
 
 func (a *app) rootCmd() *cobra.Command {
-	var logLevel string
+	var logLevel, config string
 	root := &cobra.Command{
 		Use:   "beianwatch",
 		Short: "Audit the ICP and PSB (公安) filing numbers in Chinese website footers",
@@ -98,6 +98,13 @@ formed, linked to the official query pages, badged, and filed in time.`,
 		SilenceErrors: true, // exitStatus prints them, with a hint
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			// One precedence for every command: flags, then BEIANWATCH_*,
+			// then the --config file, then the defaults. The log level may
+			// come from any of them, so the logger is made after.
+			scratch := func() *cobra.Command { return (&app{getenv: a.getenv, version: a.version}).rootCmd() }
+			if err := applyConfig(cmd, a.getenv, config, scratch); err != nil {
+				return err
+			}
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return fmt.Errorf("invalid --log-level %q: want debug, info, warn or error", logLevel)
@@ -111,6 +118,7 @@ formed, linked to the official query pages, badged, and filed in time.`,
 	root.SetErr(a.stderr)
 	root.SetIn(a.stdin)
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
+	root.PersistentFlags().StringVar(&config, "config", a.getenv("BEIANWATCH_CONFIG"), "read settings from this YAML `FILE`: keys are flag names, for every command (env BEIANWATCH_CONFIG)")
 	root.PersistentFlags().StringVar(&a.dsn, "db", a.defaultDSN(), "registry `DSN`: sqlite://FILE, sqlite::memory: or postgres://… (env BEIANWATCH_DB)")
 	root.AddCommand(a.checkCmd())
 	root.AddCommand(a.importCmd(), a.exportCmd())

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -84,10 +83,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
   beianwatch serve --config /etc/beianwatch/serve.yaml --print-config`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := applyConfig(cmd, a.getenv, o.config); err != nil {
-				return err
-			}
-			a.resetLogger(cmd)
+			o.config = cmd.Flag("config").Value.String()
 			ac, err := loadAlertsConfig(o.config)
 			if err != nil {
 				return err
@@ -100,7 +96,6 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	}
 	def := daemon.DefaultOptions()
 	f := cmd.Flags()
-	f.StringVar(&o.config, "config", "", "read settings from this YAML `FILE` (keys are flag names)")
 	f.BoolVar(&o.printConfig, "print-config", false, "print the effective settings (secrets masked) and exit")
 	f.BoolVar(&o.once, "once", false, "check every due site once, print a summary and exit")
 	f.StringVar(&o.listen, "listen", def.Listen, "`ADDR` for /metrics, /healthz and /readyz (\"\" for none; with --once only when given)")
@@ -139,17 +134,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	return cmd
 }
 
-// resetLogger builds the logger again once the configuration may have
-// changed --log-level.
-func (a *app) resetLogger(cmd *cobra.Command) {
-	var level slog.Level
-	if f := cmd.Flags().Lookup("log-level"); f != nil {
-		_ = level.UnmarshalText([]byte(f.Value.String()))
-	}
-	a.logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-}
-
-// options turns the flags into the daemon's options: it reads the files
+// daemonOptions turns the flags into the daemon's options: it reads the files
 // they name (lexicon, holiday files, escalation secret) and parses what
 // is text; every rule about the values is daemon.Options.Validate's.
 func (a *app) daemonOptions(o serveOptions, ac *alerts.Config) (daemon.Options, error) {
