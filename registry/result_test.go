@@ -131,6 +131,7 @@ func TestSaveResultRoundTrip(t *testing.T) {
 			BodySHA256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 			Duration:   1234 * time.Millisecond,
 			Error:      "",
+			Policy:     "strict.yaml@1a2b3c4d",
 		}
 		if err := s.SaveResult(ctx, want, testNow, checker.Deadlines{}, false); err != nil {
 			t.Fatal(err)

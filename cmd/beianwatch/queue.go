@@ -101,6 +101,7 @@ func registryResult(o crawler.Outcome) registry.Result {
 		BodySHA256: o.BodySHA256,
 		Duration:   o.Duration,
 		Error:      r.Error,
+		Policy:     r.Policy,
 	}
 }
 
