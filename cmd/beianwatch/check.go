@@ -75,10 +75,12 @@ checked or the command was used wrongly.`,
   beianwatch check --json -f sites.txt
   beianwatch check --allow-private --resolve example.test:127.0.0.1:8080 example.test`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.registry = cmd.Flags().Changed("db") || a.getenv("BEIANWATCH_DB") != ""
-			if o.registry && o.noDB {
-				return errors.New("--no-db and --db (or BEIANWATCH_DB) exclude each other")
+			if o.noDB && cmd.Flags().Changed("db") {
+				return errors.New("--no-db and --db exclude each other")
 			}
+			// --no-db also sets aside a BEIANWATCH_DB exported for other
+			// commands.
+			o.registry = !o.noDB && (cmd.Flags().Changed("db") || a.getenv("BEIANWATCH_DB") != "")
 			if !o.registry && !o.noDB && defaultRegistryExists() {
 				o.registry, o.defaultRegistry = true, true
 			}
@@ -92,7 +94,7 @@ checked or the command was used wrongly.`,
 	f.StringVar(&o.launched, "launched", "", "launch `DATE`, YYYY-MM-DD (starts the 30-day PSB filing clock)")
 	f.StringVar(&o.psbFiled, "psb-filed", "", "PSB filing `DATE`, YYYY-MM-DD")
 	f.StringVar(&o.psbApproved, "psb-approved", "", "PSB approval `DATE`, YYYY-MM-DD (starts the 30-day badge clock)")
-	f.BoolVar(&o.noDB, "no-db", false, "do not take expectations from ./beianwatch.db when it exists")
+	f.BoolVar(&o.noDB, "no-db", false, "take no expectations from a registry: not from ./beianwatch.db when it exists, nor BEIANWATCH_DB")
 	f.StringVar(&o.policyFile, "policy", "", "judge by the policy `FILE` (YAML: unknown_dates, severity) instead of the built-in one")
 	f.BoolVar(&o.json, "json", false, "print one JSON report per target per line")
 	o.fetchOptions.addFlags(f, a.version)

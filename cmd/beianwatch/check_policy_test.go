@@ -115,7 +115,7 @@ func TestCheckPolicyAndDateErrors(t *testing.T) {
 		{"future date", []string{"--launched", "2999-01-01"}, "invalid --launched: 2999-01-01 is in the future"},
 		{"approval before filing", []string{"--psb-filed", "2025-03-01", "--psb-approved", "2025-02-01"}, "invalid --psb-approved: 2025-02-01 is before --psb-filed 2025-03-01"},
 		{"approval before launch", []string{"--launched", "2025-03-01", "--psb-approved", "2025-02-01"}, "invalid --psb-approved: 2025-02-01 is before --launched 2025-03-01; a PSB filing follows the launch"},
-		{"no-db with db", []string{"--no-db", "--db", "sqlite::memory:"}, "--no-db and --db (or BEIANWATCH_DB) exclude each other"},
+		{"no-db with db", []string{"--no-db", "--db", "sqlite::memory:"}, "--no-db and --db exclude each other"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,6 +159,10 @@ func TestCheckDefaultRegistry(t *testing.T) {
 	}
 	if r := runInProcess(t, append([]string{"check", "--no-db"}, resolve...)...); r.code != 0 || strings.Contains(r.stdout, "registry") {
 		t.Errorf("--no-db: exit %d\nstdout: %s\nwant 0, no registry", r.code, r.stdout)
+	}
+	t.Setenv("BEIANWATCH_DB", "sqlite://beianwatch.db")
+	if r := runInProcess(t, append([]string{"check", "--no-db"}, resolve...)...); r.code != 0 || strings.Contains(r.stdout, "registry") {
+		t.Errorf("--no-db with BEIANWATCH_DB: exit %d\nstdout: %s\nwant 0, no registry", r.code, r.stdout)
 	}
 	if r := runInProcess(t, "check", "--help"); !strings.Contains(r.stdout, "--no-db") || !strings.Contains(r.stdout, "beianwatch.db exists") {
 		t.Errorf("check --help does not explain the default registry:\n%s", r.stdout)
