@@ -160,3 +160,24 @@ func TestSaveResultUnknownSite(t *testing.T) {
 		}
 	})
 }
+
+// TestResultPolicyLegacy: a check stored without a policy (as before
+// migration 00007) reads back as judged under "legacy".
+func TestResultPolicyLegacy(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := mustOpenStore(t, dsn)
+		mustUpsert(t, s, exampleSite(1))
+		site, _ := mustSite(t, s, "site1.example.cn")
+		cols := "site_id, checked_at, target, final_url, http_status, verdict, findings, evidence, body_sha256, duration_ms, error"
+		_, err := s.db.ExecContext(ctx, s.db.Rebind("INSERT INTO check_results ("+cols+") VALUES (?, ?, 't', '', 200, 'pass', '[]', '', '', 0, '')"),
+			site.ID, ts(testNow))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := s.Results(ctx, site.ID, 1)
+		if err != nil || len(rs) != 1 || rs[0].Policy != "legacy" {
+			t.Errorf("Results = %+v, %v; want one judged under legacy", rs, err)
+		}
+	})
+}
