@@ -85,7 +85,7 @@ func applyConfig(cmd *cobra.Command, getenv func(string) string, file string) er
 // configSections are the keys of serve's --config file that hold a
 // section of their own (a mapping, strictly decoded by the package that
 // owns it) rather than a flag's value.
-var configSections = []string{"alerts"}
+var configSections = []string{"alerts", "policies"}
 
 // casesKeys map the keys of the cases section of serve's --config file
 // to the flags they set; nested sections join with ".".

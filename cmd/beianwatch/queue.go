@@ -19,6 +19,9 @@ type storeQueue struct {
 	logger *slog.Logger
 	// providerRanges are --provider-ranges, judged on every site.
 	providerRanges []netip.Prefix
+	// policies give each site the policy it is judged by (nil: the
+	// built-in one for all).
+	policies *sitePolicies
 	// alerting, when set, decides each check's alert changes, stored with
 	// the check.
 	alerting registry.ChangeFunc
@@ -42,6 +45,9 @@ func (q *storeQueue) Lease(ctx context.Context, owner string, n int, ttl time.Du
 	for _, l := range leases {
 		want := l.Site.Expect(l.State)
 		want.ProviderRanges = q.providerRanges
+		if q.policies != nil {
+			want.Policy = q.policies.For(l.Site.Tags)
+		}
 		jobs = append(jobs, crawler.Job{
 			SiteID:     l.Site.ID,
 			Target:     target(l.Site),
@@ -101,6 +107,7 @@ func registryResult(o crawler.Outcome) registry.Result {
 		BodySHA256: o.BodySHA256,
 		Duration:   o.Duration,
 		Error:      r.Error,
+		Policy:     r.Policy,
 	}
 }
 

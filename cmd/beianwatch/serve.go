@@ -62,6 +62,7 @@ type serveOptions struct {
 	escalationKey   string
 	escalationHuman bool
 	lex             *lexicon.Lexicon
+	policy          string
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -85,6 +86,11 @@ name in upper snake case: --recheck-interval is BEIANWATCH_RECHECK_INTERVAL),
 then a YAML file (--config; keys are the flag names), then the defaults.
 --print-config shows the result, secrets masked.
 
+Sites are judged by the built-in policy (an unknown date leaves an obligation
+due), or by --policy FILE; the config file's policies section maps a site tag
+to a policy file for per-customer strictness (the site's first tag that has
+one wins).
+
 With --once it checks every site that is due (all of them in a fresh
 registry), prints a summary and exits: for cron jobs and CI.`,
 		Example: `  beianwatch serve
@@ -101,10 +107,18 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 			if err != nil {
 				return err
 			}
-			if o.printConfig {
-				return printConfig(a.stdout, cmd, section{"alerts", ac})
+			pols, err := loadPolicies(o.config, o.policy)
+			if err != nil {
+				return err
 			}
-			return a.runServe(cmd.Context(), o, ac)
+			if o.printConfig {
+				var ps any
+				if len(pols.files) > 0 {
+					ps = pols.files
+				}
+				return printConfig(a.stdout, cmd, section{"alerts", ac}, section{"policies", ps})
+			}
+			return a.runServe(cmd.Context(), o, ac, pols)
 		},
 	}
 	f := cmd.Flags()
@@ -141,6 +155,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.StringVar(&o.escalationURL, "escalation-url", "", "call this webhook `URL` once when a case turns overdue (the provider's control plane blocks)")
 	f.StringVar(&o.escalationKey, "escalation-secret-file", "", "sign escalation calls with the secret in this `FILE` (HMAC-SHA256)")
 	f.BoolVar(&o.escalationHuman, "escalation-require-confirmation", false, "call the escalation webhook only after a person ran 'case confirm'")
+	f.StringVar(&o.policy, "policy", "", "judge sites by the policy `FILE` (YAML: unknown_dates, severity) instead of the built-in one; the config file's policies section sets one per site tag")
 	f.BoolVar(&o.noMigrate, "no-migrate", false, "do not bring the registry's schema up to date first")
 	o.fetchOptions.addFlags(f, a.version)
 	f.SortFlags = false
@@ -198,7 +213,7 @@ func (o serveOptions) collectorConfig() (crawler.CollectorConfig, crawler.Schedu
 }
 
 // runServe runs the daemon until ctx ends (or, with --once, the cycle does).
-func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) error {
+func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config, pols *sitePolicies) error {
 	cc, sc, err := o.collectorConfig()
 	if err != nil {
 		return err
@@ -257,7 +272,7 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) e
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go gauges.Run(bg)
-	q := &storeQueue{st: st, logger: a.logger, providerRanges: ranges}
+	q := &storeQueue{st: st, logger: a.logger, providerRanges: ranges, policies: pols}
 	if o.once {
 		q.dueBy = time.Now()
 	}
