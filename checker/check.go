@@ -87,6 +87,7 @@ func newRun(page Page, want Expect, full bool) *checkRun {
 		ICP:        []ICP{},
 		PSB:        []PSB{},
 		Findings:   []Finding{},
+		Policy:     PolicyName(want.Policy),
 	}
 	if page.URL != nil {
 		r.URL = page.URL.String()
@@ -288,6 +289,7 @@ func (c *checkRun) finish() Report {
 	if r.Verdict == "" && r.Error == "" && r.Has(CodeScriptRendered) {
 		r.Error = "the page is rendered by JavaScript; filing numbers cannot be verified statically"
 	}
+	c.applyPolicy()
 	r.Verdict = VerdictPass
 	for _, f := range r.Findings {
 		if f.Severity == SeverityError {

@@ -34,6 +34,7 @@ type caseMeta struct {
 		ICP              string   `json:"icp"`
 		PSB              string   `json:"psb"`
 		Registered       bool     `json:"registered"`
+		ICPApproved      string   `json:"icp_approved"`
 		Launched         string   `json:"launched"`
 		PSBFiled         string   `json:"psb_filed"`
 		PSBApproved      string   `json:"psb_approved"`
@@ -127,7 +128,7 @@ func loadCase(tb testing.TB, name string) corpusCase {
 	for _, d := range []struct {
 		s   string
 		dst *Date
-	}{{e.Launched, &c.want.Launched}, {e.PSBFiled, &c.want.PSBFiled}, {e.PSBApproved, &c.want.PSBApproved}} {
+	}{{e.ICPApproved, &c.want.ICPApproved}, {e.Launched, &c.want.Launched}, {e.PSBFiled, &c.want.PSBFiled}, {e.PSBApproved, &c.want.PSBApproved}} {
 		if *d.dst, err = ParseDate(d.s); err != nil {
 			tb.Fatalf("%s.json: %v", name, err)
 		}

@@ -94,8 +94,8 @@ func BadgeDeadline(approved Date, shown bool, firstSeen, lastMissing time.Time, 
 }
 
 // deadlineRules judges both clocks against what the page shows and raises
-// their findings. A missing PSB number is an error only once a clock is
-// overdue: before that it may simply not be due yet.
+// their findings, then sets the severity of every missing PSB number or
+// badge part by whether it is due (see obligations.go).
 func (c *checkRun) deadlineRules() {
 	shown := c.psbImageOnly
 	for _, o := range c.psb {
@@ -103,7 +103,7 @@ func (c *checkRun) deadlineRules() {
 	}
 	w := c.want
 	c.r.Deadlines = Deadlines{
-		PSBFiling: PSBFilingDeadline(w.Launched, w.PSBFiled, shown || w.PSB != "", c.now),
+		PSBFiling: PSBFilingDeadline(w.LaunchAnchor(), w.PSBFiled, shown || w.FilingKnown(), c.now),
 		Badge:     BadgeDeadline(w.PSBApproved, shown, w.BadgeFirstSeen, w.BadgeLastMissing, c.now),
 	}
 	c.deadlineFindings(c.r.Deadlines.PSBFiling, CodePSBFilingOverdue, CodePSBFilingDueSoon, func() {
@@ -112,21 +112,7 @@ func (c *checkRun) deadlineRules() {
 	c.deadlineFindings(c.r.Deadlines.Badge, CodeBadgeOverdue, CodeBadgeDueSoon, func() {
 		c.add(nil, CodeBadgeLate, c.r.Deadlines.Badge.Due.String(), DateOf(w.BadgeLastMissing).String())
 	})
-	if !c.psbMissing {
-		return
-	}
-	sev := SeverityWarning
-	switch {
-	case c.r.Deadlines.PSBFiling.Status == DeadlineOverdue || c.r.Deadlines.Badge.Status == DeadlineOverdue:
-		sev = SeverityError
-	case c.r.Deadlines.PSBFiling.Status == DeadlinePending || c.r.Deadlines.Badge.Status == DeadlinePending:
-		sev = SeverityInfo
-	}
-	for i := range c.r.Findings {
-		if c.r.Findings[i].Code == CodePSBMissing {
-			c.r.Findings[i].Severity = sev
-		}
-	}
+	c.dueRules(shown)
 }
 
 func (c *checkRun) deadlineFindings(d Deadline, overdue, soon string, late func()) {
@@ -151,7 +137,7 @@ func (c *checkRun) deadlinesUnseen() { c.r.Deadlines = UnseenDeadlines(c.want, c
 // "overdue" because a fetch failed.
 func UnseenDeadlines(w Expect, now time.Time) Deadlines {
 	d := Deadlines{
-		PSBFiling: PSBFilingDeadline(w.Launched, w.PSBFiled, w.PSB != "", now),
+		PSBFiling: PSBFilingDeadline(w.LaunchAnchor(), w.PSBFiled, w.FilingKnown(), now),
 		Badge:     unknownDeadline(),
 	}
 	if !w.BadgeFirstSeen.IsZero() {

@@ -97,10 +97,15 @@ func TestDate(t *testing.T) {
 
 func TestUnseenDeadlines(t *testing.T) {
 	now := at("2026-11-27 12:00")
-	w := Expect{Launched: d("2026-01-01"), PSBApproved: d("2026-09-01")}
-	got := UnseenDeadlines(w, now)
-	if got.PSBFiling.Status != DeadlineOverdue {
+	w := Expect{Launched: d("2026-01-01")}
+	if got := UnseenDeadlines(w, now); got.PSBFiling.Status != DeadlineOverdue {
 		t.Errorf("filing clock of an unreachable site = %s, want overdue (it needs no page)", got.PSBFiling.Status)
+	}
+	// An approval date proves the filing, even without its submission date.
+	w.PSBApproved = d("2026-09-01")
+	got := UnseenDeadlines(w, now)
+	if got.PSBFiling.Status != DeadlineMet {
+		t.Errorf("filing clock with a PSB approval date = %s, want met", got.PSBFiling.Status)
 	}
 	if got.Badge.Status != DeadlineUnknown {
 		t.Errorf("badge clock of an unreachable site = %s, want unknown (a failed fetch proves nothing)", got.Badge.Status)

@@ -48,8 +48,14 @@ type Expect struct {
 	// PSB means the registry has none (and a number on the page is news).
 	Registered bool
 
-	// Launched is the site's launch date (by default its first ICP approval).
+	// Launched is the site's launch date. When it is zero, ICPApproved
+	// stands in for it (LaunchAnchor).
 	Launched Date
+	// ICPApproved is the ICP filing's first approval date: the PSB form's
+	// launch date, and the earliest a site can be live (providers block
+	// unfiled domains), so the conservative anchor of the PSB filing clock
+	// when the launch date is unknown (domain.md §1).
+	ICPApproved Date
 	// PSBFiled and PSBApproved are the PSB filing's submission and approval
 	// dates.
 	PSBFiled    Date
@@ -68,4 +74,22 @@ type Expect struct {
 	// host that resolves outside them is served elsewhere than the filing
 	// says, an error.
 	ProviderRanges []netip.Prefix
+
+	// Policy says how strictly to judge: what unknown dates mean and
+	// severity overrides. nil is the built-in policy (BuiltinPolicy).
+	Policy *Policy
 }
+
+// LaunchAnchor is the date the PSB filing clock starts at: the launch
+// date, else the ICP approval date; zero when neither is known.
+func (w Expect) LaunchAnchor() Date {
+	if w.Launched.IsZero() {
+		return w.ICPApproved
+	}
+	return w.Launched
+}
+
+// FilingKnown says the expectations prove a PSB filing without the page:
+// a PSB number, or a PSB approval date (an approved filing was made, even
+// when its submission date is not recorded).
+func (w Expect) FilingKnown() bool { return w.PSB != "" || !w.PSBApproved.IsZero() }

@@ -53,6 +53,9 @@ type Report struct {
 	Deadlines  Deadlines `json:"deadlines"`
 	Findings   []Finding `json:"findings"`
 	Error      string    `json:"error"`
+	// Policy names the policy the report was judged under: "builtin", or
+	// a policy file's name and short hash (see Policy.Name).
+	Policy string `json:"policy"`
 }
 
 // ICP is one ICP filing or licence number found in the page.
@@ -127,6 +130,7 @@ func Failed(target, finalURL string, status int, at time.Time, err error) Report
 		PSB:        []PSB{},
 		Findings:   []Finding{},
 		Deadlines:  Deadlines{PSBFiling: unknownDeadline(), Badge: unknownDeadline()},
+		Policy:     PolicyName(nil),
 	}
 	if err != nil {
 		r.Error = err.Error()

@@ -490,6 +490,7 @@ func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 		o.Report = checker.Failed(j.Target, u, status, s.now(), err)
 		// The filing clock does not need the page; keep judging it.
 		o.Report.Deadlines = checker.UnseenDeadlines(j.Want, o.Report.CheckedAt)
+		o.Report.Policy = checker.PolicyName(j.Want.Policy)
 	} else {
 		sum := sha256.Sum256(page.Body)
 		o.BodySHA256 = hex.EncodeToString(sum[:])

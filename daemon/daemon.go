@@ -101,7 +101,7 @@ func (d *Daemon) build() error {
 	if d.gauge, err = newRegistryGauges(d.st, d.st, o.PerSiteMetrics, o.StatsInterval, o.Logger, o.Metrics); err != nil {
 		return err
 	}
-	d.q = &storeQueue{st: d.st, logger: o.Logger, providerRanges: o.ProviderRanges}
+	d.q = &storeQueue{st: d.st, logger: o.Logger, providerRanges: o.ProviderRanges, policy: o.Policy, byTag: o.TagPolicies}
 	var route func(alerts.Alert) []string
 	if o.Alerts != nil && len(o.Alerts.Receivers) > 0 {
 		if route, err = d.buildAlerts(); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/alerts"
 	"github.com/beianwatch/beianwatch/cases"
+	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/lexicon"
 	"github.com/beianwatch/beianwatch/workday"
@@ -53,6 +54,12 @@ type Options struct {
 	// ProviderRanges are the provider's own networks: a site served from
 	// elsewhere is an error finding.
 	ProviderRanges []netip.Prefix
+
+	// Policy judges the sites (nil: the built-in one); TagPolicies judge
+	// the sites carrying a tag instead, by the site's first tag that has
+	// one (a provider's stricter customers, say).
+	Policy      *checker.Policy
+	TagPolicies map[string]*checker.Policy
 
 	// StatsInterval is how often the registry-wide gauges are read;
 	// PerSiteMetrics, when positive, adds beianwatch_site_verdict for that

@@ -19,6 +19,10 @@ type storeQueue struct {
 	logger *slog.Logger
 	// providerRanges are --provider-ranges, judged on every site.
 	providerRanges []netip.Prefix
+	// policy is the default policy (nil: the built-in one), byTag the
+	// policies of sites carrying a tag (Options.TagPolicies).
+	policy *checker.Policy
+	byTag  map[string]*checker.Policy
 	// alerting, when set, decides each check's alert changes, stored with
 	// the check.
 	alerting registry.ChangeFunc
@@ -42,6 +46,7 @@ func (q *storeQueue) Lease(ctx context.Context, owner string, n int, ttl time.Du
 	for _, l := range leases {
 		want := l.Site.Expect(l.State)
 		want.ProviderRanges = q.providerRanges
+		want.Policy = q.policyFor(l.Site.Tags)
 		jobs = append(jobs, crawler.Job{
 			SiteID:     l.Site.ID,
 			Target:     target(l.Site),
@@ -51,6 +56,17 @@ func (q *storeQueue) Lease(ctx context.Context, owner string, n int, ttl time.Du
 		})
 	}
 	return jobs, nil
+}
+
+// policyFor is the policy of a site with these tags: that of its first
+// tag (in the site's own order) that has one, else the default.
+func (q *storeQueue) policyFor(tags []string) *checker.Policy {
+	for _, t := range tags {
+		if p, ok := q.byTag[t]; ok {
+			return p
+		}
+	}
+	return q.policy
 }
 
 // target is the page to check: the site's check URL, else its first
@@ -101,6 +117,7 @@ func registryResult(o crawler.Outcome) registry.Result {
 		BodySHA256: o.BodySHA256,
 		Duration:   o.Duration,
 		Error:      r.Error,
+		Policy:     r.Policy,
 	}
 }
 

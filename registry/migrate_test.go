@@ -28,7 +28,10 @@ func TestMigrate(t *testing.T) {
 				t.Errorf("MigrationStatus (-want +got):\n%s", diff)
 			}
 		}
-		// Every embedded migration, numbered from 1 without gaps, pending.
+		// Every embedded migration, numbered upwards from 1, pending. A
+		// gap is allowed: branches reserve numbers (00006 the holiday
+		// calendar's, 00007 the result policy's) and goose applies them in
+		// order whatever arrives first.
 		pending, err := s.MigrationStatus(ctx)
 		if err != nil {
 			t.Fatalf("MigrationStatus: %v", err)
@@ -37,8 +40,8 @@ func TestMigrate(t *testing.T) {
 			t.Fatalf("migrations = %+v, want init, lease, …", pending)
 		}
 		for i, m := range pending {
-			if m.Version != int64(i+1) || m.Applied {
-				t.Errorf("migration %d = %+v, want version %d, pending", i, m, i+1)
+			if i > 0 && m.Version <= pending[i-1].Version || m.Applied {
+				t.Errorf("migration %d = %+v, want a version above %d, pending", i, m, pending[max(i-1, 0)].Version)
 			}
 		}
 		// upTo is the status with the first n migrations applied.

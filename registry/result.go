@@ -332,12 +332,12 @@ func insertResult(ctx context.Context, tx *sqlx.Tx, r Result) error {
 // resultCols are the check_results columns a check writes (id is the
 // database's).
 var resultCols = []string{"site_id", "checked_at", "target", "final_url", "http_status", "verdict", "findings",
-	"evidence", "body_sha256", "duration_ms", "error"}
+	"evidence", "body_sha256", "duration_ms", "error", "policy"}
 
 // resultArgs appends r's values for resultCols to args.
 func resultArgs(args []any, r Result) []any {
 	return append(args, r.SiteID, ts(r.CheckedAt), r.Target, r.FinalURL, r.HTTPStatus, string(r.Verdict),
-		jsonList[checker.Finding](r.Findings), r.Evidence, r.BodySHA256, r.Duration.Milliseconds(), r.Error)
+		jsonList[checker.Finding](r.Findings), r.Evidence, r.BodySHA256, r.Duration.Milliseconds(), r.Error, r.Policy)
 }
 
 type resultRow struct {
@@ -353,6 +353,7 @@ type resultRow struct {
 	BodySHA256 string                    `db:"body_sha256"`
 	DurationMS int64                     `db:"duration_ms"`
 	Error      string                    `db:"error"`
+	Policy     string                    `db:"policy"`
 }
 
 // Results returns the site's latest checks, newest first, at most limit of
@@ -360,7 +361,7 @@ type resultRow struct {
 func (s *Store) Results(ctx context.Context, siteID int64, limit int) (_ []Result, err error) {
 	defer s.observe("results", time.Now(), &err)
 	q := `SELECT id, site_id, checked_at, target, final_url, http_status, verdict, findings,
-		evidence, body_sha256, duration_ms, error
+		evidence, body_sha256, duration_ms, error, policy
 		FROM check_results WHERE site_id = ? ORDER BY checked_at DESC, id DESC`
 	args := []any{siteID}
 	if limit > 0 {
@@ -376,7 +377,7 @@ func (s *Store) Results(ctx context.Context, siteID int64, limit int) (_ []Resul
 			ID: r.ID, SiteID: r.SiteID, CheckedAt: time.Time(r.CheckedAt), Target: r.Target,
 			FinalURL: r.FinalURL, HTTPStatus: r.HTTPStatus, Verdict: checker.Verdict(r.Verdict),
 			Findings: r.Findings, Evidence: r.Evidence, BodySHA256: r.BodySHA256,
-			Duration: time.Duration(r.DurationMS) * time.Millisecond, Error: r.Error,
+			Duration: time.Duration(r.DurationMS) * time.Millisecond, Error: r.Error, Policy: r.Policy,
 		}
 	}
 	return rs, nil

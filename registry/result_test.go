@@ -131,6 +131,7 @@ func TestSaveResultRoundTrip(t *testing.T) {
 			BodySHA256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 			Duration:   1234 * time.Millisecond,
 			Error:      "",
+			Policy:     "strict.yaml@1a2b3c4d",
 		}
 		if err := s.SaveResult(ctx, want, testNow, checker.Deadlines{}, false); err != nil {
 			t.Fatal(err)
@@ -156,6 +157,27 @@ func TestSaveResultUnknownSite(t *testing.T) {
 		}
 		if rs, err := s.Results(context.Background(), 42, 0); err != nil || len(rs) != 0 {
 			t.Errorf("Results(42) = %v, %v; want none", rs, err)
+		}
+	})
+}
+
+// TestResultPolicyLegacy: a check stored without a policy (as before
+// migration 00007) reads back as judged under "legacy".
+func TestResultPolicyLegacy(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := mustOpenStore(t, dsn)
+		mustUpsert(t, s, exampleSite(1))
+		site, _ := mustSite(t, s, "site1.example.cn")
+		cols := "site_id, checked_at, target, final_url, http_status, verdict, findings, evidence, body_sha256, duration_ms, error"
+		_, err := s.db.ExecContext(ctx, s.db.Rebind("INSERT INTO check_results ("+cols+") VALUES (?, ?, 't', '', 200, 'pass', '[]', '', '', 0, '')"),
+			site.ID, ts(testNow))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := s.Results(ctx, site.ID, 1)
+		if err != nil || len(rs) != 1 || rs[0].Policy != "legacy" {
+			t.Errorf("Results = %+v, %v; want one judged under legacy", rs, err)
 		}
 	})
 }

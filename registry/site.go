@@ -85,13 +85,10 @@ func (s *Site) Expect(st *State) checker.Expect {
 		PSB:         s.PSBNumber,
 		Registered:  true,
 		Launched:    s.LaunchedOn,
+		ICPApproved: s.ICPApprovedOn,
 		PSBFiled:    s.PSBFiledOn,
 		PSBApproved: s.PSBApprovedOn,
 		FiledIPs:    s.IPs,
-	}
-	if w.Launched.IsZero() {
-		// The PSB form's launch date is the first ICP approval (domain.md §1).
-		w.Launched = s.ICPApprovedOn
 	}
 	if st != nil {
 		w.BadgeFirstSeen = st.BadgeFirstSeenAt
@@ -151,6 +148,9 @@ type Result struct {
 	BodySHA256 string
 	Duration   time.Duration
 	Error      string
+	// Policy names the policy the check was judged under
+	// (checker.Report.Policy); "legacy" for checks stored before policies.
+	Policy string
 }
 
 // Deadlines judges the site's two filing clocks at now from the registry's
@@ -160,7 +160,7 @@ func (s *Site) Deadlines(st *State, now time.Time) checker.Deadlines {
 	w := s.Expect(st)
 	shown := st != nil && st.BadgeShown
 	d := checker.Deadlines{
-		PSBFiling: checker.PSBFilingDeadline(w.Launched, w.PSBFiled, shown || w.PSB != "", now),
+		PSBFiling: checker.PSBFilingDeadline(w.LaunchAnchor(), w.PSBFiled, shown || w.FilingKnown(), now),
 		Badge:     checker.BadgeDeadline(w.PSBApproved, shown, w.BadgeFirstSeen, w.BadgeLastMissing, now),
 	}
 	if !shown && (st == nil || st.BadgeLastMissingAt.IsZero()) {

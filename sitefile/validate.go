@@ -236,6 +236,23 @@ func (c *rowCheck) dates(cells *[numColumns]string, s *registry.Site) {
 	if known(s.PSBFiledOn, s.PSBApprovedOn) && s.PSBApprovedOn.Before(s.PSBFiledOn) {
 		c.errorf(colPSBApprovedOn, "%s is before %s %s", s.PSBApprovedOn, colPSBFiledOn, s.PSBFiledOn)
 	}
+	// The PSB filing follows the launch (domain.md §1: it is due 30 days
+	// after it, and its form asks for the launch date), and the launch
+	// the ICP approval. The checker relies on it: without a PSB approval
+	// date, a site younger than 30 days cannot owe its badge yet.
+	anchor, anchorCol := s.LaunchedOn, colLaunchedOn
+	if anchor.IsZero() {
+		anchor, anchorCol = s.ICPApprovedOn, colICPApprovedOn
+	}
+	for _, d := range []struct {
+		col  column
+		date checker.Date
+	}{{colPSBFiledOn, s.PSBFiledOn}, {colPSBApprovedOn, s.PSBApprovedOn}} {
+		if known(anchor, d.date) && d.date.Before(anchor) {
+			c.errorf(d.col, "%s is before %s %s; a PSB filing follows the launch", d.date, anchorCol, anchor)
+			break
+		}
+	}
 }
 
 func known(ds ...checker.Date) bool {

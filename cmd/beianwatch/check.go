@@ -18,6 +18,8 @@ import (
 
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
+	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/sitefile"
 )
 
 // checkOptions are the flags of `beianwatch check`.
@@ -32,7 +34,15 @@ type checkOptions struct {
 	// (--db given, or BEIANWATCH_DB set); changed tells which flags were
 	// given, as they override the registry field by field.
 	registry bool
-	changed  func(flag string) bool
+	// defaultRegistry says the registry is the default file, used because
+	// it exists in the working directory (not named by --db); noDB turns
+	// that off.
+	defaultRegistry bool
+	noDB            bool
+	changed         func(flag string) bool
+	// policyFile is --policy; policy the policy read from it (nil: built in).
+	policyFile string
+	policy     *checker.Policy
 }
 
 func (a *app) checkCmd() *cobra.Command {
@@ -45,6 +55,19 @@ the page. A target is a domain (tried over https://, then http://), a domain
 with a path, or a full http(s) URL. The --expect and date flags apply to
 every target.
 
+Expectations come from the registry when --db is given (or BEIANWATCH_DB is
+set), and also without it when the default registry file beianwatch.db exists
+in the working directory and holds the target's domain: its numbers and dates
+are used ("expectations from the registry"), and flags given override them
+field by field. --no-db turns this off. The file is never created by check.
+
+Dates decide what is due. With no launch date (nor, from the registry, an ICP
+approval date) the site is judged as established: its PSB filing and the whole
+PSB badge (number as text, icon, link to the PSB query page) must be on the
+page, and a missing part is an error. --launched opens the 30-day PSB filing
+window, --psb-approved the badge's; inside a window a missing part is info.
+--policy FILE changes this (unknown_dates: lenient) and any finding's severity.
+
 Exit status: 0 if every target passed, 1 if any failed, 2 if any could not be
 checked or the command was used wrongly.`,
 		Example: `  beianwatch check example.cn
@@ -52,7 +75,15 @@ checked or the command was used wrongly.`,
   beianwatch check --json -f sites.txt
   beianwatch check --allow-private --resolve example.test:127.0.0.1:8080 example.test`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.registry = cmd.Flags().Changed("db") || a.getenv("BEIANWATCH_DB") != ""
+			if o.noDB && cmd.Flags().Changed("db") {
+				return errors.New("--no-db and --db exclude each other")
+			}
+			// --no-db also sets aside a BEIANWATCH_DB exported for other
+			// commands.
+			o.registry = !o.noDB && (cmd.Flags().Changed("db") || a.getenv("BEIANWATCH_DB") != "")
+			if !o.registry && !o.noDB && defaultRegistryExists() {
+				o.registry, o.defaultRegistry = true, true
+			}
 			o.changed = cmd.Flags().Changed
 			return a.runCheck(cmd.Context(), o, args)
 		},
@@ -63,6 +94,8 @@ checked or the command was used wrongly.`,
 	f.StringVar(&o.launched, "launched", "", "launch `DATE`, YYYY-MM-DD (starts the 30-day PSB filing clock)")
 	f.StringVar(&o.psbFiled, "psb-filed", "", "PSB filing `DATE`, YYYY-MM-DD")
 	f.StringVar(&o.psbApproved, "psb-approved", "", "PSB approval `DATE`, YYYY-MM-DD (starts the 30-day badge clock)")
+	f.BoolVar(&o.noDB, "no-db", false, "take no expectations from a registry: not from ./beianwatch.db when it exists, nor BEIANWATCH_DB")
+	f.StringVar(&o.policyFile, "policy", "", "judge by the policy `FILE` (YAML: unknown_dates, severity) instead of the built-in one")
 	f.BoolVar(&o.json, "json", false, "print one JSON report per target per line")
 	o.fetchOptions.addFlags(f, a.version)
 	f.IntVar(&o.concurrency, "concurrency", 4, "`N` targets checked at once")
@@ -73,9 +106,14 @@ checked or the command was used wrongly.`,
 
 // runCheck checks every target and prints the reports in input order.
 func (a *app) runCheck(ctx context.Context, o checkOptions, args []string) error {
-	want, err := o.expect()
+	want, err := o.expect(time.Now())
 	if err != nil {
 		return err
+	}
+	if o.policyFile != "" {
+		if o.policy, err = loadPolicy(o.policyFile); err != nil {
+			return err
+		}
 	}
 	cfg, err := o.fetchConfig()
 	if err != nil {
@@ -85,9 +123,12 @@ func (a *app) runCheck(ctx context.Context, o checkOptions, args []string) error
 	if err != nil {
 		return err
 	}
-	wants, err := a.expectations(ctx, o, want, targets)
+	wants, fromRegistry, err := a.expectations(ctx, o, want, targets)
 	if err != nil {
 		return err
+	}
+	for i := range wants {
+		wants[i].Policy = o.policy
 	}
 	fetcher, err := crawler.NewFetcher(cfg)
 	if err != nil {
@@ -104,8 +145,14 @@ func (a *app) runCheck(ctx context.Context, o checkOptions, args []string) error
 		p.bar = bar
 	}
 	status := exitOK
+	i := 0
 	for r := range a.checkAll(ctx, fetcher, targets, wants, o.concurrency) {
-		if err := p.print(r); err != nil {
+		var note string
+		if fromRegistry[i] {
+			note = "expectations from the registry (" + registry.RedactDSN(a.dsn) + ")"
+		}
+		i++
+		if err := p.print(r, note); err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
 		if bar != nil {
@@ -194,6 +241,7 @@ func (a *app) checkOne(ctx context.Context, f *crawler.Fetcher, target string, w
 		}
 		r := checker.Failed(target, url, status, time.Now(), err)
 		r.Deadlines = checker.UnseenDeadlines(want, r.CheckedAt)
+		r.Policy = checker.PolicyName(want.Policy)
 		return r
 	}
 	r := checker.Check(*page, want)
@@ -201,25 +249,56 @@ func (a *app) checkOne(ctx context.Context, f *crawler.Fetcher, target string, w
 	return r
 }
 
-// expect builds the expectations from the flags.
-func (o checkOptions) expect() (checker.Expect, error) {
-	want := checker.Expect{ICP: o.expectICP, PSB: o.expectPSB}
-	for _, d := range []struct {
-		flag string
-		in   string
-		out  *checker.Date
-	}{
-		{"--launched", o.launched, &want.Launched},
-		{"--psb-filed", o.psbFiled, &want.PSBFiled},
-		{"--psb-approved", o.psbApproved, &want.PSBApproved},
+// expect builds the expectations from the flags. The dates are refused
+// as import refuses them (sitefile.CheckDates): not a date, in the future
+// at now, or out of the filing order.
+func (o checkOptions) expect(now time.Time) (checker.Expect, error) {
+	for _, d := range []struct{ flag, in string }{
+		{"--launched", o.launched}, {"--psb-filed", o.psbFiled}, {"--psb-approved", o.psbApproved},
 	} {
-		v, err := checker.ParseDate(d.in)
-		if err != nil {
+		if _, err := checker.ParseDate(d.in); err != nil {
 			return checker.Expect{}, fmt.Errorf("invalid %s %q: want a date as YYYY-MM-DD", d.flag, d.in)
 		}
-		*d.out = v
 	}
+	want, err := checkDates(checker.Expect{}, o.launched, o.psbFiled, o.psbApproved, now)
+	if err != nil {
+		return checker.Expect{}, err
+	}
+	want.ICP, want.PSB = o.expectICP, o.expectPSB
 	return want, nil
+}
+
+// dateFlags name the import's date columns as check's flags, for errors.
+var dateFlags = strings.NewReplacer("launched_on", "--launched", "psb_filed_on", "--psb-filed", "psb_approved_on", "--psb-approved")
+
+// checkDates validates the dates as import does, with base's ICP approval
+// date (the registry's; check has no flag for it), and returns base with
+// the dates set. Its errors name the flags.
+func checkDates(base checker.Expect, launched, psbFiled, psbApproved string, now time.Time) (checker.Expect, error) {
+	d, errs := sitefile.CheckDates(sitefile.Dates{ICPApprovedOn: base.ICPApproved.String(), LaunchedOn: launched,
+		PSBFiledOn: psbFiled, PSBApprovedOn: psbApproved}, now)
+	if len(errs) > 0 {
+		e := errs[0]
+		return checker.Expect{}, fmt.Errorf("invalid %s: %s", dateFlags.Replace(e.Column), dateFlags.Replace(e.Message))
+	}
+	base.ICPApproved, base.Launched, base.PSBFiled, base.PSBApproved = d.ICPApproved, d.Launched, d.PSBFiled, d.PSBApproved
+	return base, nil
+}
+
+// loadPolicy reads a policy file. Its errors name the file and the line.
+func loadPolicy(file string) (*checker.Policy, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read policy: %w", err)
+	}
+	return checker.ParsePolicy(file, data)
+}
+
+// defaultRegistryExists says whether the default registry's SQLite file
+// is in the working directory. It only looks: check must not create it.
+func defaultRegistryExists() bool {
+	fi, err := os.Stat(strings.TrimPrefix(registry.DefaultDSN, "sqlite://"))
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // fetchOptions are the fetching flags that check and serve share.

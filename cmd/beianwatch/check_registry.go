@@ -6,27 +6,36 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
-// expectations returns what each target must show. Without a registry it
-// is flagWant for every target; with one (o.registry), each target's site
-// gives its numbers and dates, and the flags given explicitly override
-// them field by field. A target not in the registry is checked with the
-// flags' expectations alone, with a note.
-func (a *app) expectations(ctx context.Context, o checkOptions, flagWant checker.Expect, targets []string) ([]checker.Expect, error) {
+// expectations returns what each target must show, and which targets'
+// came from the registry. Without a registry it is flagWant for every
+// target; with one (o.registry), each target's site gives its numbers and
+// dates, and the flags given explicitly override them field by field. A
+// target not in the registry is checked with the flags' expectations
+// alone, with a note when the registry was named (--db, BEIANWATCH_DB).
+// The default registry file, used only because it exists, is passed over
+// with a note when it cannot be read.
+func (a *app) expectations(ctx context.Context, o checkOptions, flagWant checker.Expect, targets []string) ([]checker.Expect, []bool, error) {
 	wants := make([]checker.Expect, len(targets))
 	for i := range wants {
 		wants[i] = flagWant
 	}
+	fromRegistry := make([]bool, len(targets))
 	if !o.registry {
-		return wants, nil
+		return wants, fromRegistry, nil
 	}
 	st, err := a.openStore(ctx, false)
 	if err != nil {
-		return nil, err
+		if o.defaultRegistry {
+			fmt.Fprintf(a.stderr, "beianwatch: note: %s not used: %v\n", registry.DefaultDSN, err)
+			return wants, fromRegistry, nil
+		}
+		return nil, nil, err
 	}
 	defer st.Close()
 	for i, t := range targets {
@@ -34,14 +43,29 @@ func (a *app) expectations(ctx context.Context, o checkOptions, flagWant checker
 		site, state, err := st.SiteByDomain(ctx, host)
 		switch {
 		case errors.Is(err, registry.ErrNotFound) || host == "":
-			fmt.Fprintf(a.stderr, "beianwatch: note: %s is not in the registry; checked without its numbers and dates\n", t)
+			if !o.defaultRegistry {
+				fmt.Fprintf(a.stderr, "beianwatch: note: %s is not in the registry; checked without its numbers and dates\n", t)
+			}
 			continue
+		case err != nil && o.defaultRegistry:
+			// Not a registry of this version, or not one at all: the
+			// user did not ask for it.
+			fmt.Fprintf(a.stderr, "beianwatch: note: %s not used: %v\n", registry.DefaultDSN, err)
+			return wants, make([]bool, len(targets)), nil
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		}
-		wants[i] = overrideExpect(site.Expect(state), flagWant, o.changed)
+		w := overrideExpect(site.Expect(state), flagWant, o.changed)
+		// Date flags and the registry's dates together must still be in
+		// order. (The registry's own were checked when imported.)
+		if o.changed("launched") || o.changed("psb-filed") || o.changed("psb-approved") {
+			if w, err = checkDates(w, w.Launched.String(), w.PSBFiled.String(), w.PSBApproved.String(), time.Now()); err != nil {
+				return nil, nil, fmt.Errorf("%s: with the registry's dates: %w", t, err)
+			}
+		}
+		wants[i], fromRegistry[i] = w, true
 	}
-	return wants, nil
+	return wants, fromRegistry, nil
 }
 
 // overrideExpect sets in w the fields whose flags were given.

@@ -94,7 +94,7 @@ func runInProcess(t *testing.T, args ...string) result {
 }
 
 // contractFields are the keys of a JSON report: the --json contract.
-var contractFields = []string{"target", "url", "http_status", "checked_at", "encoding", "verdict", "icp", "psb", "deadlines", "findings", "error"}
+var contractFields = []string{"target", "url", "http_status", "checked_at", "encoding", "verdict", "icp", "psb", "deadlines", "findings", "error", "policy"}
 
 // reports parses --json output, checking that every line is one report
 // with exactly the contract's keys.

@@ -124,7 +124,7 @@ func checkFile(file string, fromFile map[string]any, scratch *cobra.Command) err
 // configSections are the keys of serve's --config file that hold a
 // section of their own (a mapping, strictly decoded by the package that
 // owns it) rather than a flag's value.
-var configSections = []string{"alerts"}
+var configSections = []string{"alerts", "policies"}
 
 // casesKeys map the keys of the cases section of serve's --config file
 // to the flags they set; nested sections join with ".".

@@ -48,19 +48,21 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func (p *printer) print(r checker.Report) error {
+// print writes one report. note, when set, says where its expectations
+// came from (human output only: JSON keeps its contract).
+func (p *printer) print(r checker.Report, note string) error {
 	if p.bar != nil {
 		_ = p.bar.Clear()
 	}
 	if p.enc != nil {
 		return p.enc.Encode(r)
 	}
-	_, err := io.WriteString(p.w, p.block(r))
+	_, err := io.WriteString(p.w, p.block(r, note))
 	return err
 }
 
 // block formats one report for people.
-func (p *printer) block(r checker.Report) string {
+func (p *printer) block(r checker.Report, note string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", p.paint(ansiBold, r.Target))
 	field := func(name, value string) {
@@ -79,6 +81,10 @@ func (p *printer) block(r checker.Report) string {
 	field("HTTP", httpStatus(r.HTTPStatus))
 	field("Encoding", orDash(r.Encoding))
 	field("Verdict", p.verdict(r.Verdict))
+	if note != "" {
+		field("Expect", note)
+	}
+	field("Policy", orDash(r.Policy))
 	if r.Verdict != checker.VerdictError || len(r.ICP)+len(r.PSB) > 0 {
 		list("ICP", icpLines(r.ICP))
 		list("PSB", psbLines(r.PSB))

@@ -52,6 +52,7 @@ type serveOptions struct {
 	escalationURL   string
 	escalationKey   string
 	escalationHuman bool
+	policy          string
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -75,6 +76,11 @@ name in upper snake case: --recheck-interval is BEIANWATCH_RECHECK_INTERVAL),
 then a YAML file (--config; keys are the flag names), then the defaults.
 --print-config shows the result, secrets masked.
 
+Sites are judged by the built-in policy (an unknown date leaves an obligation
+due), or by --policy FILE; the config file's policies section maps a site tag
+to a policy file for per-customer strictness (the site's first tag that has
+one wins).
+
 With --once it checks every site that is due (all of them in a fresh
 registry), prints a summary and exits: for cron jobs and CI.`,
 		Example: `  beianwatch serve
@@ -88,10 +94,18 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 			if err != nil {
 				return err
 			}
-			if o.printConfig {
-				return printConfig(a.stdout, cmd, section{"alerts", ac})
+			pols, err := loadPolicies(o.config, o.policy)
+			if err != nil {
+				return err
 			}
-			return a.runServe(cmd.Context(), o, ac)
+			if o.printConfig {
+				var ps any
+				if len(pols.files) > 0 {
+					ps = pols.files
+				}
+				return printConfig(a.stdout, cmd, section{"alerts", ac}, section{"policies", ps})
+			}
+			return a.runServe(cmd.Context(), o, ac, pols)
 		},
 	}
 	def := daemon.DefaultOptions()
@@ -128,6 +142,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.StringVar(&o.escalationURL, "escalation-url", "", "call this webhook `URL` once when a case turns overdue (the provider's control plane blocks)")
 	f.StringVar(&o.escalationKey, "escalation-secret-file", "", "sign escalation calls with the secret in this `FILE` (HMAC-SHA256)")
 	f.BoolVar(&o.escalationHuman, "escalation-require-confirmation", false, "call the escalation webhook only after a person ran 'case confirm'")
+	f.StringVar(&o.policy, "policy", "", "judge sites by the policy `FILE` (YAML: unknown_dates, severity) instead of the built-in one; the config file's policies section sets one per site tag")
 	f.BoolVar(&o.noMigrate, "no-migrate", false, "do not bring the registry's schema up to date first")
 	o.fetchOptions.addFlags(f, a.version)
 	f.SortFlags = false
@@ -201,11 +216,12 @@ func (a *app) daemonOptions(o serveOptions, ac *alerts.Config) (daemon.Options, 
 }
 
 // runServe runs the daemon until ctx ends (or, with --once, the cycle does).
-func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config) error {
+func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config, pols *sitePolicies) error {
 	opts, err := a.daemonOptions(o, ac)
 	if err != nil {
 		return err
 	}
+	opts.Policy, opts.TagPolicies = pols.def, pols.byTag
 	a.tuneGC()
 	d, err := daemon.New(ctx, opts)
 	if err != nil {

@@ -73,6 +73,10 @@ func TestServeConfigErrors(t *testing.T) {
 		{"bad escalation URL", []string{"--escalation-url", "ftp://x"}, "invalid --escalation-url"},
 		{"bad holiday file", []string{"--holiday-file", write("2027.json", "{")}, "2027.json"},
 		{"bad alerts section", []string{"--config", write("alerts.yaml", "alerts:\n  receivers:\n    - name: x\n      type: pager\n")}, "alerts:"},
+		{"bad policy", []string{"--policy", write("strict.yaml", "severity:\n  PSB_NO_ICN: warning\n")}, `--policy: ` + filepath.Join(dir, "strict.yaml") + `:2: severity: unknown finding code "PSB_NO_ICN"`},
+		{"bad tag policy", []string{"--config", write("tags.yaml", "policies:\n  vip: "+filepath.Join(dir, "lax.yaml")+"\n")}, "policies: vip: read policy: open "},
+		{"policies not a mapping", []string{"--config", write("list.yaml", "policies: [a, b]\n")}, "policies: want a mapping of site tags to policy files"},
+		{"policy in the file", []string{"--config", write("pol.yaml", "policy: "+filepath.Join(dir, "strict.yaml")+"\n")}, `unknown finding code "PSB_NO_ICN"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

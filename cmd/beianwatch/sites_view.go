@@ -91,6 +91,9 @@ type resultJSON struct {
 	BodySHA256 string            `json:"body_sha256"`
 	DurationMS int64             `json:"duration_ms"`
 	Error      string            `json:"error"`
+	// Policy is the policy the check was judged under ("legacy" before
+	// policies).
+	Policy string `json:"policy"`
 }
 
 type showJSON struct {
@@ -126,7 +129,7 @@ func showView(s *registry.Site, st *registry.State, rs []registry.Result) showJS
 		v.Results[i] = resultJSON{
 			CheckedAt: r.CheckedAt, Target: r.Target, FinalURL: r.FinalURL, HTTPStatus: r.HTTPStatus,
 			Verdict: r.Verdict, Findings: nonNil(r.Findings), BodySHA256: r.BodySHA256,
-			DurationMS: r.Duration.Milliseconds(), Error: r.Error,
+			DurationMS: r.Duration.Milliseconds(), Error: r.Error, Policy: r.Policy,
 		}
 	}
 	return v
