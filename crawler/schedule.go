@@ -2,8 +2,6 @@ package crawler
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -468,49 +466,17 @@ func (s *Scheduler) stored(o Outcome) {
 	}
 }
 
-// check fetches and judges one site.
+// check fetches and judges one site, through the one Pipeline.
 func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
-	o := Outcome{Job: j}
 	if s.cfg.PinFiledIP {
 		if u, err := parseTarget(j.Target); err == nil {
 			ctx = WithPinnedAddrs(ctx, u[0].Hostname(), j.Want.FiledIPs)
 		}
 	}
-	page, err := s.fetch(ctx, j.Target)
-	if err == nil {
-		o.Addrs = page.Addrs
-	}
+	p := Pipeline{Fetch: s.fetch, Scanner: s.cfg.Scanner, Recycle: s.recycle, Now: s.now}
+	o, err := p.Run(ctx, j)
 	if err != nil {
-		var fe *FetchError
-		u, status := j.Target, 0
-		if errors.As(err, &fe) {
-			u, status = fe.URL, fe.Status
-		}
 		s.metrics.fetchErrors.WithLabelValues(Reason(err)).Inc()
-		o.Report = checker.Failed(j.Target, u, status, s.now(), err)
-		// The filing clock does not need the page; keep judging it.
-		o.Report.Deadlines = checker.UnseenDeadlines(j.Want, o.Report.CheckedAt)
-		o.Report.Policy = checker.PolicyName(j.Want.Policy)
-	} else {
-		sum := sha256.Sum256(page.Body)
-		o.BodySHA256 = hex.EncodeToString(sum[:])
-		var text string
-		if s.cfg.Scanner != nil {
-			// The text the checker rendered, so that the scan need not
-			// decode and render the page again.
-			o.Report, text = checker.CheckText(*page, j.Want)
-		} else {
-			o.Report = checker.Check(*page, j.Want)
-		}
-		for _, p := range o.Report.PSB {
-			o.BadgeShown = o.BadgeShown || p.Visible
-		}
-		if s.cfg.Scanner != nil && text != "" { // "": nothing was judged (an HTTP error answer)
-			o.Matches = s.cfg.Scanner.Scan(text)
-		}
-		// Nothing from here on shares the body's memory: the report is
-		// detached from it, and the scanner keeps nothing of the text.
-		s.recycle(page.Body)
 	}
 	o.Next = s.next(j, o.Report)
 	return o

@@ -80,7 +80,7 @@ checked or the command was used wrongly.`,
 			}
 			// --no-db also sets aside a BEIANWATCH_DB exported for other
 			// commands.
-			o.registry = !o.noDB && (cmd.Flags().Changed("db") || a.getenv("BEIANWATCH_DB") != "")
+			o.registry = !o.noDB && (cmd.Flags().Changed("db") || a.dsn != registry.DefaultDSN)
 			if !o.registry && !o.noDB && defaultRegistryExists() {
 				o.registry, o.defaultRegistry = true, true
 			}
@@ -224,29 +224,21 @@ func (a *app) checkAll(ctx context.Context, f *crawler.Fetcher, targets []string
 	}
 }
 
-// checkOne fetches and checks one target. It always returns a report: a
-// fetch failure is a report with the verdict "error".
+// checkOne checks one target through the pipeline the scheduler uses.
+// It always returns a report: a fetch failure is a report with the
+// verdict "error".
 func (a *app) checkOne(ctx context.Context, f *crawler.Fetcher, target string, want checker.Expect) checker.Report {
 	start := time.Now()
-	page, err := f.Fetch(ctx, target)
+	o, err := crawler.Pipeline{Fetch: f.Fetch}.Run(ctx, crawler.Job{Target: target, Want: want})
 	if err != nil {
-		var fe *crawler.FetchError
-		url, status := target, 0
-		if errors.As(err, &fe) {
-			url, status = fe.URL, fe.Status
-		}
 		a.logger.Debug("fetch failed", "target", target, "reason", crawler.Reason(err), "err", err)
 		if errors.Is(err, crawler.ErrBlockedAddress) {
-			err = fmt.Errorf("%w (--allow-private or --allow-cidr lifts this)", err)
+			o.Report.Error += " (--allow-private or --allow-cidr lifts this)"
 		}
-		r := checker.Failed(target, url, status, time.Now(), err)
-		r.Deadlines = checker.UnseenDeadlines(want, r.CheckedAt)
-		r.Policy = checker.PolicyName(want.Policy)
-		return r
+		return o.Report
 	}
-	r := checker.Check(*page, want)
-	a.logger.Debug("checked", "target", target, "url", r.URL, "verdict", r.Verdict, "duration", time.Since(start))
-	return r
+	a.logger.Debug("checked", "target", target, "url", o.Report.URL, "verdict", o.Report.Verdict, "duration", time.Since(start))
+	return o.Report
 }
 
 // expect builds the expectations from the flags. The dates are refused

@@ -57,6 +57,9 @@ func applyConfig(cmd *cobra.Command, getenv func(string) string, file string, sc
 		if f.Changed || firstErr != nil || slices.Contains(commandLineOnly, f.Name) {
 			return
 		}
+		// Changed keeps meaning "given on the command line": commands
+		// that ask it (check's --db, say) mean the command line.
+		defer func() { f.Changed = false }()
 		if v := getenv(envName(f.Name)); v != "" {
 			if err := setFlag(fs, f, []string{v}); err != nil {
 				firstErr = fmt.Errorf("invalid %s %q: %w", envName(f.Name), v, err)
