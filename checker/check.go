@@ -250,7 +250,7 @@ func (c *checkRun) scriptOnlyRules() {
 }
 
 // inScripts says which numbers were found only in scripts, for messages.
-func (c *checkRun) inScripts() string {
+func (c *checkRun) inScripts() biText {
 	var found []string
 	for _, n := range []string{c.scriptICP, c.scriptPSB} {
 		if n != "" {
@@ -258,10 +258,11 @@ func (c *checkRun) inScripts() string {
 		}
 	}
 	if len(found) == 0 {
-		return ""
+		return biText{}
 	}
 	c.r.Error = "filing numbers appear only in scripts (" + strings.Join(found, ", ") + "); render the page to verify them"
-	return " (" + strings.Join(found, ", ") + " only in scripts)"
+	list := strings.Join(found, ", ")
+	return biText{" (" + list + " only in scripts)", "(" + list + " 仅出现在脚本中)"}
 }
 
 func (c *checkRun) visibleICP() bool {
@@ -339,7 +340,7 @@ func (c *checkRun) push(n *html.Node, f Finding) {
 // pageRules judge how the page was reached.
 func (c *checkRun) pageRules(page Page) {
 	if page.HTTPSError != "" {
-		c.add(nil, CodeHTTPSFailed, page.HTTPSError)
+		c.add(nil, CodeHTTPSFailed, httpsErrorText(page.HTTPSError))
 	}
 	if len(page.Redirects) > 0 && page.URL != nil {
 		from := page.Redirects[0]

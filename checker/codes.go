@@ -9,6 +9,8 @@ const (
 	CodeHTTPErrorStatus    = "HTTP_ERROR_STATUS"
 	CodeEncodingMismatch   = "ENCODING_MISMATCH"
 	CodeEncodingUndeclared = "ENCODING_UNDECLARED"
+	CodeEncodingGarbles    = "ENCODING_GARBLES_BADGE"
+	CodeParsedPartially    = "PAGE_PARSED_PARTIALLY"
 	CodeScriptRendered     = "PAGE_SCRIPT_RENDERED"
 	CodeRedirectOffsite    = "REDIRECT_OFFSITE"
 	CodeHTTPSFailed        = "HTTPS_FAILED"
@@ -31,6 +33,7 @@ const (
 	CodeICPLevelRule       = "ICP_LEVEL_RULE"
 	CodeICPMismatch        = "ICP_MISMATCH"
 	CodeICPNotInRegistry   = "ICP_NOT_IN_REGISTRY"
+	CodeICPInProgress      = "ICP_IN_PROGRESS"
 
 	// PSB (公安) numbers and badges.
 	CodePSBMissing          = "PSB_MISSING"
@@ -49,6 +52,7 @@ const (
 	CodePSBPlaceholder      = "PSB_PLACEHOLDER"
 	CodePSBMismatch         = "PSB_MISMATCH"
 	CodePSBNotInRegistry    = "PSB_NOT_IN_REGISTRY"
+	CodePSBInProgress       = "PSB_IN_PROGRESS"
 	CodeProvincesDiffer     = "ICP_PSB_PROVINCE_DIFFER"
 
 	// Deadlines.
@@ -82,6 +86,10 @@ var catalog = []CodeInfo{
 		"the page declares %s but is encoded as %s", "页面声明的编码为 %s,实际编码为 %s", "Declared charset is wrong", "声明的字符编码有误"},
 	{CodeEncodingUndeclared, SeverityInfo, "A non-UTF-8 page declares no charset; browsers may show it garbled.",
 		"the page declares no charset; it was read as %s", "页面未声明字符编码,按 %s 解析", "Charset not declared", "未声明字符编码"},
+	{CodeEncodingGarbles, SeverityError, "The page's declared charset (which browsers follow) garbles a filing number: visitors see mojibake where the bytes spell the number.",
+		"visitors see %q where the page means %q: it declares %s, which garbles the filing number", "访问者看到的是 %q,页面本意为 %q:页面声明的编码 %s 使备案号显示为乱码", "Charset garbles the filing number", "字符编码导致备案号乱码"},
+	{CodeParsedPartially, SeverityInfo, "The HTML parser gave up on the page (e.g. more than 512 nested elements); it was judged from its tokens, with styles past the limit not inherited.",
+		"the page could not be parsed in full (%s); it was judged from its tokens", "页面无法完整解析(%s),已按标记逐个判断", "Page parsed partially", "页面仅部分解析"},
 	{CodeScriptRendered, SeverityWarning, "The page (or its footer) is drawn by JavaScript: a script shell with almost no text, or filing numbers present only in scripts. Not verifiable without rendering; verdict error.",
 		"the page is rendered by JavaScript%s; its filing numbers cannot be verified statically", "页面由 JavaScript 渲染%s,无法静态核验备案号", "Page rendered by JavaScript", "页面由 JavaScript 渲染"},
 	{CodeRedirectOffsite, SeverityWarning, "The target redirects to another registrable domain, whose filing is what visitors see.",
@@ -124,6 +132,8 @@ var catalog = []CodeInfo{
 		"the page shows ICP number %s, the filing is %s", "页面显示的 ICP 备案号为 %s,备案记录为 %s", "ICP number differs from the filing", "ICP 备案号与备案记录不符"},
 	{CodeICPNotInRegistry, SeverityWarning, "The page shows an ICP number, but the registry holds none for the site.",
 		"the page shows ICP number %s, but the registry has none for this site", "页面显示 ICP 备案号 %s,但登记库中没有该网站的 ICP 备案号", "ICP number not in the registry", "登记库无该 ICP 备案号"},
+	{CodeICPInProgress, SeverityError, "The page says its ICP filing is in progress (备案审核中) instead of showing a number; a site may not be served before its ICP approval.",
+		"the page says its ICP filing is in progress (%q) and shows no ICP number", "页面显示 ICP 备案审核中(%q),没有备案号", "ICP filing shown as in progress", "ICP 备案显示为审核中"},
 
 	{CodePSBMissing, SeverityError, "No PSB (公安) filing number is visible. Severity follows the deadlines: error when overdue, info while pending, warning when unknown.",
 		"no PSB (公安) filing number is visible on the page%s", "页面上没有可见的公安备案号%s", "PSB number missing", "缺少公安备案号"},
@@ -157,6 +167,8 @@ var catalog = []CodeInfo{
 		"the page shows PSB number %s, the filing is %s", "页面显示的公安备案号为 %s,备案记录为 %s", "PSB number differs from the filing", "公安备案号与备案记录不符"},
 	{CodePSBNotInRegistry, SeverityWarning, "The page shows a PSB number, but the registry holds none for the site.",
 		"the page shows PSB number %s, but the registry has none for this site", "页面显示公安备案号 %s,但登记库中没有该网站的公安备案号", "PSB number not in the registry", "登记库无该公安备案号"},
+	{CodePSBInProgress, SeverityError, "The page says its PSB filing is in progress (公网安备(备案中)) instead of showing a number. Severity is error by default; deadlines may lower it.",
+		"the page says its PSB filing is in progress (%q) and shows no PSB number", "页面显示公安备案办理中(%q),没有公安备案号", "PSB filing shown as in progress", "公安备案显示为办理中"},
 	{CodeProvincesDiffer, SeverityWarning, "The ICP and PSB numbers name different provinces (legitimate for some operators).",
 		"ICP number is from %s but PSB number is from %s", "ICP 备案省份为 %s,公安备案省份为 %s", "ICP and PSB provinces differ", "ICP 与公安备案省份不同"},
 
@@ -188,7 +200,10 @@ var codeIndex = func() map[string]CodeInfo {
 	return m
 }()
 
-// newFinding fills a finding's messages from the catalog.
+// newFinding fills a finding's messages from the catalog. An argument
+// that has a Chinese form (a zhArg: problem details, hiding reasons,
+// province names) shows it in MessageZH, so that the Chinese message is
+// Chinese throughout.
 func newFinding(code string, args ...any) Finding {
 	c, ok := codeIndex[code]
 	if !ok {
@@ -198,6 +213,39 @@ func newFinding(code string, args ...any) Finding {
 		Code:      code,
 		Severity:  c.Severity,
 		Message:   fmt.Sprintf(c.En, args...),
-		MessageZH: fmt.Sprintf(c.Zh, args...),
+		MessageZH: fmt.Sprintf(c.Zh, zhArgs(args)...),
 	}
+}
+
+// zhArg is a message argument with a Chinese form; fmt prints its
+// English form through String.
+type zhArg interface {
+	fmt.Stringer
+	zh() string
+}
+
+// biText is a message detail in English and Chinese.
+type biText struct{ en, zhText string }
+
+func (b biText) String() string { return b.en }
+func (b biText) zh() string     { return b.zhText }
+
+// zhArgs returns args with each zhArg replaced by its Chinese form; args
+// itself when none has one (most findings: numbers and URLs).
+func zhArgs(args []any) []any {
+	var out []any
+	for i, a := range args {
+		z, ok := a.(zhArg)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		out[i] = z.zh()
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }

@@ -127,13 +127,13 @@ func (t *textBuf) finish(marks []normMark, buf []byte) {
 
 // nodes returns the text nodes behind raw[start:end], and the reason the
 // first one is hidden.
-func (t *textBuf) nodes(start, end int) ([]*html.Node, string) {
+func (t *textBuf) nodes(start, end int) ([]*html.Node, hideReason) {
 	i, j := t.segRange(start, end)
 	var ns []*html.Node
-	reason := ""
+	reason := notHidden
 	for ; i < j; i++ {
-		if reason == "" {
-			reason = t.segs[i].reason.String()
+		if reason == notHidden {
+			reason = t.segs[i].reason
 		}
 		ns = append(ns, t.node(i))
 	}

@@ -13,7 +13,7 @@ type icpOcc struct {
 	num    ICPNumber
 	block  []*html.Node // badge block chain, innermost first
 	target string       // miitCurrent, miitOutdated, miitOther; "" when not in a link
-	reason string       // why it is hidden
+	reason hideReason   // why it is hidden
 }
 
 // collectICP finds every ICP number in the page's visible and hidden text.
@@ -92,11 +92,18 @@ func (c *checkRun) icpRules() {
 	c.icpExpectRules(filings, licences)
 }
 
-func hiddenNote(hidden bool, note string) string {
-	if hidden {
-		return note
+// hiddenNote is note when hidden holds, for a message's end, with its
+// Chinese form.
+func hiddenNote(hidden bool, note string) biText {
+	if !hidden {
+		return biText{}
 	}
-	return ""
+	return biText{note, notesZH[note]}
+}
+
+// notesZH are the Chinese forms of the notes hiddenNote is given.
+var notesZH = map[string]string{
+	" (only in hidden elements)": "(仅出现在隐藏元素中)",
 }
 
 func (o *icpOcc) display() string {

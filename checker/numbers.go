@@ -112,13 +112,13 @@ func (n ICPNumber) Problems(text string, nowYear int) []problem {
 	if strings.Trim(n.Digits, "X*") == "" || isPlaceholderDigits(n.Digits) {
 		return append(ps, problem{CodeICPPlaceholder, []any{text}})
 	}
-	if why := n.malformed(nowYear); why != "" {
+	if why := n.malformed(nowYear); why.en != "" {
 		ps = append(ps, problem{CodeICPMalformed, []any{text, why}})
 	}
 	return ps
 }
 
-func (n ICPNumber) malformed(nowYear int) string {
+func (n ICPNumber) malformed(nowYear int) biText {
 	d := n.Digits
 	switch n.Class {
 	case "ICP备":
@@ -127,20 +127,23 @@ func (n ICPNumber) malformed(nowYear int) string {
 		case 10:
 			// 4-digit year of first approval + 6-digit sequence.
 			if y, _ := strconv.Atoi(d[:4]); y < 2000 || y > nowYear+1 {
-				return fmt.Sprintf("a 10-digit number starts with its year, and %s is not one", d[:4])
+				return biText{fmt.Sprintf("a 10-digit number starts with its year, and %s is not one", d[:4]),
+					fmt.Sprintf("10 位备案号以年份开头,%s 不是年份", d[:4])}
 			}
 		default:
-			return fmt.Sprintf("%d digits; ICP filing numbers have 8 or 10 (6–7 on old ones)", len(d))
+			return biText{fmt.Sprintf("%d digits; ICP filing numbers have 8 or 10 (6–7 on old ones)", len(d)),
+				fmt.Sprintf("共 %d 位数字,ICP 备案号应为 8 或 10 位(旧号 6–7 位)", len(d))}
 		}
 	case "ICP证":
 		if len(d) != 6 {
-			return fmt.Sprintf("%d digits; ICP licences have 6", len(d))
+			return biText{fmt.Sprintf("%d digits; ICP licences have 6", len(d)),
+				fmt.Sprintf("共 %d 位数字,ICP 许可证号应为 6 位", len(d))}
 		}
 	}
 	if n.Suffix != "" && n.Suffix[0] == '0' {
-		return "the site suffix -" + n.Suffix + " starts with 0"
+		return biText{"the site suffix -" + n.Suffix + " starts with 0", "网站后缀 -" + n.Suffix + " 以 0 开头"}
 	}
-	return ""
+	return biText{}
 }
 
 // nonstandard reports whether the displayed text deviates from the
@@ -348,14 +351,15 @@ func (n PSBNumber) Problems(text string) []problem {
 	case 12, 13:
 		ps = append(ps, problem{CodePSBLegacyFormat, []any{n.Digits, len(n.Digits)}})
 	default:
-		return append(ps, problem{CodePSBMalformed, []any{text, fmt.Sprintf("%d digits; PSB numbers have 14", len(n.Digits))}})
+		return append(ps, problem{CodePSBMalformed, []any{text, biText{fmt.Sprintf("%d digits; PSB numbers have 14", len(n.Digits)),
+			fmt.Sprintf("共 %d 位数字,公安备案号应为 14 位", len(n.Digits))}}})
 	}
 	dp, ok := n.DigitsProvince()
 	switch {
 	case !ok:
-		ps = append(ps, problem{CodePSBMalformed, []any{text, n.Digits[:2] + " is not a province code"}})
+		ps = append(ps, problem{CodePSBMalformed, []any{text, biText{n.Digits[:2] + " is not a province code", n.Digits[:2] + " 不是省级行政区代码"}}})
 	case abbrOK && dp.Code != abbr.Code:
-		ps = append(ps, problem{CodePSBProvinceMismatch, []any{n.Digits, n.Digits[:2], dp.Name, string(n.Prefix), abbr.Name}})
+		ps = append(ps, problem{CodePSBProvinceMismatch, []any{n.Digits, n.Digits[:2], biText{dp.Name, dp.NameZH}, string(n.Prefix), biText{abbr.Name, abbr.NameZH}}})
 	}
 	return ps
 }

@@ -12,7 +12,7 @@ type psbOcc struct {
 	entry  PSB
 	num    PSBNumber
 	block  []*html.Node
-	reason string
+	reason hideReason
 }
 
 // collectPSB finds every PSB number in the page, with its link and icon.
