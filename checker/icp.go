@@ -33,7 +33,7 @@ func newICPOcc(buf *textBuf, m icpMatch, visible bool, base *url.URL) icpOcc {
 	text := collapseSpace(buf.raw[start:end])
 	o := icpOcc{num: m.num, reason: reason}
 	o.entry = ICP{Text: text, Kind: m.num.Kind, Visible: visible}
-	if m.num.Digits != "" && m.num.Digits[0] != 'X' && m.num.Digits[0] != '*' {
+	if !isPlaceholderValue(m.num.Digits) {
 		o.entry.Number = m.num.Canonical()
 	}
 	if p, ok := m.num.Province(); ok {

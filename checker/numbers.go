@@ -19,12 +19,40 @@ import (
 var (
 	// icpAt matches at an "ICP" found by indexFold; the province is looked
 	// up behind it separately.
-	icpAt = regexp.MustCompile(`^(?i:ICP)\s*([备備证證])\s*(?:案\s*)?(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?(\s*[号號])?(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?`)
-	psbAt = regexp.MustCompile(`^公\s*(?:(?:[网網]\s*安|安\s*[网網])\s*[备備]\s*(?:案\s*)?|安\s*[备備]\s*案\s*)(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(\s*[号號])?`)
+	icpAt = regexp.MustCompile(`^(?i:ICP)\s*([备備证證])\s*(?:案\s*)?(?:编?[号號]\s*)?:?\s*` + numberValue + `(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?(\s*[号號])?(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?`)
+	psbAt = regexp.MustCompile(`^公\s*(?:(?:[网網]\s*安|安\s*[网網])\s*[备備]\s*(?:案\s*)?|安\s*[备備]\s*案\s*)(?:编?[号號]\s*)?:?\s*` + numberValue + `(\s*[号號])?`)
 	// telecomAt matches value-added telecom licences: 粤B2-20090059,
 	// A2.B1.B2-20090003, 合字B1.B2-20130004, 粤B2-20090191-18.
 	telecomAt = regexp.MustCompile(`^(合字)?((?:[AB][12]\.)*[AB][12])\s*-\s*(\d{8})(?:-(\d{1,3}))?`)
 )
+
+// numberValue is what stands where a number's digits go: the digits, a
+// masked number (xxxxxxxx, ********, 44xxxxxxxxxxxx) or a template
+// variable printed raw because the template was not filled ({$cfg_beian},
+// {{ site.icp }}, ${icp}, {dede:global.cfg_beian/}, <%=icp%>; a raw
+// <?php … ?> is a comment to the parser and leaves nothing, see
+// emptyNumber). Masks and variables are placeholders (isPlaceholderValue).
+const numberValue = `(\d*(?i:[X*]){2,}(?i:[\dX*])*|\d+|\{\{[^{}]{1,40}\}\}|[$]?\{[$]?[A-Za-z_][^{}]{0,40}\}|\{dede:[^{}]{1,40}\}|<[%?][^<>]{1,60}[%?]>)`
+
+// emptyNumber matches a label with nothing where the number goes but 号
+// (京ICP备号, 京公网安备号): what a visitor sees of ICP备<?php echo $icp ?>号
+// when the PHP did not run.
+var emptyNumber = regexp.MustCompile(`^(?:(?i:ICP)\s*[备備]|公\s*[网網]\s*安\s*[备備])\s*[号號]`)
+
+// valueDigits is the number's digits as found: a mask in upper case
+// (XXXXXXXX), a template variable as written.
+func valueDigits(v string) string {
+	if strings.ContainsAny(v, "{<") {
+		return v
+	}
+	return strings.ToUpper(v)
+}
+
+// isPlaceholderValue reports a masked number or a template variable in
+// place of the digits: no number to report, only a placeholder.
+func isPlaceholderValue(d string) bool {
+	return d == "" || strings.ContainsAny(d, "Xx*{}<>")
+}
 
 // labelRunes may stand right before "ICP" or "公网安备" as part of a label
 // ("备案号ICP备…"), so they are not taken for a fake province.
@@ -109,7 +137,7 @@ func (n ICPNumber) Problems(text string, nowYear int) []problem {
 			ps = append(ps, problem{CodeICPProvinceInvalid, []any{string(n.Prefix), text}})
 		}
 	}
-	if strings.Trim(n.Digits, "X*") == "" || isPlaceholderDigits(n.Digits) {
+	if isPlaceholderValue(n.Digits) || isPlaceholderDigits(n.Digits) {
 		return append(ps, problem{CodeICPPlaceholder, []any{text}})
 	}
 	if why := n.malformed(nowYear); why.en != "" {
@@ -188,6 +216,16 @@ func findICP(s string) []icpMatch {
 		from = i + 3
 		loc := icpAt.FindStringSubmatchIndex(s[i:])
 		if loc == nil {
+			// Nothing where the number goes (京ICP备号): a template whose
+			// variable printed nothing.
+			if e := emptyNumber.FindStringIndex(s[i:]); e != nil {
+				m := icpMatch{start: i, end: i + e[1], num: ICPNumber{Kind: KindFiling, Class: "ICP备"}}
+				if r, at := prefixRune(s, i); r != 0 && !strings.ContainsRune(labelRunes, r) {
+					m.num.Prefix, m.start = r, at
+				}
+				ms = append(ms, m)
+				from = m.end
+			}
 			continue
 		}
 		m := icpMatch{start: i, end: i + loc[1]}
@@ -202,7 +240,7 @@ func findICP(s string) []icpMatch {
 		if g(1) != "备" && g(1) != "備" {
 			m.num.Kind, m.num.Class = KindLicense, "ICP证"
 		}
-		m.num.Digits = strings.ToUpper(g(2))
+		m.num.Digits = valueDigits(g(2))
 		m.num.NoHao = g(5) == ""
 		switch {
 		case g(3) != "":
@@ -311,6 +349,9 @@ type PSBNumber struct {
 	Prefix rune // abbreviation before 公网安备, 0 if none
 	Digits string
 	NoHao  bool
+	// Issuer is the office a legacy local number names instead of an
+	// abbreviation (北京市公安局海淀分局备案编号11010818900), "" otherwise.
+	Issuer string
 }
 
 // Province returns the province the abbreviation names.
@@ -326,6 +367,9 @@ func (n PSBNumber) DigitsProvince() (Province, bool) {
 
 // Canonical is the normalised text: 京公网安备11010502045678号.
 func (n PSBNumber) Canonical() string {
+	if n.Issuer != "" {
+		return n.Issuer + "备案编号" + n.Digits
+	}
 	p := ""
 	if n.Prefix != 0 {
 		p = string(n.Prefix)
@@ -338,17 +382,23 @@ func (n PSBNumber) Problems(text string) []problem {
 	var ps []problem
 	abbr, abbrOK := n.Province()
 	switch {
+	case n.Issuer != "":
+		// A local number names its office, not a province.
 	case n.Prefix == 0:
 		ps = append(ps, problem{CodePSBProvinceMissing, []any{text}})
 	case !abbrOK:
 		ps = append(ps, problem{CodePSBProvinceInvalid, []any{string(n.Prefix), text}})
 	}
-	if strings.Trim(n.Digits, "X*") == "" || isPlaceholderDigits(n.Digits) {
+	if isPlaceholderValue(n.Digits) {
+		// A mask or a variable: the text says more than its characters.
+		return append(ps, problem{CodePSBPlaceholder, []any{text}})
+	}
+	if isPlaceholderDigits(n.Digits) {
 		return append(ps, problem{CodePSBPlaceholder, []any{n.Digits}})
 	}
-	switch len(n.Digits) {
-	case 14:
-	case 12, 13:
+	switch l := len(n.Digits); {
+	case l == 14 && n.Issuer == "":
+	case l == 12 || l == 13 || n.Issuer != "":
 		ps = append(ps, problem{CodePSBLegacyFormat, []any{n.Digits, len(n.Digits)}})
 	default:
 		return append(ps, problem{CodePSBMalformed, []any{text, biText{fmt.Sprintf("%d digits; PSB numbers have 14", len(n.Digits)),
@@ -391,6 +441,16 @@ func findPSB(s string) []psbMatch {
 		loc := psbAt.FindStringSubmatchIndex(s[i:])
 		if loc == nil {
 			from = i + len("公")
+			// Nothing where the number goes (京公网安备号): a template
+			// whose variable printed nothing.
+			if e := emptyNumber.FindStringIndex(s[i:]); e != nil {
+				m := psbMatch{start: i, end: i + e[1]}
+				if r, at := prefixRune(s, i); r != 0 && !strings.ContainsRune(labelRunes, r) {
+					m.num.Prefix, m.start = r, at
+				}
+				ms = append(ms, m)
+				from = m.end
+			}
 			continue
 		}
 		for k := range loc {
@@ -400,14 +460,23 @@ func findPSB(s string) []psbMatch {
 		}
 		from = loc[1]
 		m := psbMatch{start: loc[0], end: loc[1]}
-		m.num.Digits = strings.ToUpper(s[loc[2]:loc[3]])
+		m.num.Digits = valueDigits(s[loc[2]:loc[3]])
 		m.num.NoHao = loc[4] < 0
+		if m.num.NoHao {
+			if d, end, ok := groupedDigits(s, loc[3], m.num.Digits); ok {
+				m.num.Digits, m.end, m.num.NoHao = d, end, true
+				if h := skipSpace(s, end); strings.HasPrefix(s[h:], "号") || strings.HasPrefix(s[h:], "號") {
+					m.end, m.num.NoHao = h+len("号"), false
+				}
+				from = m.end
+			}
+		}
 		if r, at := prefixRune(s, loc[0]); r != 0 && !strings.ContainsRune(labelRunes, r) {
 			m.num.Prefix, m.start = r, at
 		}
 		ms = append(ms, m)
 	}
-	return ms
+	return withLegacyPSB(s, ms)
 }
 
 // prefixRune returns the Han rune just before i (skipping up to three

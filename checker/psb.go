@@ -32,7 +32,7 @@ func newPSBOcc(buf *textBuf, m psbMatch, visible bool, base *url.URL) psbOcc {
 	text := collapseSpace(buf.raw[start:end])
 	o := psbOcc{num: m.num, reason: reason}
 	o.entry = PSB{Text: text, LinkStyle: LinkNone, Visible: visible}
-	if m.num.Digits[0] != 'X' && m.num.Digits[0] != '*' {
+	if !isPlaceholderValue(m.num.Digits) {
 		o.entry.Number = m.num.Digits
 	}
 	if p, ok := m.num.Province(); ok {

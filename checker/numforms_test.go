@@ -1,0 +1,75 @@
+package checker
+
+import "testing"
+
+func TestFindPSBForms(t *testing.T) {
+	tests := []struct {
+		text, digits, issuer string
+		noHao                bool
+	}{
+		{"浙公网安备 3301 0602 0123 45号", "33010602012345", "", false},
+		{"浙公网安备 3301 0602 0123 45", "33010602012345", "", true},
+		{"京公网安备 110105 020456 78 号", "11010502045678", "", false},
+		{"京公网安备1101 2024 版权所有", "1101", "", true},
+		{"京公网安备11010502045678 2024", "11010502045678", "", true},
+		{"粤公网安备44xxxxxxxxxxxx号", "44XXXXXXXXXXXX", "", false},
+		{"京公网安备xxxxx号", "XXXXX", "", false},
+		{"京公网安备{$cfg_psb}号", "{$cfg_psb}", "", false},
+		{"京公网安备号", "", "", false},
+		{"北京市公安局海淀分局备案编号：11010818900", "11010818900", "北京市公安局海淀分局", true},
+		{"北京市公安局海淀分局备案编号:110108189001号", "110108189001", "北京市公安局海淀分局", false},
+		{"某某公司备案编号:11010818900", "", "", false},
+		{"公安局备案编号:110108189001234", "", "", false},
+	}
+	for _, tt := range tests {
+		ms := findPSB(normalize(tt.text).s)
+		if tt.digits == "" && tt.issuer == "" && tt.text != "京公网安备号" {
+			if len(ms) != 0 {
+				t.Errorf("findPSB(%q) = %+v, want none", tt.text, ms)
+			}
+			continue
+		}
+		if len(ms) != 1 {
+			t.Errorf("findPSB(%q) = %d matches, want 1", tt.text, len(ms))
+			continue
+		}
+		if n := ms[0].num; n.Digits != tt.digits || n.Issuer != tt.issuer || n.NoHao != tt.noHao {
+			t.Errorf("findPSB(%q) = %q %q %v, want %q %q %v", tt.text, n.Digits, n.Issuer, n.NoHao, tt.digits, tt.issuer, tt.noHao)
+		}
+	}
+}
+
+func TestFindICPPlaceholders(t *testing.T) {
+	tests := []struct{ text, digits string }{
+		{"京ICP备********号", "********"},
+		{"京ICP备{$cfg_beian}号", "{$cfg_beian}"},
+		{"ICP备案号:{{ site.icp }}", "{{ site.icp }}"},
+		{"京ICP备${icp}号-1", "${icp}"},
+		{"京ICP备{dede:global.cfg_beian/}", "{dede:global.cfg_beian/}"},
+		{"京ICP备号", ""},
+		{"京ICP备20210345号", "20210345"},
+	}
+	for _, tt := range tests {
+		ms := findICP(normalize(tt.text).s)
+		if len(ms) != 1 || ms[0].num.Digits != tt.digits {
+			t.Errorf("findICP(%q) = %+v, want digits %q", tt.text, ms, tt.digits)
+			continue
+		}
+		ps := ms[0].num.Problems(tt.text, 2026)
+		placeholder := false
+		for _, p := range ps {
+			placeholder = placeholder || p.code == CodeICPPlaceholder
+		}
+		if want := tt.digits != "20210345"; placeholder != want {
+			t.Errorf("findICP(%q): placeholder = %v, want %v", tt.text, placeholder, want)
+		}
+	}
+}
+
+func TestLegacyPSBProblems(t *testing.T) {
+	n := PSBNumber{Digits: "11010818900", Issuer: "北京市公安局海淀分局"}
+	ps := n.Problems(n.Canonical())
+	if len(ps) != 1 || ps[0].code != CodePSBLegacyFormat {
+		t.Errorf("Problems(%s) = %+v, want only %s", n.Canonical(), ps, CodePSBLegacyFormat)
+	}
+}
