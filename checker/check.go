@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -496,7 +495,7 @@ func (c *checkRun) imageBadge(kind int) *html.Node {
 		if n == nil {
 			return nil // the fast path could not make it; the full parse will
 		}
-		if c.isImageBadge(kind, n, closest(n, atom.A)) {
+		if c.isImageBadge(kind, n, closestLink(n)) {
 			return n
 		}
 	}

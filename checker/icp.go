@@ -4,7 +4,6 @@ import (
 	"net/url"
 
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
 // icpOcc is one ICP number as it appears in the page.
@@ -43,7 +42,7 @@ func newICPOcc(buf *textBuf, m icpMatch, visible bool, base *url.URL) icpOcc {
 		o.block = blockChain(start, runeCount(text), !visible)
 	}
 	for _, n := range nodes {
-		if a := closest(n, atom.A); a != nil {
+		if a := closestLink(n); a != nil {
 			o.entry.LinkURL = linkHref(a)
 			o.target = miitTarget(linkHref(a), base)
 			o.entry.Linked = o.target != miitOther

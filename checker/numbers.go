@@ -562,7 +562,8 @@ var ErrNoNumber = errors.New("checker: no filing number found")
 // 粤B2-20090059). It does not validate: see ICPNumber.Problems.
 func ParseICP(s string) (ICPNumber, error) {
 	t := normalize(strings.TrimSpace(s)).s
-	if ms := findICP(t); len(ms) > 0 {
+	// An empty 号 (京ICP备号) is a placeholder on a page, but no number.
+	if ms := findICP(t); len(ms) > 0 && ms[0].num.Digits != "" {
 		return ms[0].num, nil
 	}
 	if ms := findTelecom("许可证" + t); len(ms) > 0 {
@@ -574,7 +575,7 @@ func ParseICP(s string) (ICPNumber, error) {
 // ParsePSB parses a PSB number: the bare digits or the whole 公网安备 text.
 func ParsePSB(s string) (PSBNumber, error) {
 	t := normalize(strings.TrimSpace(s)).s
-	if ms := findPSB(t); len(ms) > 0 {
+	if ms := findPSB(t); len(ms) > 0 && ms[0].num.Digits != "" {
 		return ms[0].num, nil
 	}
 	if t != "" && strings.Trim(t, "0123456789") == "" {

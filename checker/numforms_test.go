@@ -73,3 +73,20 @@ func TestLegacyPSBProblems(t *testing.T) {
 		t.Errorf("Problems(%s) = %+v, want only %s", n.Canonical(), ps, CodePSBLegacyFormat)
 	}
 }
+
+func TestScriptURL(t *testing.T) {
+	tests := []struct{ onclick, want string }{
+		{`window.open('https://beian.mps.gov.cn/#/query/webSearch?code=33010602012345')`, "https://beian.mps.gov.cn/#/query/webSearch?code=33010602012345"},
+		{`location.href='https://beian.miit.gov.cn/'`, "https://beian.miit.gov.cn/"},
+		{`window.location = "https://beian.miit.gov.cn/";return false`, "https://beian.miit.gov.cn/"},
+		{`location.assign("/about")`, "/about"},
+		{`document.location.replace('https://beian.miit.gov.cn/')`, "https://beian.miit.gov.cn/"},
+		{`toggle(this)`, ""},
+		{`if (location.href == 'x') go()`, ""},
+	}
+	for _, tt := range tests {
+		if got := scriptURL(tt.onclick); got != tt.want {
+			t.Errorf("scriptURL(%q) = %q, want %q", tt.onclick, got, tt.want)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"net/url"
 
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
 // psbOcc is one PSB number as it appears in the page.
@@ -51,7 +50,7 @@ func newPSBOcc(buf *textBuf, m psbMatch, visible bool, base *url.URL) psbOcc {
 	// the one carrying this number's code preferred.
 	var link *html.Node
 	for _, n := range nodes {
-		if link = closest(n, atom.A); link != nil {
+		if link = closestLink(n); link != nil {
 			break
 		}
 	}
@@ -80,7 +79,7 @@ func newPSBOcc(buf *textBuf, m psbMatch, visible bool, base *url.URL) psbOcc {
 		o.entry.Icon = true
 	}
 	inPSBLink := func(n *html.Node) bool {
-		a := closest(n, atom.A)
+		a := closestLink(n)
 		return isImage(n) && a != nil && isPSBLink(base)(a)
 	}
 	for i, n := range o.block {
@@ -105,11 +104,11 @@ func findPSBLink(chain []*html.Node, number string, base *url.URL) *html.Node {
 		// the goquery selection (Find, then AddSelection) this replaced.
 		var links []*html.Node
 		for d := range n.Descendants() {
-			if isHrefLink(d) && isLink(d) {
+			if (isHrefLink(d) || isScriptLink(d)) && isLink(d) {
 				links = append(links, d)
 			}
 		}
-		if isHrefLink(n) && isLink(n) {
+		if (isHrefLink(n) || isScriptLink(n)) && isLink(n) {
 			links = append(links, n)
 		}
 		if len(links) == 0 {
