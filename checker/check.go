@@ -204,6 +204,7 @@ func (c *checkRun) judge() Report {
 	}
 	c.icpRules()
 	c.psbRules()
+	c.progressRules()
 	c.provinceRule()
 	if c.scriptICP != "" || c.scriptPSB != "" {
 		c.add(nil, CodeScriptRendered, c.inScripts())

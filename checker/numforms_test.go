@@ -90,3 +90,30 @@ func TestScriptURL(t *testing.T) {
 		}
 	}
 }
+
+func TestFindInProgress(t *testing.T) {
+	tests := []struct{ text, icp, psb string }{
+		{"京ICP备2021034567号-1 公网安备(备案中)", "", "公网安备(备案中)"},
+		{"京ICP备2021034567号-1 京公网安备（审核中）", "", "京公网安备（审核中）"},
+		{"ICP备案审核中 | 公安备案办理中", "ICP备案审核中", "公安备案办理中"},
+		{"网站备案审核中", "备案审核中", ""},
+		{"ICP备案号：备案中", "ICP备案号：备案中", ""},
+		{"订单审核中 备案中心", "", ""},
+	}
+	for _, tt := range tests {
+		var b textBuf
+		b.addText(tt.text, notHidden, -1)
+		b.finish(nil, nil)
+		icp, psb := findInProgress(&b)
+		var gi, gp string
+		if icp != nil {
+			gi = icp.text
+		}
+		if psb != nil {
+			gp = psb.text
+		}
+		if gi != tt.icp || gp != tt.psb {
+			t.Errorf("findInProgress(%q) = %q, %q, want %q, %q", tt.text, gi, gp, tt.icp, tt.psb)
+		}
+	}
+}
