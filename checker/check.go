@@ -126,6 +126,7 @@ func (c *checkRun) run(page Page) (Report, bool) {
 	}
 	if !c.full {
 		if r, ok := c.fastPath(dec.text); ok {
+			garbleRule(&r, dec)
 			return r, true
 		}
 	}
@@ -137,6 +138,7 @@ func (c *checkRun) run(page Page) (Report, bool) {
 	}
 	c.doc = newDocument(root)
 	r2 := c.judge()
+	garbleRule(&r2, dec)
 	c.text = c.doc.vis.raw
 	return r2, false
 }

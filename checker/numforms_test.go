@@ -1,6 +1,9 @@
 package checker
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestFindPSBForms(t *testing.T) {
 	tests := []struct {
@@ -114,6 +117,41 @@ func TestFindInProgress(t *testing.T) {
 		}
 		if gi != tt.icp || gp != tt.psb {
 			t.Errorf("findInProgress(%q) = %q, %q, want %q, %q", tt.text, gi, gp, tt.icp, tt.psb)
+		}
+	}
+}
+
+func TestDecodeAsBrowser(t *testing.T) {
+	// The page's own text is UTF-8 (a real page has far more of it than
+	// the comment's few GBK bytes).
+	footer := "<p>欢迎访问杭州某某网络科技有限公司官方网站</p><p>京ICP备2021034567号-1</p>"
+	gbkComment := "<!--[if IE]><p>\xc7\xeb\xca\xb9\xd3\xc3\xd0\xc2\xe4\xaf\xc0\xc0\xc6\xf7</p><![endif]-->"
+	utf16 := func(s string, be bool) []byte {
+		var b []byte
+		for _, r := range s {
+			if be {
+				b = append(b, byte(r>>8), byte(r))
+			} else {
+				b = append(b, byte(r), byte(r>>8))
+			}
+		}
+		return b
+	}
+	tests := []struct {
+		name, contentType string
+		body              []byte
+		encoding, text    string
+	}{
+		{"utf-8 with gbk comment", "text/html; charset=utf-8", []byte(gbkComment + footer), "utf-8", footer},
+		{"utf-8 meta with gbk comment", "text/html", []byte(`<meta charset="utf-8">` + gbkComment + footer), "utf-8", footer},
+		{"utf-16le by header", "text/html; charset=utf-16le", utf16(footer, false), "utf-16le", footer},
+		{"utf-16be by header", "text/html; charset=utf-16be", utf16(footer, true), "utf-16be", footer},
+		{"utf-16 header on utf-8", "text/html; charset=utf-16", []byte(footer), "utf-8", footer},
+	}
+	for _, tt := range tests {
+		d := decode(tt.body, tt.contentType)
+		if d.encoding != tt.encoding || !strings.Contains(d.text, tt.text) {
+			t.Errorf("%s: decode = %s %q, want %s with %q", tt.name, d.encoding, d.text, tt.encoding, tt.text)
 		}
 	}
 }
