@@ -137,6 +137,7 @@ func (c *checkRun) run(page Page) (Report, bool) {
 		return c.finish(), false
 	}
 	c.doc = newDocument(root)
+	c.doc.sheet = newSheet(c.doc.styles)
 	r2 := c.judge()
 	garbleRule(&r2, dec)
 	c.text = c.doc.vis.raw
@@ -155,6 +156,11 @@ func (c *checkRun) fastPath(text string) (r Report, ok bool) {
 	// pool once the rules are done with it.
 	defer d.release()
 	if !d.prepare() {
+		return Report{}, false
+	}
+	// A sheet whose selectors look at siblings or states needs the
+	// whole tree: the regions hold only a number's ancestors.
+	if d.sheet = newSheet(d.styles); d.sheet != nil && d.sheet.complex() {
 		return Report{}, false
 	}
 	f := c.fork()
@@ -192,6 +198,7 @@ func (c *checkRun) judge() Report {
 	r := c.r
 	c.icp = collectICP(c.doc, c.base)
 	c.psb = collectPSB(c.doc, c.base)
+	c.sheetRule()
 	for _, o := range c.icp {
 		r.ICP = append(r.ICP, o.entry)
 	}

@@ -191,6 +191,10 @@ type document struct {
 	// says it has been counted (only script shells need it).
 	chars      int
 	charsKnown bool
+	// styles are the texts of the <style> elements that can hide
+	// something (styleMayHide), and sheet their rules, once parsed.
+	styles []string
+	sheet  *sheet
 	// scan is the fast path's view of the page (nil after a full parse).
 	scan *pageScan
 	// bufs is the pooled memory the fast path works in (nil after a full
@@ -246,6 +250,9 @@ func newDocument(root *html.Node) *document {
 		case html.ElementNode:
 			if n.DataAtom == atom.Script {
 				d.countScript(n)
+			}
+			if n.DataAtom == atom.Style && n.Namespace == "" && n.FirstChild != nil && n.FirstChild.Type == html.TextNode {
+				d.addStyle(n.FirstChild.Data)
 			}
 			if skipped(n) {
 				continue
