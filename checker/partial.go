@@ -74,4 +74,3 @@ func parseErrorText(err error) biText {
 	}
 	return biText{err.Error(), zh}
 }
-

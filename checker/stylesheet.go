@@ -133,7 +133,7 @@ const maxSheetRules = 512
 // screens, and a desktop visitor's is the one judged.
 func (sh *sheet) parse(text string) {
 	p := css.NewParser(parse.NewInputString(text), false)
-	depth := 0 // at-rule blocks open
+	depth := 0     // at-rule blocks open
 	var sel string // the rule's selectors; compiled only if it declares something kept
 	var decls []sheetDecl
 	for n := 0; n < len(text)+16; n++ {
