@@ -506,6 +506,9 @@ func (c *checkRun) imageBadge(kind int) *html.Node {
 		if n == nil {
 			return nil // the fast path could not make it; the full parse will
 		}
+		if sh := c.doc.sheet; sh != nil && len(sh.rules) > 0 && sh.stateOf(n).hidden() != notHidden {
+			continue // hidden by the page's style sheet
+		}
 		if c.isImageBadge(kind, n, closestLink(n)) {
 			return n
 		}
