@@ -95,7 +95,7 @@ func TestFindPSBAnchored(t *testing.T) {
 			// Only psbAt's own matches: not a legacy number (issuer +
 			// 备案编号), an empty 号 or digits joined across groups
 			// (the whole-text pattern's match there is left out too).
-			if m.num.Issuer != "" || m.num.Digits == "" || !strings.Contains(strings.ToUpper(s[m.start:m.end]), m.num.Digits) {
+			if m.num.Issuer != "" || m.num.Digits == "" || !strings.Contains(strings.ToUpper(s[m.start:m.end]), strings.ToUpper(m.num.Digits)) {
 				other = append(other, []int{m.start, m.end})
 				continue
 			}
