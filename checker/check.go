@@ -159,9 +159,11 @@ func (c *checkRun) fastPath(text string) (r Report, ok bool) {
 	if !d.prepare() {
 		return Report{}, false
 	}
-	// A sheet whose selectors look at siblings or states needs the
-	// whole tree: the regions hold only a number's ancestors.
-	if d.sheet = newSheet(d.styles); d.sheet != nil && d.sheet.complex() {
+	// A hiding rule whose selector looks at siblings or contents needs
+	// the whole tree: the regions hold only a number's ancestors (and
+	// their element children, without attributes). Other such rules
+	// matter only once a hiding rule matches (see sheetState).
+	if d.sheet = newSheet(d.styles); d.sheet != nil && d.sheet.complexHiding() {
 		return Report{}, false
 	}
 	f := c.fork()
@@ -506,7 +508,7 @@ func (c *checkRun) imageBadge(kind int) *html.Node {
 		if n == nil {
 			return nil // the fast path could not make it; the full parse will
 		}
-		if sh := c.doc.sheet; sh != nil && len(sh.rules) > 0 && sh.stateOf(n).hidden() != notHidden {
+		if sh := c.doc.sheet; sh != nil && len(sh.rules) > 0 && c.sheetState(n).hidden() != notHidden {
 			continue // hidden by the page's style sheet
 		}
 		if c.isImageBadge(kind, n, closestLink(n)) {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,7 +123,9 @@ func FuzzStyleSheet(f *testing.F) {
 			t.Fatalf("%d rules, over the bound", len(sh.rules))
 		}
 		for _, n := range nodes {
-			sh.stateOf(n)
+			if _, cascaded := sh.stateOf(n); cascaded && !slices.ContainsFunc(sh.rules, func(r sheetRule) bool { return r.hides }) {
+				t.Fatalf("cascade worked out with no hiding rule")
+			}
 		}
 	})
 }

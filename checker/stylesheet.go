@@ -1,7 +1,6 @@
 package checker
 
 import (
-	"io"
 	"strings"
 
 	"github.com/andybalholm/cascadia"
@@ -39,21 +38,50 @@ var propGroups = [len(sheetProps)]hideGroup{hideDisplay, hideVisibility, hideFon
 
 // sheetDecl is one declaration of a property withStyle reads.
 type sheetDecl struct {
-	prop, val string
+	prop      int // index in sheetProps
+	val       string
 	important bool
 }
 
-// sheetRule is a rule of the sheet: one selector of a rule's group (each
-// has its own specificity), its place in the sheet, and the declarations
-// withStyle reads.
+// sheetRule is a rule of the sheet: its selector group, compiled when
+// first matched (most rules never are: see sheet.hides), its place in the
+// sheet, and the declarations withStyle reads.
 type sheetRule struct {
-	sel   cascadia.Sel
-	spec  cascadia.Specificity
-	order int
-	decls []sheetDecl
-	// complex says the selector looks at siblings or states (+, ~, :…),
-	// which the fast path's partial tree cannot answer.
+	text     string
+	group    cascadia.SelectorGroup
+	compiled bool
+	order    int
+	decls    []sheetDecl
+	// hides says a declaration hides (display:none …): only such rules
+	// are matched until one matches.
+	hides bool
+	// complex says the selector looks at siblings or contents (+, ~,
+	// :has, :empty, :contains), which the fast path's partial tree
+	// cannot answer.
 	complex bool
+}
+
+// match reports whether the rule applies to n, and the specificity it
+// applies with (the highest of its group's selectors that match).
+func (r *sheetRule) match(n *html.Node) (bool, cascadia.Specificity) {
+	if !r.compiled {
+		// A group cascadia cannot parse (a pseudo-element, a vendor
+		// extension, :hover) matches nothing, as a browser drops it or
+		// applies it only on the visitor's action.
+		r.group, _ = cascadia.ParseGroup(r.text)
+		r.compiled = true
+	}
+	var spec cascadia.Specificity
+	ok := false
+	for _, sel := range r.group {
+		if sel.Match(n) {
+			if sp := sel.Specificity(); !ok || spec.Less(sp) {
+				spec = sp
+			}
+			ok = true
+		}
+	}
+	return ok, spec
 }
 
 // sheet is the rules of a page's <style> elements that set a property
@@ -113,106 +141,194 @@ func hidingValue(p, v string) bool {
 		return v == "none"
 	case "visibility":
 		return v == "hidden" || v == "collapse"
-	case "font":
+	case "font", "font-size":
 		return strings.HasPrefix(v, "0")
 	case "opacity":
 		return isZeroNumber(v)
-	case "height":
+	case "height", "max-height":
 		return isZeroLength(v)
-	default: // left, top, text-indent
+	case "left", "top", "text-indent":
 		return strings.HasPrefix(v, "-")
 	}
+	return false // position, overflow: hiding only with another
 }
 
 // maxSheetRules bounds the rules kept from a page's sheets, so that a
 // hostile page cannot make every element match thousands of selectors.
 const maxSheetRules = 512
 
-// parse adds the rules of a style sheet's text to sh. Rules inside
-// at-rules (@media, @supports) are left out: they apply only to some
-// screens, and a desktop visitor's is the one judged.
+// parse adds the rules of a style sheet's text to sh, read from the
+// tokens of tdewolff's CSS lexer (its parser copies every token, a
+// hundred allocations a sheet; the rules here need only selectors and
+// declarations). Rules inside at-rules (@media, @supports) are left out:
+// they apply only to some screens, and a desktop visitor's is the one
+// judged. Nothing is allocated for a rule that declares no property kept.
 func (sh *sheet) parse(text string) {
-	p := css.NewParser(parse.NewInputString(text), false)
-	depth := 0     // at-rule blocks open
-	var sel string // the rule's selectors; compiled only if it declares something kept
-	var decls []sheetDecl
-	for n := 0; n < len(text)+16; n++ {
-		gt, _, data := p.Next()
-		switch gt {
-		case css.ErrorGrammar:
-			if p.Err() == io.EOF {
-				return
-			}
-		case css.BeginAtRuleGrammar:
-			depth++
-		case css.EndAtRuleGrammar:
-			depth = max(0, depth-1)
-		case css.BeginRulesetGrammar:
-			sel, decls = "", nil
-			if depth == 0 {
-				sel = tokensText(p.Values())
-			}
-		case css.DeclarationGrammar:
-			if sel == "" {
-				continue
-			}
-			prop := strings.ToLower(string(data))
-			if i := propIndex(prop); i < 0 || propGroups[i]&sh.groups == 0 {
-				continue
-			}
-			val := strings.ToLower(strings.TrimSpace(tokensText(p.Values())))
-			d := sheetDecl{prop: prop, val: val}
-			if v, ok := strings.CutSuffix(val, "important"); ok {
-				if v, ok = strings.CutSuffix(strings.TrimSpace(v), "!"); ok {
-					d.val, d.important = strings.TrimSpace(v), true
-				}
-			}
-			decls = append(decls, d)
-		case css.EndRulesetGrammar:
-			if sel != "" && len(decls) > 0 {
-				sh.add(sel, decls)
-			}
-			sel = ""
-		}
-	}
-}
-
-// add adds a rule's selectors (a group) with their declarations; a group
-// cascadia cannot parse (a pseudo-element, a vendor extension) is left
-// out, as a browser drops it.
-func (sh *sheet) add(sel string, decls []sheetDecl) {
-	g, err := cascadia.ParseGroup(sel)
-	if err != nil {
-		return
-	}
-	complexSel := strings.ContainsAny(sel, "+~:")
-	for _, s := range g {
-		if len(sh.rules) == maxSheetRules {
+	l := css.NewLexer(parse.NewInputString(text))
+	// Selectors and values are read into these first (a string is made
+	// only for what is kept).
+	var selBuf, valBuf [128]byte
+	var (
+		depth   int          // braces open
+		skipTo  = -1         // inside an at-rule's block: skip until depth is back to this
+		atRule  bool         // in an at-rule's prelude
+		sel     = selBuf[:0] // the rule's selector text
+		val     = valBuf[:0] // a declaration's value
+		prop    = -1         // the declaration's property (index in sheetProps), -1 if not kept
+		inValue bool         // after the declaration's colon
+		decls   []sheetDecl
+		hides   bool
+	)
+	for n := 0; n <= len(text); n++ {
+		tt, data := l.Next()
+		if tt == css.ErrorToken {
 			return
 		}
-		sh.rules = append(sh.rules, sheetRule{sel: s, spec: s.Specificity(), order: len(sh.rules), decls: decls, complex: complexSel})
+		if tt == css.CommentToken || tt == css.CDOToken || tt == css.CDCToken {
+			continue
+		}
+		switch {
+		case tt == css.LeftBraceToken:
+			depth++
+			switch {
+			case skipTo >= 0 || depth > 1:
+			case atRule:
+				skipTo, atRule = depth-1, false
+			default:
+				decls, hides, prop, inValue, val = nil, false, -1, false, val[:0]
+			}
+			continue
+		case tt == css.RightBraceToken:
+			if depth == 0 {
+				continue // a stray brace: dropped, as a browser does
+			}
+			depth--
+			if skipTo >= 0 {
+				if depth == skipTo {
+					skipTo = -1
+				}
+				continue
+			}
+			if depth == 0 {
+				decls, hides = endDecl(decls, hides, prop, inValue, val)
+				prop, inValue, val = -1, false, val[:0]
+				sh.addRule(bytesTrimSpace(sel), decls, hides)
+				sel = sel[:0]
+			}
+			continue
+		}
+		switch {
+		case skipTo >= 0 || depth > 1:
+		case depth == 0:
+			switch {
+			case tt == css.AtKeywordToken:
+				atRule = true
+			case atRule:
+				if tt == css.SemicolonToken {
+					atRule = false // @import …; @charset …;
+				}
+			case tt == css.WhitespaceToken:
+				if len(sel) > 0 && sel[len(sel)-1] != ' ' {
+					sel = append(sel, ' ')
+				}
+			default:
+				sel = append(sel, data...)
+			}
+		case tt == css.SemicolonToken:
+			decls, hides = endDecl(decls, hides, prop, inValue, val)
+			prop, inValue, val = -1, false, val[:0]
+		case inValue:
+			if tt == css.WhitespaceToken {
+				val = append(val, ' ')
+			} else {
+				val = append(val, data...)
+			}
+		case tt == css.ColonToken:
+			inValue = true
+		case tt == css.IdentToken && prop < 0:
+			if i := propIndexBytes(data); i >= 0 && propGroups[i]&sh.groups != 0 {
+				prop = i
+			}
+		}
 	}
 }
 
-func sheetProp(p string) bool {
-	for _, q := range sheetProps {
-		if p == q {
+// endDecl adds the declaration just read to decls when its property is
+// kept, and says whether the rule hides so far.
+func endDecl(decls []sheetDecl, hides bool, prop int, inValue bool, val []byte) ([]sheetDecl, bool) {
+	if prop < 0 || !inValue {
+		return decls, hides
+	}
+	d := declOf(prop, val)
+	return append(decls, d), hides || hidingValue(sheetProps[prop], d.val)
+}
+
+// addRule keeps a rule outside at-rules that declares a property kept.
+func (sh *sheet) addRule(sel []byte, decls []sheetDecl, hides bool) {
+	if len(sel) == 0 || len(decls) == 0 || len(sh.rules) == maxSheetRules {
+		return
+	}
+	t := string(sel)
+	sh.rules = append(sh.rules, sheetRule{text: t, order: len(sh.rules), decls: decls, hides: hides, complex: complexSelector(t)})
+}
+
+func bytesTrimSpace(b []byte) []byte {
+	for len(b) > 0 && b[0] == ' ' {
+		b = b[1:]
+	}
+	for len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// declOf makes a declaration of property i from its value's text.
+func declOf(i int, v []byte) sheetDecl {
+	d := sheetDecl{prop: i, val: strings.ToLower(strings.TrimSpace(string(v)))}
+	if v, ok := strings.CutSuffix(d.val, "important"); ok {
+		if v, ok = strings.CutSuffix(strings.TrimSpace(v), "!"); ok {
+			d.val, d.important = strings.TrimSpace(v), true
+		}
+	}
+	return d
+}
+
+// complexSelector reports a selector that looks at siblings or contents.
+func complexSelector(sel string) bool {
+	if strings.ContainsAny(sel, "+~") {
+		return true
+	}
+	for _, p := range []string{":has", ":empty", ":contains", ":matches"} {
+		if strings.Contains(sel, p) {
 			return true
 		}
 	}
 	return false
 }
 
-// tokensText joins a parser's tokens back into text.
-func tokensText(ts []css.Token) string {
-	var b strings.Builder
-	for _, t := range ts {
-		b.Write(t.Data)
+func propIndexBytes(p []byte) int {
+	for i, q := range sheetProps {
+		if len(p) == len(q) && strings.EqualFold(string(p), q) {
+			return i
+		}
 	}
-	return b.String()
+	return -1
 }
 
-// complex reports a rule the fast path's partial tree cannot match.
+func sheetProp(p string) bool { return propIndex(p) >= 0 }
+
+// complexHiding reports a hiding rule the fast path's partial tree cannot
+// match.
+func (sh *sheet) complexHiding() bool {
+	for _, r := range sh.rules {
+		if r.hides && r.complex {
+			return true
+		}
+	}
+	return false
+}
+
+// complex reports any rule the fast path's partial tree cannot match.
 func (sh *sheet) complex() bool {
 	for _, r := range sh.rules {
 		if r.complex {
@@ -255,15 +371,16 @@ func (c cascaded) beatenBy(d cascaded) bool {
 // it, written as one inline style for withStyle.
 func (sh *sheet) styleOf(n *html.Node) string {
 	var win [len(sheetProps)]cascaded
-	for _, r := range sh.rules {
-		if !r.sel.Match(n) {
+	for i := range sh.rules {
+		r := &sh.rules[i]
+		ok, spec := r.match(n)
+		if !ok {
 			continue
 		}
 		for _, d := range r.decls {
-			i := propIndex(d.prop)
-			c := cascaded{val: d.val, important: d.important, spec: r.spec, order: r.order, set: true}
-			if win[i].beatenBy(c) {
-				win[i] = c
+			c := cascaded{val: d.val, important: d.important, spec: spec, order: r.order, set: true}
+			if win[d.prop].beatenBy(c) {
+				win[d.prop] = c
 			}
 		}
 	}
@@ -302,15 +419,19 @@ func propIndex(p string) int {
 }
 
 // stateOf returns the visibility of n's content as the sheet and the
-// inline styles of n and its ancestors make it.
-func (sh *sheet) stateOf(n *html.Node) visState {
+// inline styles of n and its ancestors make it, when a hiding rule
+// matches one of them; the zero state (visible) when none does, which
+// the callers read as "the sheet changes nothing".
+func (sh *sheet) stateOf(n *html.Node) (st visState, cascaded bool) {
+	if !sh.hides(n) {
+		return st, false
+	}
 	var chain []*html.Node
 	for ; n != nil; n = n.Parent {
 		if n.Type == html.ElementNode {
 			chain = append(chain, n)
 		}
 	}
-	var st visState
 	for i := len(chain) - 1; i >= 0; i-- {
 		e := chain[i]
 		if _, ok := attrValueOf(e, "hidden"); ok {
@@ -318,7 +439,27 @@ func (sh *sheet) stateOf(n *html.Node) visState {
 		}
 		st = st.withStyle(sh.styleOf(e))
 	}
-	return st
+	return st, true
+}
+
+// hides reports a hiding rule that matches n or an ancestor: only then
+// is the whole cascade worked out.
+func (sh *sheet) hides(n *html.Node) bool {
+	for i := range sh.rules {
+		r := &sh.rules[i]
+		if !r.hides {
+			continue
+		}
+		for e := n; e != nil; e = e.Parent {
+			if e.Type != html.ElementNode {
+				continue
+			}
+			if ok, _ := r.match(e); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // attrValueOf returns an attribute's value and whether n has it.
@@ -367,22 +508,34 @@ func (c *checkRun) sheetRule() {
 	for i := range c.icp {
 		o := &c.icp[i]
 		if o.entry.Visible && len(o.block) > 0 {
-			o.entry.Visible, o.reason = sheetHides(sh, o.block[0], o.reason)
+			o.entry.Visible, o.reason = c.sheetHides(o.block[0], o.reason)
 		}
 	}
 	for i := range c.psb {
 		o := &c.psb[i]
 		if o.entry.Visible && len(o.block) > 0 {
-			o.entry.Visible, o.reason = sheetHides(sh, o.block[0], o.reason)
+			o.entry.Visible, o.reason = c.sheetHides(o.block[0], o.reason)
 		}
 	}
 }
 
 // sheetHides returns whether a number in n stays visible under the sheet,
 // and why not.
-func sheetHides(sh *sheet, n *html.Node, reason hideReason) (bool, hideReason) {
-	if r := sh.stateOf(n).hidden(); r != notHidden {
+func (c *checkRun) sheetHides(n *html.Node, reason hideReason) (bool, hideReason) {
+	if r := c.sheetState(n).hidden(); r != notHidden {
 		return false, r
 	}
 	return true, reason
+}
+
+// sheetState is the sheet's stateOf n. On the fast path, a cascade that
+// rules looking at siblings or contents take part in needs the whole
+// tree: the scan is marked failed, and the full parse judges the page.
+func (c *checkRun) sheetState(n *html.Node) visState {
+	sh := c.doc.sheet
+	st, cascaded := sh.stateOf(n)
+	if cascaded && c.doc.scan != nil && sh.complex() {
+		c.doc.scan.failed = true
+	}
+	return st
 }
