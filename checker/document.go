@@ -193,8 +193,9 @@ type document struct {
 	charsKnown bool
 	// styles are the texts of the <style> elements that can hide
 	// something (styleMayHide), and sheet their rules, once parsed.
-	styles []string
-	sheet  *sheet
+	styles      []string
+	styleGroups hideGroup
+	sheet       *sheet
 	// scan is the fast path's view of the page (nil after a full parse).
 	scan *pageScan
 	// bufs is the pooled memory the fast path works in (nil after a full

@@ -112,7 +112,7 @@ func FuzzStyleSheet(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, css string) {
-		sh := newSheet([]string{css})
+		sh := newSheet([]string{css}, styleMayHide(css))
 		if styleMayHide(css) == 0 {
 			if sh.groups != 0 || len(sh.rules) != 0 {
 				t.Fatalf("a sheet that cannot hide kept %d rules", len(sh.rules))
@@ -121,6 +121,15 @@ func FuzzStyleSheet(f *testing.F) {
 		}
 		if len(sh.rules) > maxSheetRules {
 			t.Fatalf("%d rules, over the bound", len(sh.rules))
+		}
+		// The first reading (the hiding blocks only) finds a hiding rule
+		// for the same elements as the whole sheet.
+		full := &sheet{groups: sh.groups, texts: sh.texts}
+		full.parseAll()
+		for _, n := range nodes {
+			if sh.partial && sh.hidesNow(n) != full.hidesNow(n) {
+				t.Fatalf("hiding blocks say %v for <%s class=%q>, the whole sheet %v", sh.hidesNow(n), n.Data, attr(n, "class"), full.hidesNow(n))
+			}
 		}
 		for _, n := range nodes {
 			if _, cascaded := sh.stateOf(n); cascaded && !slices.ContainsFunc(sh.rules, func(r sheetRule) bool { return r.hides }) {

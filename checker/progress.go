@@ -29,7 +29,7 @@ type inProgress struct {
 // the first of each kind.
 func findInProgress(t *textBuf) (icp, psb *inProgress) {
 	s := t.norm.s
-	if !strings.Contains(s, "中") {
+	if !mentionsProgress(s) {
 		return nil, nil
 	}
 	add := func(start, end int, isPSB bool) {
@@ -84,6 +84,28 @@ func (c *checkRun) replaceFinding(code string, f Finding) {
 		if c.r.Findings[i].Code == code {
 			c.r.Findings[i] = f
 			return
+		}
+	}
+}
+
+// progressWords end in 中 as every progress pattern does.
+var progressWords = []string{"审核", "办理", "申请", "备案", "備案"}
+
+// mentionsProgress is the cheap test before the patterns run over a
+// page's text: some 中 comes right after one of progressWords (中 itself
+// is in one Chinese sentence in three: 中国, 中心 …).
+func mentionsProgress(s string) bool {
+	for from := 0; ; {
+		i := indexByLast(s[from:], "中")
+		if i < 0 {
+			return false
+		}
+		i += from
+		from = i + len("中")
+		for _, w := range progressWords {
+			if strings.HasSuffix(s[:i], w) {
+				return true
+			}
 		}
 	}
 }

@@ -88,7 +88,10 @@ func (r *sheetRule) match(n *html.Node) (bool, cascadia.Specificity) {
 // of the groups the sheets hide by, in document order.
 type sheet struct {
 	groups hideGroup
-	rules  []sheetRule
+	texts  []string
+	// partial says rules are only those of the hiding blocks so far.
+	partial bool
+	rules   []sheetRule
 }
 
 // styleMayHide is the cheap test a <style> element's text must pass to be
@@ -100,37 +103,105 @@ type sheet struct {
 // un-hide (display:block !important); that is let go: what a page hides
 // by its inline styles alone stays as it was.
 func styleMayHide(text string) hideGroup {
-	var g hideGroup
-	for _, p := range []struct {
-		name  string
-		group hideGroup
-	}{{"display", hideDisplay}, {"visibility", hideVisibility}, {"font", hideFont}, {"opacity", hideOpacity},
-		{"left", hideOffscreen}, {"top", hideOffscreen}, {"text-indent", hideOffscreen}, {"height", hideHeight}} {
-		for from := 0; g&p.group == 0; {
-			i := strings.Index(text[from:], p.name)
-			if i < 0 {
-				break
-			}
-			i += from
-			from = i + len(p.name)
-			v := text[from:]
-			if strings.HasPrefix(v, "-size") {
-				v = v[len("-size"):]
-			}
-			j := strings.IndexByte(v, ':')
-			if j < 0 || strings.TrimSpace(v[:j]) != "" {
-				continue
-			}
-			v = v[j+1:]
-			if k := strings.IndexAny(v, ";}"); k >= 0 {
-				v = v[:k]
-			}
-			if hidingValue(p.name, strings.ToLower(strings.TrimSpace(v))) {
-				g |= p.group
+	g, _ := hidingDecls(text, false)
+	return g
+}
+
+// hidingDecls is styleMayHide that also returns, when at is set, where
+// each hiding declaration's colon is.
+func hidingDecls(text string, at bool) (g hideGroup, colons []int) {
+	// One pass over the declarations, by their colons: the property is
+	// the word before, the value runs to ';' or '}'. Selectors' colons
+	// (a:hover) give words that are no property.
+	for from := 0; ; {
+		i := strings.IndexByte(text[from:], ':')
+		if i < 0 {
+			return g, colons
+		}
+		i += from
+		from = i + 1
+		j := i
+		for j > 0 && text[j-1] == ' ' {
+			j--
+		}
+		k := j
+		for k > 0 && (isLetter(text[k-1]) || text[k-1] == '-') {
+			k--
+		}
+		prop := propIndex(asciiLower(text[k:j]))
+		if prop < 0 {
+			continue
+		}
+		v := text[i+1:]
+		if e := strings.IndexAny(v, ";}"); e >= 0 {
+			v = v[:e]
+		}
+		if hidingValue(sheetProps[prop], strings.ToLower(strings.TrimSpace(v))) {
+			g |= propGroups[prop]
+			if at {
+				colons = append(colons, i)
 			}
 		}
 	}
-	return g
+}
+
+// hidingBlocks returns the top-level blocks of text (a rule, or an
+// at-rule with its rules) that hold one of the hiding declarations at
+// colons, as spans to parse first: most pages' hiding rules match no
+// number's element, and then the rest of the sheet need not be read. It
+// counts braces, which is enough to find blocks, not to read them (the
+// parser reads them); ok is false when a brace stands in a comment or
+// string, and counting cannot be trusted.
+func hidingBlocks(text string, colons []int) (spans [][2]int, ok bool) {
+	depth, start, k := 0, 0, 0
+	comment, quote := false, byte(0)
+	for i := 0; i < len(text) && k < len(colons); i++ {
+		c := text[i]
+		switch {
+		case comment:
+			if c == '{' || c == '}' {
+				return nil, false
+			}
+			if c == '*' && i+1 < len(text) && text[i+1] == '/' {
+				comment = false
+				i++
+			}
+		case quote != 0:
+			switch c {
+			case '{', '}':
+				return nil, false
+			case '\\':
+				i++
+			case quote:
+				quote = 0
+			}
+		case c == '/' && i+1 < len(text) && text[i+1] == '*':
+			comment = true
+			i++
+		case c == '"' || c == '\'':
+			quote = c
+		case c == ';' && depth == 0:
+			start = i + 1 // after @import …;
+		case c == '{':
+			depth++
+		case c == '}' && depth > 0:
+			if depth--; depth > 0 {
+				continue
+			}
+			in := false
+			for ; k < len(colons) && colons[k] < i; k++ {
+				in = in || colons[k] > start
+			}
+			if in {
+				spans = append(spans, [2]int{start, i + 1})
+			}
+			start = i + 1
+		}
+	}
+	if k < len(colons) {
+		return nil, false // a declaration outside any block: let the parser judge
+	}
+	return spans, true
 }
 
 // hidingValue reports a value of property p that may hide text.
@@ -205,7 +276,7 @@ func (sh *sheet) parse(text string) {
 			depth--
 			if skipTo >= 0 {
 				if depth == skipTo {
-					skipTo = -1
+					skipTo, sel = -1, sel[:0]
 				}
 				continue
 			}
@@ -221,11 +292,11 @@ func (sh *sheet) parse(text string) {
 		case skipTo >= 0 || depth > 1:
 		case depth == 0:
 			switch {
-			case tt == css.AtKeywordToken:
-				atRule = true
+			case tt == css.AtKeywordToken && len(bytesTrimSpace(sel)) == 0:
+				atRule = true // starts the statement: an at-rule
 			case atRule:
 				if tt == css.SemicolonToken {
-					atRule = false // @import …; @charset …;
+					atRule, sel = false, sel[:0] // @import …; @charset …;
 				}
 			case tt == css.WhitespaceToken:
 				if len(sel) > 0 && sel[len(sel)-1] != ' ' {
@@ -445,6 +516,18 @@ func (sh *sheet) stateOf(n *html.Node) (st visState, cascaded bool) {
 // hides reports a hiding rule that matches n or an ancestor: only then
 // is the whole cascade worked out.
 func (sh *sheet) hides(n *html.Node) bool {
+	if !sh.hidesNow(n) {
+		return false
+	}
+	if sh.partial {
+		sh.parseAll() // a rule outside the hiding blocks may take part
+		return sh.hidesNow(n)
+	}
+	return true
+}
+
+// hidesNow is hides over the rules read so far.
+func (sh *sheet) hidesNow(n *html.Node) bool {
 	for i := range sh.rules {
 		r := &sh.rules[i]
 		if !r.hides {
@@ -472,27 +555,44 @@ func attrValueOf(n *html.Node, key string) (string, bool) {
 	return "", false
 }
 
-// newSheet parses the texts of a page's <style> elements that passed
-// styleMayHide; nil when there are none.
-func newSheet(texts []string) *sheet {
+// newSheet reads the texts of a page's <style> elements that passed
+// styleMayHide, keeping the groups it found (groups); nil when there are
+// none. At first only the blocks holding a hiding declaration are parsed
+// (see hidingBlocks); the whole sheet is, once one of their rules matches
+// (see hides).
+func newSheet(texts []string, groups hideGroup) *sheet {
 	if len(texts) == 0 {
 		return nil
 	}
-	sh := &sheet{}
+	sh := &sheet{groups: groups, texts: texts, partial: true}
 	for _, t := range texts {
-		sh.groups |= styleMayHide(t)
-	}
-	for _, t := range texts {
-		sh.parse(t)
+		_, colons := hidingDecls(t, true)
+		spans, ok := hidingBlocks(t, colons)
+		if !ok {
+			sh.parseAll()
+			return sh
+		}
+		for _, sp := range spans {
+			sh.parse(t[sp[0]:sp[1]])
+		}
 	}
 	return sh
+}
+
+// parseAll reads the whole sheet, in place of its hiding blocks.
+func (sh *sheet) parseAll() {
+	sh.rules, sh.partial = sh.rules[:0], false
+	for _, t := range sh.texts {
+		sh.parse(t)
+	}
 }
 
 // addStyle keeps a <style> element's text for the sheet when it can hide
 // something.
 func (d *document) addStyle(text string) {
-	if styleMayHide(text) != 0 {
+	if g := styleMayHide(text); g != 0 {
 		d.styles = append(d.styles, text)
+		d.styleGroups |= g
 	}
 }
 

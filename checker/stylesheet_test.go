@@ -69,7 +69,8 @@ func TestStyleMayHide(t *testing.T) {
 		{`.x{opacity:0}`, hideOpacity},
 		{`.x{text-indent:-9999px}`, hideOffscreen},
 		{`.x{height:0;overflow:hidden}`, hideHeight},
-		{`.x{line-height:20px;margin-left:-5px}`, hideOffscreen},
+		{`.x{line-height:20px;margin-left:-5px}`, 0}, // margin-left is not left
+		{`a:hover{color:red} .y{ LEFT : -9999px }`, hideOffscreen},
 	}
 	for _, tt := range tests {
 		if got := styleMayHide(tt.css); got != tt.want {
