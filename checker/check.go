@@ -138,7 +138,7 @@ func (c *checkRun) run(page Page) (Report, bool) {
 		c.add(nil, CodeParsedPartially, parseErrorText(err))
 	}
 	c.doc = newDocument(root)
-	c.doc.sheet = newSheet(c.doc.styles, c.doc.styleGroups)
+	c.doc.sheet = newSheet(c.doc.styles, c.doc.styleColons, c.doc.styleGroups)
 	r2 := c.judge()
 	garbleRule(&r2, dec)
 	c.text = c.doc.vis.raw
@@ -163,7 +163,7 @@ func (c *checkRun) fastPath(text string) (r Report, ok bool) {
 	// the whole tree: the regions hold only a number's ancestors (and
 	// their element children, without attributes). Other such rules
 	// matter only once a hiding rule matches (see sheetState).
-	if d.sheet = newSheet(d.styles, d.styleGroups); d.sheet != nil && d.sheet.complexHiding() {
+	if d.sheet = newSheet(d.styles, d.styleColons, d.styleGroups); d.sheet != nil && d.sheet.complexHiding() {
 		return Report{}, false
 	}
 	f := c.fork()

@@ -194,6 +194,7 @@ type document struct {
 	// styles are the texts of the <style> elements that can hide
 	// something (styleMayHide), and sheet their rules, once parsed.
 	styles      []string
+	styleColons [][]int
 	styleGroups hideGroup
 	sheet       *sheet
 	// scan is the fast path's view of the page (nil after a full parse).

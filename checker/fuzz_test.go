@@ -112,7 +112,8 @@ func FuzzStyleSheet(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, css string) {
-		sh := newSheet([]string{css}, styleMayHide(css))
+		g, colons := hidingDecls(css, true)
+		sh := newSheet([]string{css}, [][]int{colons}, g)
 		if styleMayHide(css) == 0 {
 			if sh.groups != 0 || len(sh.rules) != 0 {
 				t.Fatalf("a sheet that cannot hide kept %d rules", len(sh.rules))

@@ -128,7 +128,7 @@ func hidingDecls(text string, at bool) (g hideGroup, colons []int) {
 		for k > 0 && (isLetter(text[k-1]) || text[k-1] == '-') {
 			k--
 		}
-		prop := propIndex(asciiLower(text[k:j]))
+		prop := propIndexFold(text[k:j])
 		if prop < 0 {
 			continue
 		}
@@ -180,8 +180,8 @@ func hidingBlocks(text string, colons []int) (spans [][2]int, ok bool) {
 			i++
 		case c == '"' || c == '\'':
 			quote = c
-		case c == ';' && depth == 0:
-			start = i + 1 // after @import …;
+		case c == ';' && depth == 0 && strings.HasPrefix(strings.TrimLeft(text[start:i], " \t\r\n\f"), "@"):
+			start = i + 1 // after @import …; (a rule's selector runs on over ';')
 		case c == '{':
 			depth++
 		case c == '}' && depth > 0:
@@ -377,6 +377,19 @@ func complexSelector(sel string) bool {
 	return false
 }
 
+// propIndexFold is propIndex ignoring ASCII case, without a copy.
+func propIndexFold(p string) int {
+	if len(p) < 3 || len(p) > len("text-indent") {
+		return -1
+	}
+	for i, q := range sheetProps {
+		if asciiLowerEqual(p, q) {
+			return i
+		}
+	}
+	return -1
+}
+
 func propIndexBytes(p []byte) int {
 	for i, q := range sheetProps {
 		if len(p) == len(q) && strings.EqualFold(string(p), q) {
@@ -556,18 +569,18 @@ func attrValueOf(n *html.Node, key string) (string, bool) {
 }
 
 // newSheet reads the texts of a page's <style> elements that passed
-// styleMayHide, keeping the groups it found (groups); nil when there are
+// styleMayHide (colons: where their hiding declarations are, as
+// hidingDecls found them), keeping the groups found; nil when there are
 // none. At first only the blocks holding a hiding declaration are parsed
 // (see hidingBlocks); the whole sheet is, once one of their rules matches
 // (see hides).
-func newSheet(texts []string, groups hideGroup) *sheet {
+func newSheet(texts []string, colons [][]int, groups hideGroup) *sheet {
 	if len(texts) == 0 {
 		return nil
 	}
 	sh := &sheet{groups: groups, texts: texts, partial: true}
-	for _, t := range texts {
-		_, colons := hidingDecls(t, true)
-		spans, ok := hidingBlocks(t, colons)
+	for i, t := range texts {
+		spans, ok := hidingBlocks(t, colons[i])
 		if !ok {
 			sh.parseAll()
 			return sh
@@ -590,8 +603,9 @@ func (sh *sheet) parseAll() {
 // addStyle keeps a <style> element's text for the sheet when it can hide
 // something.
 func (d *document) addStyle(text string) {
-	if g := styleMayHide(text); g != 0 {
+	if g, colons := hidingDecls(text, true); g != 0 {
 		d.styles = append(d.styles, text)
+		d.styleColons = append(d.styleColons, colons)
 		d.styleGroups |= g
 	}
 }
