@@ -154,37 +154,39 @@ func hidingDecls(text string, at bool) (g hideGroup, colons []int) {
 // string, and counting cannot be trusted.
 func hidingBlocks(text string, colons []int) (spans [][2]int, ok bool) {
 	depth, start, k := 0, 0, 0
-	comment, quote := false, byte(0)
 	for i := 0; i < len(text) && k < len(colons); i++ {
-		c := text[i]
-		switch {
-		case comment:
-			if c == '{' || c == '}' {
+		// Straight to the next byte that matters (most of a sheet is
+		// names and values).
+		j := strings.IndexAny(text[i:], "{}/\"';")
+		if j < 0 {
+			break
+		}
+		i += j
+		switch c := text[i]; c {
+		case '/':
+			if i+1 < len(text) && text[i+1] == '*' {
+				e := strings.Index(text[i+2:], "*/")
+				if e < 0 || strings.ContainsAny(text[i+2:i+2+e], "{}") {
+					return nil, false
+				}
+				i += 2 + e + 1
+			}
+		case '"', '\'':
+			e := strings.IndexByte(text[i+1:], c)
+			if e < 0 || strings.ContainsAny(text[i+1:i+1+e], "{}\\") {
 				return nil, false
 			}
-			if c == '*' && i+1 < len(text) && text[i+1] == '/' {
-				comment = false
-				i++
+			i += 1 + e
+		case ';':
+			if depth == 0 && strings.HasPrefix(strings.TrimLeft(text[start:i], " \t\r\n\f"), "@") {
+				start = i + 1 // after @import …; (a rule's selector runs on over ';')
 			}
-		case quote != 0:
-			switch c {
-			case '{', '}':
-				return nil, false
-			case '\\':
-				i++
-			case quote:
-				quote = 0
-			}
-		case c == '/' && i+1 < len(text) && text[i+1] == '*':
-			comment = true
-			i++
-		case c == '"' || c == '\'':
-			quote = c
-		case c == ';' && depth == 0 && strings.HasPrefix(strings.TrimLeft(text[start:i], " \t\r\n\f"), "@"):
-			start = i + 1 // after @import …; (a rule's selector runs on over ';')
-		case c == '{':
+		case '{':
 			depth++
-		case c == '}' && depth > 0:
+		case '}':
+			if depth == 0 {
+				continue
+			}
 			if depth--; depth > 0 {
 				continue
 			}
