@@ -26,34 +26,6 @@ var (
 	telecomAt = regexp.MustCompile(`^(合字)?((?:[AB][12]\.)*[AB][12])\s*-\s*(\d{8})(?:-(\d{1,3}))?`)
 )
 
-// numberValue is what stands where a number's digits go: the digits, a
-// masked number (xxxxxxxx, ********, 44xxxxxxxxxxxx) or a template
-// variable printed raw because the template was not filled ({$cfg_beian},
-// {{ site.icp }}, ${icp}, {dede:global.cfg_beian/}, <%=icp%>; a raw
-// <?php … ?> is a comment to the parser and leaves nothing, see
-// emptyNumber). Masks and variables are placeholders (isPlaceholderValue).
-const numberValue = `(\d*(?i:[X*]){2,}(?i:[\dX*])*|\d+|\{\{[^{}]{1,40}\}\}|[$]?\{[$]?[A-Za-z_][^{}]{0,40}\}|\{dede:[^{}]{1,40}\}|<[%?][^<>]{1,60}[%?]>)`
-
-// emptyNumber matches a label with nothing where the number goes but 号
-// (京ICP备号, 京公网安备号): what a visitor sees of ICP备<?php echo $icp ?>号
-// when the PHP did not run.
-var emptyNumber = regexp.MustCompile(`^(?:(?i:ICP)\s*[备備]|公\s*[网網]\s*安\s*[备備])\s*[号號]`)
-
-// valueDigits is the number's digits as found: a mask in upper case
-// (XXXXXXXX), a template variable as written.
-func valueDigits(v string) string {
-	if strings.ContainsAny(v, "{<") {
-		return v
-	}
-	return strings.ToUpper(v)
-}
-
-// isPlaceholderValue reports a masked number or a template variable in
-// place of the digits: no number to report, only a placeholder.
-func isPlaceholderValue(d string) bool {
-	return d == "" || strings.ContainsAny(d, "Xx*{}<>")
-}
-
 // labelRunes may stand right before "ICP" or "公网安备" as part of a label
 // ("备案号ICP备…"), so they are not taken for a fake province.
 const labelRunes = "号案备站码证为是的及與与和或：:"
