@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -128,17 +127,21 @@ func (c *checkRun) run(page Page) (Report, bool) {
 	}
 	if !c.full {
 		if r, ok := c.fastPath(dec.text); ok {
+			garbleRule(&r, dec)
 			return r, true
 		}
 	}
 	root, err := html.Parse(strings.NewReader(dec.text))
 	if err != nil {
-		r.Error = fmt.Sprintf("parse HTML: %v", err)
-		c.deadlinesUnseen()
-		return c.finish(), false
+		// The parser gives up on deep nesting; the tokens still say what
+		// a visitor sees (a browser shows such pages too).
+		root = parseTokens(dec.text)
+		c.add(nil, CodeParsedPartially, parseErrorText(err))
 	}
 	c.doc = newDocument(root)
+	c.doc.sheet = newSheet(c.doc.styles, c.doc.styleColons, c.doc.styleGroups)
 	r2 := c.judge()
+	garbleRule(&r2, dec)
 	c.text = c.doc.vis.raw
 	return r2, false
 }
@@ -155,6 +158,13 @@ func (c *checkRun) fastPath(text string) (r Report, ok bool) {
 	// pool once the rules are done with it.
 	defer d.release()
 	if !d.prepare() {
+		return Report{}, false
+	}
+	// A hiding rule whose selector looks at siblings or contents needs
+	// the whole tree: the regions hold only a number's ancestors (and
+	// their element children, without attributes). Other such rules
+	// matter only once a hiding rule matches (see sheetState).
+	if d.sheet = newSheet(d.styles, d.styleColons, d.styleGroups); d.sheet != nil && d.sheet.complexHiding() {
 		return Report{}, false
 	}
 	f := c.fork()
@@ -192,6 +202,7 @@ func (c *checkRun) judge() Report {
 	r := c.r
 	c.icp = collectICP(c.doc, c.base)
 	c.psb = collectPSB(c.doc, c.base)
+	c.sheetRule()
 	for _, o := range c.icp {
 		r.ICP = append(r.ICP, o.entry)
 	}
@@ -206,6 +217,7 @@ func (c *checkRun) judge() Report {
 	}
 	c.icpRules()
 	c.psbRules()
+	c.progressRules()
 	c.provinceRule()
 	if c.scriptICP != "" || c.scriptPSB != "" {
 		c.add(nil, CodeScriptRendered, c.inScripts())
@@ -251,7 +263,7 @@ func (c *checkRun) scriptOnlyRules() {
 }
 
 // inScripts says which numbers were found only in scripts, for messages.
-func (c *checkRun) inScripts() string {
+func (c *checkRun) inScripts() biText {
 	var found []string
 	for _, n := range []string{c.scriptICP, c.scriptPSB} {
 		if n != "" {
@@ -259,10 +271,11 @@ func (c *checkRun) inScripts() string {
 		}
 	}
 	if len(found) == 0 {
-		return ""
+		return biText{}
 	}
 	c.r.Error = "filing numbers appear only in scripts (" + strings.Join(found, ", ") + "); render the page to verify them"
-	return " (" + strings.Join(found, ", ") + " only in scripts)"
+	list := strings.Join(found, ", ")
+	return biText{" (" + list + " only in scripts)", "(" + list + " 仅出现在脚本中)"}
 }
 
 func (c *checkRun) visibleICP() bool {
@@ -341,7 +354,7 @@ func (c *checkRun) push(n *html.Node, f Finding) {
 // pageRules judge how the page was reached.
 func (c *checkRun) pageRules(page Page) {
 	if page.HTTPSError != "" {
-		c.add(nil, CodeHTTPSFailed, page.HTTPSError)
+		c.add(nil, CodeHTTPSFailed, httpsErrorText(page.HTTPSError))
 	}
 	if len(page.Redirects) > 0 && page.URL != nil {
 		from := page.Redirects[0]
@@ -497,7 +510,10 @@ func (c *checkRun) imageBadge(kind int) *html.Node {
 		if n == nil {
 			return nil // the fast path could not make it; the full parse will
 		}
-		if c.isImageBadge(kind, n, closest(n, atom.A)) {
+		if sh := c.doc.sheet; sh != nil && len(sh.rules) > 0 && c.sheetState(n).hidden() != notHidden {
+			continue // hidden by the page's style sheet
+		}
+		if c.isImageBadge(kind, n, closestLink(n)) {
 			return n
 		}
 	}

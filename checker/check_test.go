@@ -101,9 +101,9 @@ func TestEncodings(t *testing.T) {
 		{"gbk by header", "text/html; charset=GBK", gbk, utf, "gbk", nil},
 		{"gb2312 label", "text/html; charset=gb2312", gbk, utf, "gbk", nil},
 		{"gb18030 by header", "text/html; charset=gb18030", gb18030, utf, "gb18030", nil},
-		{"gbk, header says utf-8, meta says gbk", "text/html; charset=utf-8", replaceMeta(gbk, "gbk"), utf, "gbk", []string{CodeEncodingMismatch}},
+		{"gbk, header says utf-8, meta says gbk", "text/html; charset=utf-8", replaceMeta(gbk, "gbk"), utf, "gbk", []string{CodeEncodingMismatch, CodeEncodingGarbles}},
 		{"gbk undeclared", "text/html", replaceMeta(gbk, ""), utf, "gb18030", []string{CodeEncodingUndeclared}},
-		{"utf-8 declared gbk", "text/html", replaceMeta(utf, "gbk"), utf, "utf-8", []string{CodeEncodingMismatch}},
+		{"utf-8 declared gbk", "text/html", replaceMeta(utf, "gbk"), utf, "utf-8", []string{CodeEncodingMismatch, CodeEncodingGarbles}},
 		{"utf-8 bom", "", append([]byte{0xEF, 0xBB, 0xBF}, replaceMeta(utf, "")...), utf, "utf-8", nil},
 		{"big5", "text/html; charset=big5", big5, big5Page, "big5", nil},
 	}
@@ -122,7 +122,7 @@ func TestEncodings(t *testing.T) {
 			}
 			var enc []string
 			for _, f := range got.Findings {
-				if f.Code == CodeEncodingMismatch || f.Code == CodeEncodingUndeclared {
+				if strings.HasPrefix(f.Code, "ENCODING_") {
 					enc = append(enc, f.Code)
 				}
 			}

@@ -9,6 +9,8 @@ const (
 	CodeHTTPErrorStatus    = "HTTP_ERROR_STATUS"
 	CodeEncodingMismatch   = "ENCODING_MISMATCH"
 	CodeEncodingUndeclared = "ENCODING_UNDECLARED"
+	CodeEncodingGarbles    = "ENCODING_GARBLES_BADGE"
+	CodeParsedPartially    = "PAGE_PARSED_PARTIALLY"
 	CodeScriptRendered     = "PAGE_SCRIPT_RENDERED"
 	CodeRedirectOffsite    = "REDIRECT_OFFSITE"
 	CodeHTTPSFailed        = "HTTPS_FAILED"
@@ -31,6 +33,7 @@ const (
 	CodeICPLevelRule       = "ICP_LEVEL_RULE"
 	CodeICPMismatch        = "ICP_MISMATCH"
 	CodeICPNotInRegistry   = "ICP_NOT_IN_REGISTRY"
+	CodeICPInProgress      = "ICP_IN_PROGRESS"
 
 	// PSB (公安) numbers and badges.
 	CodePSBMissing          = "PSB_MISSING"
@@ -49,6 +52,7 @@ const (
 	CodePSBPlaceholder      = "PSB_PLACEHOLDER"
 	CodePSBMismatch         = "PSB_MISMATCH"
 	CodePSBNotInRegistry    = "PSB_NOT_IN_REGISTRY"
+	CodePSBInProgress       = "PSB_IN_PROGRESS"
 	CodeProvincesDiffer     = "ICP_PSB_PROVINCE_DIFFER"
 
 	// Deadlines.
@@ -82,6 +86,10 @@ var catalog = []CodeInfo{
 		"the page declares %s but is encoded as %s", "页面声明的编码为 %s,实际编码为 %s", "Declared charset is wrong", "声明的字符编码有误"},
 	{CodeEncodingUndeclared, SeverityInfo, "A non-UTF-8 page declares no charset; browsers may show it garbled.",
 		"the page declares no charset; it was read as %s", "页面未声明字符编码,按 %s 解析", "Charset not declared", "未声明字符编码"},
+	{CodeEncodingGarbles, SeverityError, "The page's declared charset (which browsers follow) garbles a filing number: visitors see mojibake where the bytes spell the number.",
+		"visitors see %q where the page means %q: it declares %s, which garbles the filing number", "访问者看到的是 %q,页面本意为 %q:页面声明的编码 %s 使备案号显示为乱码", "Charset garbles the filing number", "字符编码导致备案号乱码"},
+	{CodeParsedPartially, SeverityInfo, "The HTML parser gave up on the page (more than 512 elements open at once); it was judged from a tree built from its tokens (nesting past 4,096 laid flat).",
+		"the page could not be parsed in full (%s); it was judged from its tokens", "页面无法完整解析(%s),已按标记逐个判断", "Page parsed partially", "页面仅部分解析"},
 	{CodeScriptRendered, SeverityWarning, "The page (or its footer) is drawn by JavaScript: a script shell with almost no text, or filing numbers present only in scripts. Not verifiable without rendering; verdict error.",
 		"the page is rendered by JavaScript%s; its filing numbers cannot be verified statically", "页面由 JavaScript 渲染%s,无法静态核验备案号", "Page rendered by JavaScript", "页面由 JavaScript 渲染"},
 	{CodeRedirectOffsite, SeverityWarning, "The target redirects to another registrable domain, whose filing is what visitors see.",
@@ -116,7 +124,7 @@ var catalog = []CodeInfo{
 		"ICP number %q has no province abbreviation", "ICP 备案号 %q 缺少省份简称", "ICP number lacks its province", "ICP 备案号缺少省份简称"},
 	{CodeICPProvinceInvalid, SeverityError, "The ICP number's prefix is not a mainland province abbreviation (a vanity or fake number).",
 		"%q is not a mainland province abbreviation in %q", "%q 不是大陆省级行政区简称(%q)", "ICP number has an invalid province", "ICP 备案号省份简称无效"},
-	{CodeICPPlaceholder, SeverityError, "The ICP number is a well-known placeholder copied from a template.",
+	{CodeICPPlaceholder, SeverityError, "The ICP number is a placeholder: a well-known one copied from a template, a mask (ICP备********号), an unfilled template variable ({$cfg_beian}, {{ site.icp }}) or nothing before 号.",
 		"ICP number %s is a template placeholder, not a real filing", "ICP 备案号 %s 是模板占位号码,不是真实备案", "ICP number is a template placeholder", "ICP 备案号为模板占位号"},
 	{CodeICPLevelRule, SeverityWarning, "The page shows the entity number where the province expects the site number (-N), or the reverse.",
 		"%s: %s", "%s:%s", "ICP entity/site number level wrong", "ICP 主体号与网站号使用不当"},
@@ -124,6 +132,8 @@ var catalog = []CodeInfo{
 		"the page shows ICP number %s, the filing is %s", "页面显示的 ICP 备案号为 %s,备案记录为 %s", "ICP number differs from the filing", "ICP 备案号与备案记录不符"},
 	{CodeICPNotInRegistry, SeverityWarning, "The page shows an ICP number, but the registry holds none for the site.",
 		"the page shows ICP number %s, but the registry has none for this site", "页面显示 ICP 备案号 %s,但登记库中没有该网站的 ICP 备案号", "ICP number not in the registry", "登记库无该 ICP 备案号"},
+	{CodeICPInProgress, SeverityError, "The page says its ICP filing is in progress (备案审核中) instead of showing a number; a site may not be served before its ICP approval.",
+		"the page says its ICP filing is in progress (%q) and shows no ICP number", "页面显示 ICP 备案审核中(%q),没有备案号", "ICP filing shown as in progress", "ICP 备案显示为审核中"},
 
 	{CodePSBMissing, SeverityError, "No PSB (公安) filing number is visible (none, hidden, commented out, in <noscript>). Error unless the site's dates show the filing or badge window still open (then info, with the days left); see \"When a PSB part is due\".",
 		"no PSB (公安) filing number is visible on the page%s", "页面上没有可见的公安备案号%s", "PSB number missing", "缺少公安备案号"},
@@ -141,7 +151,7 @@ var catalog = []CodeInfo{
 		"PSB number %s links to code %s", "公安备案号 %s 的链接指向备案编号 %s", "PSB link code differs", "公安备案链接编号不符"},
 	{CodePSBNoIcon, SeverityWarning, "The PSB number has no badge icon in its link or badge block: error once the badge is due, info inside its window.",
 		"PSB number %s has no badge icon", "公安备案号 %s 缺少备案图标", "PSB badge icon missing", "缺少公安备案图标"},
-	{CodePSBLegacyFormat, SeverityWarning, "The PSB number has the old 12- or 13-digit local format.",
+	{CodePSBLegacyFormat, SeverityWarning, "The PSB number has an old local format: 12 or 13 digits, or an issuing office + 备案编号 + 11–13 digits.",
 		"PSB number %s has the old %d-digit local format", "公安备案号 %s 为旧的 %d 位地方格式", "PSB number in the old format", "公安备案号为旧格式"},
 	{CodePSBMalformed, SeverityError, "The PSB number does not have 14 digits (nor a legacy 12 or 13).",
 		"PSB number %q is malformed: %s", "公安备案号 %q 格式错误:%s", "PSB number malformed", "公安备案号格式错误"},
@@ -151,12 +161,14 @@ var catalog = []CodeInfo{
 		"%q is not a province abbreviation in %q", "%q 不是省级行政区简称(%q)", "PSB number has an invalid province", "公安备案号省份简称无效"},
 	{CodePSBProvinceMismatch, SeverityError, "The PSB number's first two digits do not belong to the province of its abbreviation.",
 		"PSB number %s starts with %s (%s) but its abbreviation is %s (%s)", "公安备案号 %s 以 %s(%s)开头,但简称为 %s(%s)", "PSB number's province and digits differ", "公安备案号省份与编号不符"},
-	{CodePSBPlaceholder, SeverityError, "The PSB number is a well-known placeholder or a number copied from another site.",
+	{CodePSBPlaceholder, SeverityError, "The PSB number is a placeholder (a well-known one, a mask such as 44xxxxxxxxxxxx, an unfilled template variable, nothing before 号) or a number copied from another site.",
 		"PSB number %s is a template placeholder or copied number", "公安备案号 %s 是模板占位号码或抄袭的号码", "PSB number is a placeholder or copied", "公安备案号为占位或抄袭号码"},
 	{CodePSBMismatch, SeverityError, "The page shows a different PSB number from the registry's.",
 		"the page shows PSB number %s, the filing is %s", "页面显示的公安备案号为 %s,备案记录为 %s", "PSB number differs from the filing", "公安备案号与备案记录不符"},
 	{CodePSBNotInRegistry, SeverityWarning, "The page shows a PSB number, but the registry holds none for the site.",
 		"the page shows PSB number %s, but the registry has none for this site", "页面显示公安备案号 %s,但登记库中没有该网站的公安备案号", "PSB number not in the registry", "登记库无该公安备案号"},
+	{CodePSBInProgress, SeverityError, "The page says its PSB filing is in progress (公网安备(备案中)) instead of showing a number: error once the badge is due, info inside its window (see \"When a PSB part is due\").",
+		"the page says its PSB filing is in progress (%q) and shows no PSB number", "页面显示公安备案办理中(%q),没有公安备案号", "PSB filing shown as in progress", "公安备案显示为办理中"},
 	{CodeProvincesDiffer, SeverityWarning, "The ICP and PSB numbers name different provinces (legitimate for some operators).",
 		"ICP number is from %s but PSB number is from %s", "ICP 备案省份为 %s,公安备案省份为 %s", "ICP and PSB provinces differ", "ICP 与公安备案省份不同"},
 
@@ -188,7 +200,10 @@ var codeIndex = func() map[string]CodeInfo {
 	return m
 }()
 
-// newFinding fills a finding's messages from the catalog.
+// newFinding fills a finding's messages from the catalog. An argument
+// that has a Chinese form (a zhArg: problem details, hiding reasons,
+// province names) shows it in MessageZH, so that the Chinese message is
+// Chinese throughout.
 func newFinding(code string, args ...any) Finding {
 	c, ok := codeIndex[code]
 	if !ok {
@@ -198,6 +213,39 @@ func newFinding(code string, args ...any) Finding {
 		Code:      code,
 		Severity:  c.Severity,
 		Message:   fmt.Sprintf(c.En, args...),
-		MessageZH: fmt.Sprintf(c.Zh, args...),
+		MessageZH: fmt.Sprintf(c.Zh, zhArgs(args)...),
 	}
+}
+
+// zhArg is a message argument with a Chinese form; fmt prints its
+// English form through String.
+type zhArg interface {
+	fmt.Stringer
+	zh() string
+}
+
+// biText is a message detail in English and Chinese.
+type biText struct{ en, zhText string }
+
+func (b biText) String() string { return b.en }
+func (b biText) zh() string     { return b.zhText }
+
+// zhArgs returns args with each zhArg replaced by its Chinese form; args
+// itself when none has one (most findings: numbers and URLs).
+func zhArgs(args []any) []any {
+	var out []any
+	for i, a := range args {
+		z, ok := a.(zhArg)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		out[i] = z.zh()
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }

@@ -83,3 +83,65 @@ func TestCodeTitles(t *testing.T) {
 		seen[c.TitleZH] = c.Code
 	}
 }
+
+// englishRun finds two Latin words in a row: English prose, which a
+// Chinese message must not carry (codes, URLs, numbers and single
+// technical words such as HTTP or display:none are fine).
+var englishRun = regexp.MustCompile(`[A-Za-z]+[ \t\n]+[A-Za-z]+`)
+
+// technical are words a Chinese message may hold side by side.
+var technical = map[string]bool{"ICP": true, "PSB": true, "HTTP": true, "HTTPS": true, "UTF": true, "TLS": true, "URL": true}
+
+func zhEnglish(msg string) string {
+	for _, m := range englishRun.FindAllString(msg, -1) {
+		f := strings.Fields(m)
+		if !technical[f[0]] || !technical[f[len(f)-1]] {
+			return m
+		}
+	}
+	return ""
+}
+
+// zhSamples are arguments the rules really pass for codes whose details
+// are more than numbers and URLs.
+var zhSamples = map[string][]any{
+	CodeICPMissing:      {hiddenNote(true, " (only in hidden elements)")},
+	CodePSBMissing:      {hiddenNote(true, " (only in hidden elements)")},
+	CodeICPHidden:       {"京ICP备12345678号", byZeroHeight},
+	CodePSBHidden:       {"11010502045678", byOffscreen},
+	CodeHTTPSFailed:     {httpsErrorText("tls: failed to verify certificate: x509: certificate signed by unknown authority")},
+	CodeScriptRendered:  {biText{" (京ICP备12345678号 only in scripts)", "(京ICP备12345678号 仅出现在脚本中)"}},
+	CodeICPMalformed:    {"京ICP备123456789号", ICPNumber{Class: "ICP备", Digits: "123456789"}.malformed(2026)},
+	CodePSBMalformed:    {"京公网安备1101号", PSBNumber{Prefix: '京', Digits: "1101"}.Problems("京公网安备1101号")[0].args[1]},
+	CodeICPLevelRule:    {"粤ICP备12345678号-1", "广东省的网站应显示主体备案号,不带 -N 后缀"},
+	CodeEncodingGarbles: {"娴欏叕缃戝畨澶�", "浙公网安备", "gbk"},
+}
+
+// TestMessagesZHChinese renders every code's Chinese message, with the
+// rules' own arguments where they are details and numbers or URLs
+// otherwise, and the messages of every corpus page: none may hold a run
+// of English words.
+func TestMessagesZHChinese(t *testing.T) {
+	for _, c := range Codes() {
+		args, ok := zhSamples[c.Code]
+		if !ok {
+			for _, v := range verb.FindAllString(c.En, -1) {
+				if strings.HasSuffix(v, "d") {
+					args = append(args, 14)
+				} else {
+					args = append(args, "京公网安备11010502045678号")
+				}
+			}
+		}
+		if m := zhEnglish(newFinding(c.Code, args...).MessageZH); m != "" {
+			t.Errorf("%s: message_zh %q holds English %q", c.Code, newFinding(c.Code, args...).MessageZH, m)
+		}
+	}
+	for _, c := range loadCorpus(t) {
+		for _, f := range Check(c.page, c.want).Findings {
+			if m := zhEnglish(f.MessageZH); m != "" {
+				t.Errorf("%s: %s: message_zh %q holds English %q", c.name, f.Code, f.MessageZH, m)
+			}
+		}
+	}
+}

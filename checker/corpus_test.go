@@ -215,8 +215,11 @@ func TestCorpusTwins(t *testing.T) {
 			continue
 		}
 		got, want := Check(c.page, c.want), Check(orig.page, orig.want)
+		// A page whose declaration garbles its badge for visitors reads
+		// the same, but fails: its verdict is its own.
+		ignore := map[string]bool{"Encoding": true, "Verdict": got.Has(CodeEncodingGarbles)}
 		opts := cmp.Options{
-			cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "Encoding" }, cmp.Ignore()),
+			cmp.FilterPath(func(p cmp.Path) bool { return ignore[p.String()] }, cmp.Ignore()),
 		}
 		got.Findings = withoutEncodingFindings(got.Findings)
 		want.Findings = withoutEncodingFindings(want.Findings)

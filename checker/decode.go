@@ -63,8 +63,12 @@ func decodeInto(body []byte, contentType string, buf []byte) decoded {
 		cands = append(cands, candidate{name, e})
 	}
 	if _, params, err := mime.ParseMediaType(contentType); err == nil {
-		if c, ok := lookup(params["charset"]); ok {
-			cands = append(cands, c)
+		if c, ok := lookup(params["charset"], true); ok {
+			// A header's UTF-16 is what a browser decodes with (a
+			// <meta>'s is not), when the bytes are UTF-16 at all.
+			if !strings.HasPrefix(c.name, "utf-16") || looksUTF16(body) {
+				cands = append(cands, c)
+			}
 		}
 	}
 	head := body
@@ -72,7 +76,7 @@ func decodeInto(body []byte, contentType string, buf []byte) decoded {
 		head = head[:metaScanLimit]
 	}
 	if m := metaCharset.FindSubmatch(head); m != nil {
-		if c, ok := lookup(string(m[1])); ok {
+		if c, ok := lookup(string(m[1]), false); ok {
 			cands = append(cands, c)
 		}
 	}
@@ -99,7 +103,9 @@ func decodeInto(body []byte, contentType string, buf []byte) decoded {
 	return d
 }
 
-func lookup(label string) (candidate, bool) {
+// lookup finds the encoding a charset label names; header says the label
+// is the Content-Type header's.
+func lookup(label string, header bool) (candidate, bool) {
 	label = strings.TrimSpace(label)
 	if label == "" {
 		return candidate{}, false
@@ -108,12 +114,37 @@ func lookup(label string) (candidate, bool) {
 	if e == nil {
 		return candidate{}, false
 	}
-	// A page labelled UTF-16 in a header or meta but without a BOM is, per
-	// the HTML standard, UTF-8; keep it simple and trust only the BOM.
 	if strings.HasPrefix(name, "utf-16") {
-		return candidate{"utf-8", unicode.UTF8}, true
+		if !header {
+			// A <meta> that says UTF-16 was read as ASCII, so the page
+			// is not UTF-16: the HTML standard makes it UTF-8.
+			return candidate{"utf-8", unicode.UTF8}, true
+		}
+		// The header's label is the browser's encoding (no BOM here:
+		// one would have come first). The decoder's BOM handling is
+		// off: a BOM would have been taken before the header.
+		order := unicode.LittleEndian
+		if name == "utf-16be" {
+			order = unicode.BigEndian
+		}
+		return candidate{name, unicode.UTF16(order, unicode.IgnoreBOM)}, true
 	}
 	return candidate{name, e}, true
+}
+
+// looksUTF16 reports a body whose bytes are UTF-16 text: markup and
+// ASCII are every other byte zero. A header's UTF-16 label on a page that
+// is not would turn it all into unrelated characters, so it is taken
+// for a mistake of the server's.
+func looksUTF16(b []byte) bool {
+	n := min(len(b), 1024)
+	zeros := 0
+	for i := 0; i < n; i++ {
+		if b[i] == 0 {
+			zeros++
+		}
+	}
+	return n >= 2 && zeros*4 >= n
 }
 
 func bomEncoding(b []byte) (encoding.Encoding, string) {
@@ -137,7 +168,17 @@ func tryDecode(body []byte, c candidate, buf []byte) (text string, mem []byte, o
 		// allocated, and a large object costs the collector more than its
 		// size (see decoded.text).
 		b := bytes.TrimPrefix(body, []byte{0xEF, 0xBB, 0xBF})
-		return unsafe.String(unsafe.SliceData(b), len(b)), nil, validUTF8(b)
+		if validUTF8(b) {
+			return unsafe.String(unsafe.SliceData(b), len(b)), nil, true
+		}
+		// A declared UTF-8 page with a few bad bytes (GBK text in an IE
+		// conditional comment, a truncated character) is UTF-8 to a
+		// browser, the bad bytes U+FFFD; one whose bytes are mostly
+		// another encoding's is passed over for the next candidate.
+		if damagedUTF8(b) {
+			return replaceInvalid(b), nil, true
+		}
+		return "", nil, false
 	}
 	if !isASCIICompatibleMulti(c.name) {
 		out, err := c.enc.NewDecoder().Bytes(body)
@@ -445,4 +486,48 @@ func countNonASCII(b []byte) int {
 		}
 	}
 	return n
+}
+
+// damagedUTF8 reports invalid UTF-8 that is mostly valid: more valid
+// multi-byte characters than bad bytes. GBK or Big5 text makes few valid
+// UTF-8 sequences, so a page in those encodings is not taken for it.
+func damagedUTF8(b []byte) bool {
+	valid, bad := 0, 0
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i = nextNonASCII(b, i)
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			bad++
+		} else {
+			valid++
+		}
+		i += n
+	}
+	return valid > bad
+}
+
+// replaceInvalid returns b as UTF-8 text with each bad byte U+FFFD, as a
+// browser decodes it (it replaces a bad sequence's longest valid prefix
+// as one, which tells no number apart).
+func replaceInvalid(b []byte) string {
+	out := make([]byte, 0, len(b)+len(b)/8)
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			j := nextNonASCII(b, i)
+			out = append(out, b[i:j]...)
+			i = j
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			out = append(out, "\uFFFD"...)
+		} else {
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return ownedString(out)
 }

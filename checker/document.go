@@ -127,13 +127,13 @@ func (t *textBuf) finish(marks []normMark, buf []byte) {
 
 // nodes returns the text nodes behind raw[start:end], and the reason the
 // first one is hidden.
-func (t *textBuf) nodes(start, end int) ([]*html.Node, string) {
+func (t *textBuf) nodes(start, end int) ([]*html.Node, hideReason) {
 	i, j := t.segRange(start, end)
 	var ns []*html.Node
-	reason := ""
+	reason := notHidden
 	for ; i < j; i++ {
-		if reason == "" {
-			reason = t.segs[i].reason.String()
+		if reason == notHidden {
+			reason = t.segs[i].reason
 		}
 		ns = append(ns, t.node(i))
 	}
@@ -191,6 +191,12 @@ type document struct {
 	// says it has been counted (only script shells need it).
 	chars      int
 	charsKnown bool
+	// styles are the texts of the <style> elements that can hide
+	// something (styleMayHide), and sheet their rules, once parsed.
+	styles      []string
+	styleColons [][]int
+	styleGroups hideGroup
+	sheet       *sheet
 	// scan is the fast path's view of the page (nil after a full parse).
 	scan *pageScan
 	// bufs is the pooled memory the fast path works in (nil after a full
@@ -246,6 +252,9 @@ func newDocument(root *html.Node) *document {
 		case html.ElementNode:
 			if n.DataAtom == atom.Script {
 				d.countScript(n)
+			}
+			if n.DataAtom == atom.Style && n.Namespace == "" && n.FirstChild != nil && n.FirstChild.Type == html.TextNode {
+				d.addStyle(n.FirstChild.Data)
 			}
 			if skipped(n) {
 				continue

@@ -115,7 +115,7 @@ func TestTextBufNodes(t *testing.T) {
 	tree.add(&html.Node{Type: html.TextNode}, notHidden) // empty: no segment
 	tree.add(b, byDisplayNone)
 	tree.finish(nil, nil)
-	if ns, reason := tree.nodes(0, len(tree.raw)); len(ns) != 2 || ns[0] != a || ns[1] != b || reason != "display:none" {
+	if ns, reason := tree.nodes(0, len(tree.raw)); len(ns) != 2 || ns[0] != a || ns[1] != b || reason != byDisplayNone {
 		t.Errorf("tree nodes = %v, %q, want [a b], display:none", ns, reason)
 	}
 	// The fast path gives them later, one region at a time.

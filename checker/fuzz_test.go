@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +84,83 @@ func FuzzFastPath(f *testing.F) {
 			}
 			if d := cmp.Diff(treeView(t, text), got); d != "" {
 				t.Fatalf("scan differs from the tree (-tree +scan):\n%s", d)
+			}
+		}
+	})
+}
+
+// FuzzStyleSheet feeds arbitrary style sheets to the sheet's parser and
+// cascade: they must not panic, keep at most maxSheetRules rules, and a
+// sheet that styleMayHide says cannot hide keeps none. Seeds: the
+// sheets of the corpus's hiding cases (plus testdata/fuzz/FuzzStyleSheet).
+func FuzzStyleSheet(f *testing.F) {
+	for _, s := range []string{
+		`.footer .beian-ga{display:none}`,
+		`#footer p.icp{visibility:hidden !important}#footer .copy{font-size:13px}`,
+		`@media (max-width:768px){.nav{display:none}} .x{opacity:0}`,
+		`.a > .b{font:0/0 a} [data-k="v"]{position:absolute;left:-9999px}`,
+		`.c:not(.d){height:0;overflow:hidden} a ~ b + c{text-indent:-999em}`,
+		`/* } */ .e{display:none}}}{{ .f{display:block!important`,
+	} {
+		f.Add(s)
+	}
+	doc, _ := html.Parse(strings.NewReader(`<div id="footer" class="foot beian-ga"><p class="icp" data-k="v" style="visibility:visible"><a>京ICP备2021034567号-1</a></p></div>`))
+	var nodes []*html.Node
+	for n := range doc.Descendants() {
+		if n.Type == html.ElementNode {
+			nodes = append(nodes, n)
+		}
+	}
+	f.Fuzz(func(t *testing.T, css string) {
+		g, colons := hidingDecls(css, true)
+		sh := newSheet([]string{css}, [][]int{colons}, g)
+		if styleMayHide(css) == 0 {
+			if sh.groups != 0 || len(sh.rules) != 0 {
+				t.Fatalf("a sheet that cannot hide kept %d rules", len(sh.rules))
+			}
+			return
+		}
+		if len(sh.rules) > maxSheetRules {
+			t.Fatalf("%d rules, over the bound", len(sh.rules))
+		}
+		// The first reading (the hiding blocks only) finds a hiding rule
+		// for the same elements as the whole sheet.
+		full := &sheet{groups: sh.groups, texts: sh.texts}
+		full.parseAll()
+		for _, n := range nodes {
+			if sh.partial && sh.hidesNow(n) != full.hidesNow(n) {
+				t.Fatalf("hiding blocks say %v for <%s class=%q>, the whole sheet %v", sh.hidesNow(n), n.Data, attr(n, "class"), full.hidesNow(n))
+			}
+		}
+		for _, n := range nodes {
+			if _, cascaded := sh.stateOf(n); cascaded && !slices.ContainsFunc(sh.rules, func(r sheetRule) bool { return r.hides }) {
+				t.Fatalf("cascade worked out with no hiding rule")
+			}
+		}
+	})
+}
+
+// FuzzFindPSB checks findPSB on arbitrary text: matches in order, inside
+// the text, and digits joined from groups only as a PSB number's 12–14.
+func FuzzFindPSB(f *testing.F) {
+	for _, s := range []string{
+		"浙公网安备 3301 0602 0123 45号", "京公网安备1101 2024 版权所有", "京公网安备 110105 020456 78 号",
+		"北京市公安局海淀分局备案编号：11010818900", "粤公网安备44xxxxxxxxxxxx号", "闽公网安备{$cfg_psb}号", "苏公网安备号",
+		"公网安备 12 34 56 78 90 12 34 56",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		s = normalize(s).s
+		last := 0
+		for _, m := range findPSB(s) {
+			if m.start < last || m.end < m.start || m.end > len(s) {
+				t.Fatalf("match [%d,%d) out of order or bounds (after %d, len %d)", m.start, m.end, last, len(s))
+			}
+			last = m.start
+			d := m.num.Digits
+			if !strings.Contains(strings.ToUpper(s[m.start:m.end]), strings.ToUpper(d)) && (len(d) < 12 || len(d) > 14 || strings.Trim(d, "0123456789") != "") {
+				t.Fatalf("joined digits %q from %q", d, s[m.start:m.end])
 			}
 		}
 	})

@@ -47,7 +47,10 @@ type genVariant struct {
 	lateMeta    bool              // move the <meta> past the first 1,024 bytes
 	optional    bool              // skip (not fail) when enc cannot encode the page
 	code        string            // extra finding the variant must add, if any
-	note        string
+	// garbles says a browser, following the declaration, shows the
+	// numbers garbled: ENCODING_GARBLES_BADGE, and the verdict fails.
+	garbles bool
+	note    string
 }
 
 var genVariants = []genVariant{
@@ -65,10 +68,10 @@ var genVariants = []genVariant{
 		note: "GBK bytes, no <meta>; the charset is only in the Content-Type header"},
 	{suffix: "undeclared", enc: simplifiedchinese.GBK, contentType: "text/html", code: CodeEncodingUndeclared,
 		note: "GBK bytes with no declaration anywhere: sniffed as GB18030, ENCODING_UNDECLARED"},
-	{suffix: "utf8declgbk", meta: "gbk", contentType: "text/html", code: CodeEncodingMismatch,
-		note: "valid UTF-8 bytes that declare <meta charset=gbk>: read as UTF-8, ENCODING_MISMATCH"},
-	{suffix: "hdrutf8gbk", enc: simplifiedchinese.GBK, meta: "gbk", contentType: "text/html; charset=utf-8", code: CodeEncodingMismatch,
-		note: "GBK bytes with <meta charset=gbk> served with Content-Type charset=utf-8 (a server default): the header does not fit the bytes, read as GBK, ENCODING_MISMATCH"},
+	{suffix: "utf8declgbk", meta: "gbk", contentType: "text/html", code: CodeEncodingMismatch, garbles: true,
+		note: "valid UTF-8 bytes that declare <meta charset=gbk>: read as UTF-8, ENCODING_MISMATCH; a browser follows the declaration and shows the badge garbled, ENCODING_GARBLES_BADGE (error)"},
+	{suffix: "hdrutf8gbk", enc: simplifiedchinese.GBK, meta: "gbk", contentType: "text/html; charset=utf-8", code: CodeEncodingMismatch, garbles: true,
+		note: "GBK bytes with <meta charset=gbk> served with Content-Type charset=utf-8 (a server default): the header does not fit the bytes, read as GBK, ENCODING_MISMATCH; a browser follows the header and shows the badge garbled, ENCODING_GARBLES_BADGE (error)"},
 	{suffix: "latemeta", enc: simplifiedchinese.GBK, meta: "gbk", contentType: "text/html", lateMeta: true,
 		note: "GBK bytes whose <meta charset=gbk> comes after a 1.5 KiB inline <style>, beyond the 1,024-byte WHATWG prescan but within the checker's 64 KiB"},
 }
@@ -284,6 +287,12 @@ func genVariantCase(name string, twin genCase, v genVariant) genCase {
 	c.WantCodes = append([]string{}, twin.WantCodes...)
 	if v.code != "" {
 		c.WantCodes = append(c.WantCodes, v.code)
+	}
+	if v.garbles {
+		c.WantCodes = append(c.WantCodes, CodeEncodingGarbles)
+		if c.WantVerdict != "error" {
+			c.WantVerdict = "fail"
+		}
 	}
 	c.Twin = name
 	c.Note = "Encoding variant of " + name + ": " + v.note + ". Must read exactly like the twin."

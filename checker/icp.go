@@ -4,7 +4,6 @@ import (
 	"net/url"
 
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
 // icpOcc is one ICP number as it appears in the page.
@@ -13,7 +12,7 @@ type icpOcc struct {
 	num    ICPNumber
 	block  []*html.Node // badge block chain, innermost first
 	target string       // miitCurrent, miitOutdated, miitOther; "" when not in a link
-	reason string       // why it is hidden
+	reason hideReason   // why it is hidden
 }
 
 // collectICP finds every ICP number in the page's visible and hidden text.
@@ -33,7 +32,7 @@ func newICPOcc(buf *textBuf, m icpMatch, visible bool, base *url.URL) icpOcc {
 	text := collapseSpace(buf.raw[start:end])
 	o := icpOcc{num: m.num, reason: reason}
 	o.entry = ICP{Text: text, Kind: m.num.Kind, Visible: visible}
-	if m.num.Digits != "" && m.num.Digits[0] != 'X' && m.num.Digits[0] != '*' {
+	if !isPlaceholderValue(m.num.Digits) {
 		o.entry.Number = m.num.Canonical()
 	}
 	if p, ok := m.num.Province(); ok {
@@ -43,7 +42,7 @@ func newICPOcc(buf *textBuf, m icpMatch, visible bool, base *url.URL) icpOcc {
 		o.block = blockChain(start, runeCount(text), !visible)
 	}
 	for _, n := range nodes {
-		if a := closest(n, atom.A); a != nil {
+		if a := closestLink(n); a != nil {
 			o.entry.LinkURL = linkHref(a)
 			o.target = miitTarget(linkHref(a), base)
 			o.entry.Linked = o.target != miitOther
@@ -92,11 +91,18 @@ func (c *checkRun) icpRules() {
 	c.icpExpectRules(filings, licences)
 }
 
-func hiddenNote(hidden bool, note string) string {
-	if hidden {
-		return note
+// hiddenNote is note when hidden holds, for a message's end, with its
+// Chinese form.
+func hiddenNote(hidden bool, note string) biText {
+	if !hidden {
+		return biText{}
 	}
-	return ""
+	return biText{note, notesZH[note]}
+}
+
+// notesZH are the Chinese forms of the notes hiddenNote is given.
+var notesZH = map[string]string{
+	" (only in hidden elements)": "(仅出现在隐藏元素中)",
 }
 
 func (o *icpOcc) display() string {
@@ -190,7 +196,7 @@ func (c *checkRun) validateICP(o *icpOcc) bool {
 		if p.code == CodeICPProvinceMissing && o.num.telecom() {
 			continue // cross-regional telecom licences have no province
 		}
-		if p.code == CodeICPPlaceholder && c.wantICP.Canonical() == o.num.Canonical() {
+		if p.code == CodeICPPlaceholder && c.want.ICP != "" && c.wantICP.Canonical() == o.num.Canonical() {
 			continue // the registry says it is real
 		}
 		c.add(o.block, p.code, p.args...)

@@ -30,17 +30,58 @@ var miitHosts = map[string]string{
 // onclickURL finds a URL opened by script: onclick="window.open('…')".
 var onclickURL = regexp.MustCompile(`https?://[^'"\s)]+`)
 
+// scriptNav finds the URL a script attribute sends the visitor to:
+// window.open('…'), location.href='…', window.location='…',
+// location.assign('…') or location.replace('…').
+var scriptNav = regexp.MustCompile(`(?i)(?:\bopen\s*\(|\blocation(?:\.href)?\s*=|\blocation\.(?:assign|replace)\s*\()\s*['"]([^'"]+)['"]`)
+
+// scriptURL returns the URL an onclick attribute navigates to, "" if none.
+func scriptURL(onclick string) string {
+	if onclick == "" || !containsFoldASCII(onclick, "open") && !containsFoldASCII(onclick, "location") {
+		return ""
+	}
+	if m := scriptNav.FindStringSubmatch(onclick); m != nil {
+		return strings.TrimSpace(m[1])
+	}
+	return ""
+}
+
 // linkHref returns where a link takes the visitor: its href, or, when the
 // href goes nowhere (javascript:, #, empty), the URL its onclick opens.
+// Any other element (a <span> or <div> with an onclick) takes the visitor
+// where its onclick navigates.
 func linkHref(a *html.Node) string {
+	if a.DataAtom != atom.A {
+		return scriptURL(attr(a, "onclick"))
+	}
 	href := strings.TrimSpace(attr(a, "href"))
 	l := strings.ToLower(href)
 	if href == "" || href == "#" || strings.HasPrefix(l, "javascript:") {
+		if u := scriptURL(attr(a, "onclick")); u != "" {
+			return u
+		}
 		if u := onclickURL.FindString(attr(a, "onclick")); u != "" {
 			return u
 		}
 	}
 	return href
+}
+
+// isScriptLink reports an element other than <a> whose onclick navigates:
+// to a visitor it is a link.
+func isScriptLink(n *html.Node) bool {
+	return n.Type == html.ElementNode && n.DataAtom != atom.A && scriptURL(attr(n, "onclick")) != ""
+}
+
+// closestLink returns the link around n (n included): the closest <a>,
+// or an element whose onclick navigates; nil if none.
+func closestLink(n *html.Node) *html.Node {
+	for ; n != nil; n = n.Parent {
+		if n.Type == html.ElementNode && (n.DataAtom == atom.A || isScriptLink(n)) {
+			return n
+		}
+	}
+	return nil
 }
 
 // parseHref parses an href the way a browser follows it.
@@ -103,7 +144,7 @@ func psbTarget(href string, base *url.URL) (style, code string) {
 // isPSBLink reports an <a> pointing at either PSB query page.
 func isPSBLink(base *url.URL) func(*html.Node) bool {
 	return func(n *html.Node) bool {
-		if n.DataAtom != atom.A {
+		if n.DataAtom != atom.A && !isScriptLink(n) {
 			return false
 		}
 		s, _ := psbTarget(linkHref(n), base)
@@ -126,4 +167,14 @@ func isBadgeImage(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// attrOf returns the value of key among attrs, "" when absent.
+func attrOf(attrs []html.Attribute, key string) string {
+	for _, a := range attrs {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
 }

@@ -19,8 +19,8 @@ import (
 var (
 	// icpAt matches at an "ICP" found by indexFold; the province is looked
 	// up behind it separately.
-	icpAt = regexp.MustCompile(`^(?i:ICP)\s*([备備证證])\s*(?:案\s*)?(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?(\s*[号號])?(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?`)
-	psbAt = regexp.MustCompile(`^公\s*(?:(?:[网網]\s*安|安\s*[网網])\s*[备備]\s*(?:案\s*)?|安\s*[备備]\s*案\s*)(?:编?[号號]\s*)?:?\s*(\d+|(?i:[X*]){3,})(\s*[号號])?`)
+	icpAt = regexp.MustCompile(`^(?i:ICP)\s*([备備证證])\s*(?:案\s*)?(?:编?[号號]\s*)?:?\s*` + numberValue + `(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?(\s*[号號])?(?:\s*-\s*(\d{1,3})((?i:[AXK]))?)?`)
+	psbAt = regexp.MustCompile(`^公\s*(?:(?:[网網]\s*安|安\s*[网網])\s*[备備]\s*(?:案\s*)?|安\s*[备備]\s*案\s*)(?:编?[号號]\s*)?:?\s*` + numberValue + `(\s*[号號])?`)
 	// telecomAt matches value-added telecom licences: 粤B2-20090059,
 	// A2.B1.B2-20090003, 合字B1.B2-20130004, 粤B2-20090191-18.
 	telecomAt = regexp.MustCompile(`^(合字)?((?:[AB][12]\.)*[AB][12])\s*-\s*(\d{8})(?:-(\d{1,3}))?`)
@@ -109,16 +109,16 @@ func (n ICPNumber) Problems(text string, nowYear int) []problem {
 			ps = append(ps, problem{CodeICPProvinceInvalid, []any{string(n.Prefix), text}})
 		}
 	}
-	if strings.Trim(n.Digits, "X*") == "" || isPlaceholderDigits(n.Digits) {
+	if isPlaceholderValue(n.Digits) || isPlaceholderDigits(n.Digits) {
 		return append(ps, problem{CodeICPPlaceholder, []any{text}})
 	}
-	if why := n.malformed(nowYear); why != "" {
+	if why := n.malformed(nowYear); why.en != "" {
 		ps = append(ps, problem{CodeICPMalformed, []any{text, why}})
 	}
 	return ps
 }
 
-func (n ICPNumber) malformed(nowYear int) string {
+func (n ICPNumber) malformed(nowYear int) biText {
 	d := n.Digits
 	switch n.Class {
 	case "ICP备":
@@ -127,20 +127,23 @@ func (n ICPNumber) malformed(nowYear int) string {
 		case 10:
 			// 4-digit year of first approval + 6-digit sequence.
 			if y, _ := strconv.Atoi(d[:4]); y < 2000 || y > nowYear+1 {
-				return fmt.Sprintf("a 10-digit number starts with its year, and %s is not one", d[:4])
+				return biText{fmt.Sprintf("a 10-digit number starts with its year, and %s is not one", d[:4]),
+					fmt.Sprintf("10 位备案号以年份开头,%s 不是年份", d[:4])}
 			}
 		default:
-			return fmt.Sprintf("%d digits; ICP filing numbers have 8 or 10 (6–7 on old ones)", len(d))
+			return biText{fmt.Sprintf("%d digits; ICP filing numbers have 8 or 10 (6–7 on old ones)", len(d)),
+				fmt.Sprintf("共 %d 位数字,ICP 备案号应为 8 或 10 位(旧号 6–7 位)", len(d))}
 		}
 	case "ICP证":
 		if len(d) != 6 {
-			return fmt.Sprintf("%d digits; ICP licences have 6", len(d))
+			return biText{fmt.Sprintf("%d digits; ICP licences have 6", len(d)),
+				fmt.Sprintf("共 %d 位数字,ICP 许可证号应为 6 位", len(d))}
 		}
 	}
 	if n.Suffix != "" && n.Suffix[0] == '0' {
-		return "the site suffix -" + n.Suffix + " starts with 0"
+		return biText{"the site suffix -" + n.Suffix + " starts with 0", "网站后缀 -" + n.Suffix + " 以 0 开头"}
 	}
-	return ""
+	return biText{}
 }
 
 // nonstandard reports whether the displayed text deviates from the
@@ -185,6 +188,16 @@ func findICP(s string) []icpMatch {
 		from = i + 3
 		loc := icpAt.FindStringSubmatchIndex(s[i:])
 		if loc == nil {
+			// Nothing where the number goes (京ICP备号): a template whose
+			// variable printed nothing.
+			if e := emptyNumber.FindStringIndex(s[i:]); e != nil {
+				m := icpMatch{start: i, end: i + e[1], num: ICPNumber{Kind: KindFiling, Class: "ICP备"}}
+				if r, at := prefixRune(s, i); r != 0 && !strings.ContainsRune(labelRunes, r) {
+					m.num.Prefix, m.start = r, at
+				}
+				ms = append(ms, m)
+				from = m.end
+			}
 			continue
 		}
 		m := icpMatch{start: i, end: i + loc[1]}
@@ -199,7 +212,7 @@ func findICP(s string) []icpMatch {
 		if g(1) != "备" && g(1) != "備" {
 			m.num.Kind, m.num.Class = KindLicense, "ICP证"
 		}
-		m.num.Digits = strings.ToUpper(g(2))
+		m.num.Digits = valueDigits(g(2))
 		m.num.NoHao = g(5) == ""
 		switch {
 		case g(3) != "":
@@ -308,6 +321,9 @@ type PSBNumber struct {
 	Prefix rune // abbreviation before 公网安备, 0 if none
 	Digits string
 	NoHao  bool
+	// Issuer is the office a legacy local number names instead of an
+	// abbreviation (北京市公安局海淀分局备案编号11010818900), "" otherwise.
+	Issuer string
 }
 
 // Province returns the province the abbreviation names.
@@ -323,6 +339,9 @@ func (n PSBNumber) DigitsProvince() (Province, bool) {
 
 // Canonical is the normalised text: 京公网安备11010502045678号.
 func (n PSBNumber) Canonical() string {
+	if n.Issuer != "" {
+		return n.Issuer + "备案编号" + n.Digits
+	}
 	p := ""
 	if n.Prefix != 0 {
 		p = string(n.Prefix)
@@ -335,27 +354,34 @@ func (n PSBNumber) Problems(text string) []problem {
 	var ps []problem
 	abbr, abbrOK := n.Province()
 	switch {
+	case n.Issuer != "":
+		// A local number names its office, not a province.
 	case n.Prefix == 0:
 		ps = append(ps, problem{CodePSBProvinceMissing, []any{text}})
 	case !abbrOK:
 		ps = append(ps, problem{CodePSBProvinceInvalid, []any{string(n.Prefix), text}})
 	}
-	if strings.Trim(n.Digits, "X*") == "" || isPlaceholderDigits(n.Digits) {
+	if isPlaceholderValue(n.Digits) {
+		// A mask or a variable: the text says more than its characters.
+		return append(ps, problem{CodePSBPlaceholder, []any{text}})
+	}
+	if isPlaceholderDigits(n.Digits) {
 		return append(ps, problem{CodePSBPlaceholder, []any{n.Digits}})
 	}
-	switch len(n.Digits) {
-	case 14:
-	case 12, 13:
+	switch l := len(n.Digits); {
+	case l == 14 && n.Issuer == "":
+	case l == 12 || l == 13 || n.Issuer != "":
 		ps = append(ps, problem{CodePSBLegacyFormat, []any{n.Digits, len(n.Digits)}})
 	default:
-		return append(ps, problem{CodePSBMalformed, []any{text, fmt.Sprintf("%d digits; PSB numbers have 14", len(n.Digits))}})
+		return append(ps, problem{CodePSBMalformed, []any{text, biText{fmt.Sprintf("%d digits; PSB numbers have 14", len(n.Digits)),
+			fmt.Sprintf("共 %d 位数字,公安备案号应为 14 位", len(n.Digits))}}})
 	}
 	dp, ok := n.DigitsProvince()
 	switch {
 	case !ok:
-		ps = append(ps, problem{CodePSBMalformed, []any{text, n.Digits[:2] + " is not a province code"}})
+		ps = append(ps, problem{CodePSBMalformed, []any{text, biText{n.Digits[:2] + " is not a province code", n.Digits[:2] + " 不是省级行政区代码"}}})
 	case abbrOK && dp.Code != abbr.Code:
-		ps = append(ps, problem{CodePSBProvinceMismatch, []any{n.Digits, n.Digits[:2], dp.Name, string(n.Prefix), abbr.Name}})
+		ps = append(ps, problem{CodePSBProvinceMismatch, []any{n.Digits, n.Digits[:2], biText{dp.Name, dp.NameZH}, string(n.Prefix), biText{abbr.Name, abbr.NameZH}}})
 	}
 	return ps
 }
@@ -387,6 +413,16 @@ func findPSB(s string) []psbMatch {
 		loc := psbAt.FindStringSubmatchIndex(s[i:])
 		if loc == nil {
 			from = i + len("公")
+			// Nothing where the number goes (京公网安备号): a template
+			// whose variable printed nothing.
+			if e := emptyNumber.FindStringIndex(s[i:]); e != nil {
+				m := psbMatch{start: i, end: i + e[1]}
+				if r, at := prefixRune(s, i); r != 0 && !strings.ContainsRune(labelRunes, r) {
+					m.num.Prefix, m.start = r, at
+				}
+				ms = append(ms, m)
+				from = m.end
+			}
 			continue
 		}
 		for k := range loc {
@@ -396,14 +432,23 @@ func findPSB(s string) []psbMatch {
 		}
 		from = loc[1]
 		m := psbMatch{start: loc[0], end: loc[1]}
-		m.num.Digits = strings.ToUpper(s[loc[2]:loc[3]])
+		m.num.Digits = valueDigits(s[loc[2]:loc[3]])
 		m.num.NoHao = loc[4] < 0
+		if m.num.NoHao {
+			if d, end, ok := groupedDigits(s, loc[3], m.num.Digits); ok {
+				m.num.Digits, m.end, m.num.NoHao = d, end, true
+				if h := skipSpace(s, end); strings.HasPrefix(s[h:], "号") || strings.HasPrefix(s[h:], "號") {
+					m.end, m.num.NoHao = h+len("号"), false
+				}
+				from = m.end
+			}
+		}
 		if r, at := prefixRune(s, loc[0]); r != 0 && !strings.ContainsRune(labelRunes, r) {
 			m.num.Prefix, m.start = r, at
 		}
 		ms = append(ms, m)
 	}
-	return ms
+	return withLegacyPSB(s, ms)
 }
 
 // prefixRune returns the Han rune just before i (skipping up to three
@@ -489,7 +534,8 @@ var ErrNoNumber = errors.New("checker: no filing number found")
 // 粤B2-20090059). It does not validate: see ICPNumber.Problems.
 func ParseICP(s string) (ICPNumber, error) {
 	t := normalize(strings.TrimSpace(s)).s
-	if ms := findICP(t); len(ms) > 0 {
+	// An empty 号 (京ICP备号) is a placeholder on a page, but no number.
+	if ms := findICP(t); len(ms) > 0 && ms[0].num.Digits != "" {
 		return ms[0].num, nil
 	}
 	if ms := findTelecom("许可证" + t); len(ms) > 0 {
@@ -501,7 +547,7 @@ func ParseICP(s string) (ICPNumber, error) {
 // ParsePSB parses a PSB number: the bare digits or the whole 公网安备 text.
 func ParsePSB(s string) (PSBNumber, error) {
 	t := normalize(strings.TrimSpace(s)).s
-	if ms := findPSB(t); len(ms) > 0 {
+	if ms := findPSB(t); len(ms) > 0 && ms[0].num.Digits != "" {
 		return ms[0].num, nil
 	}
 	if t != "" && strings.Trim(t, "0123456789") == "" {

@@ -122,6 +122,10 @@ func (c *checkRun) dueRules(shown bool) {
 			if filing.state == dutyMet {
 				d = badge
 			}
+		case f.Code == CodePSBInProgress:
+			// "Filing in progress" in place of the number: the badge is
+			// what is missing, due as the badge is.
+			d = badge
 		case f.Code == CodePSBHidden && visible:
 			continue // a hidden copy of a number that is also shown
 		case badgeParts[f.Code]:

@@ -21,6 +21,7 @@ const (
 	badgeHidden  = `<p style="display:none">` + psbOK + `</p>`
 	badgeComment = `<!-- ` + psbOK + ` -->`
 	badgeNoscr   = `<noscript>` + psbOK + `</noscript>`
+	badgePending = `<span>公网安备(备案中)</span>`
 	badgeLegacy  = `<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11010502045678"><img src="/备案图标.png">京公网安备11010502045678号</a>`
 )
 
@@ -63,6 +64,10 @@ func TestDueRule(t *testing.T) {
 		{"no icon, approved long ago", badgeNoIcon, overdue, CodePSBNoIcon, SeverityError, VerdictFail, ""},
 		{"no icon, expected number", badgeNoIcon, expectPSB, CodePSBNoIcon, SeverityError, VerdictFail, ""},
 		{"no icon, lenient", badgeNoIcon, lax, CodePSBNoIcon, SeverityWarning, VerdictPass, ""},
+
+		{"in progress, no dates", badgePending, noDates, CodePSBInProgress, SeverityError, VerdictFail, "--launched, --psb-approved"},
+		{"in progress, launched 10 days ago", badgePending, young, CodePSBInProgress, SeverityInfo, VerdictPass, "20 days left"},
+		{"in progress, approved long ago", badgePending, overdue, CodePSBInProgress, SeverityError, VerdictFail, ""},
 
 		{"not linked, no dates", badgeNoLink, noDates, CodePSBNotLinked, SeverityError, VerdictFail, ""},
 		{"not linked, approved 10 days ago", badgeNoLink, approved, CodePSBNotLinked, SeverityInfo, VerdictPass, "20 days left"},

@@ -4,7 +4,6 @@ import (
 	"net/url"
 
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
 // psbOcc is one PSB number as it appears in the page.
@@ -12,7 +11,7 @@ type psbOcc struct {
 	entry  PSB
 	num    PSBNumber
 	block  []*html.Node
-	reason string
+	reason hideReason
 }
 
 // collectPSB finds every PSB number in the page, with its link and icon.
@@ -32,7 +31,7 @@ func newPSBOcc(buf *textBuf, m psbMatch, visible bool, base *url.URL) psbOcc {
 	text := collapseSpace(buf.raw[start:end])
 	o := psbOcc{num: m.num, reason: reason}
 	o.entry = PSB{Text: text, LinkStyle: LinkNone, Visible: visible}
-	if m.num.Digits[0] != 'X' && m.num.Digits[0] != '*' {
+	if !isPlaceholderValue(m.num.Digits) {
 		o.entry.Number = m.num.Digits
 	}
 	if p, ok := m.num.Province(); ok {
@@ -51,7 +50,7 @@ func newPSBOcc(buf *textBuf, m psbMatch, visible bool, base *url.URL) psbOcc {
 	// the one carrying this number's code preferred.
 	var link *html.Node
 	for _, n := range nodes {
-		if link = closest(n, atom.A); link != nil {
+		if link = closestLink(n); link != nil {
 			break
 		}
 	}
@@ -80,7 +79,7 @@ func newPSBOcc(buf *textBuf, m psbMatch, visible bool, base *url.URL) psbOcc {
 		o.entry.Icon = true
 	}
 	inPSBLink := func(n *html.Node) bool {
-		a := closest(n, atom.A)
+		a := closestLink(n)
 		return isImage(n) && a != nil && isPSBLink(base)(a)
 	}
 	for i, n := range o.block {
@@ -105,11 +104,11 @@ func findPSBLink(chain []*html.Node, number string, base *url.URL) *html.Node {
 		// the goquery selection (Find, then AddSelection) this replaced.
 		var links []*html.Node
 		for d := range n.Descendants() {
-			if isHrefLink(d) && isLink(d) {
+			if (isHrefLink(d) || isScriptLink(d)) && isLink(d) {
 				links = append(links, d)
 			}
 		}
-		if isHrefLink(n) && isLink(n) {
+		if (isHrefLink(n) || isScriptLink(n)) && isLink(n) {
 			links = append(links, n)
 		}
 		if len(links) == 0 {
@@ -221,7 +220,7 @@ func groupPSB(occs []*psbOcc) [][]*psbOcc {
 func (c *checkRun) psbNumberRules(g []*psbOcc) {
 	first := g[0]
 	for _, p := range first.num.Problems(first.entry.Text) {
-		if p.code == CodePSBPlaceholder && c.wantPSB.Digits == first.num.Digits {
+		if p.code == CodePSBPlaceholder && c.want.PSB != "" && c.wantPSB.Digits == first.num.Digits {
 			continue
 		}
 		c.add(first.block, p.code, p.args...)

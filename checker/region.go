@@ -406,9 +406,22 @@ func (d *document) scannedImageIs(k int, hint func(tag string, link bool) bool, 
 	}
 	a := int32(-1)
 	for j := e.parent; j >= 0; j = ps.elems[j].parent {
+		// closestLink: an <a>, or an element whose onclick navigates
+		// (looked for in its tag's source before its attributes are
+		// read).
 		if ps.elems[j].atom == atom.A {
 			a = j
 			break
+		}
+		if containsFoldASCII(ps.tagSource(j), "onclick") {
+			attrs := ps.attrs(j)
+			if attrs == nil {
+				return true // unread: the node will tell
+			}
+			if scriptURL(attrOf(attrs, "onclick")) != "" {
+				a = j
+				break
+			}
 		}
 	}
 	if !hint(ps.tagSource(i), false) && (a < 0 || !hint(ps.tagSource(a), true)) {
@@ -419,7 +432,7 @@ func (d *document) scannedImageIs(k int, hint func(tag string, link bool) bool, 
 		return is(&img, nil)
 	}
 	p := &ps.elems[a]
-	return is(&img, &html.Node{Type: html.ElementNode, Data: ps.elemName(p), DataAtom: atom.A, Attr: ps.attrs(a)})
+	return is(&img, &html.Node{Type: html.ElementNode, Data: ps.elemName(p), DataAtom: p.atom, Attr: ps.attrs(a)})
 }
 
 // tagSource returns the source of element i's start tag ("" for an

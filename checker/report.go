@@ -64,8 +64,9 @@ type ICP struct {
 	Text string `json:"text"`
 	// Number is the canonical form: half-width digits, no spaces, suffix
 	// after 号 (京ICP备12345678号-1). Empty when the text is too broken to
-	// normalise (a placeholder such as 京ICP备xxxxxxxx号).
-	Number string `json:"number"`
+	// normalise (a placeholder such as 京ICP备xxxxxxxx号 or a template
+	// variable), and then left out of JSON.
+	Number string `json:"number,omitempty"`
 	// Province is the English name of the province the prefix names, or
 	// empty when the prefix is missing or not a province.
 	Province string `json:"province"`
@@ -78,8 +79,10 @@ type ICP struct {
 // PSB is one public-security (公网安备) number found in the page.
 type PSB struct {
 	Text string `json:"text"`
-	// Number is the digits (14, or 12–13 for legacy local numbers).
-	Number    string `json:"number"`
+	// Number is the digits (14, or 11–13 for legacy local numbers).
+	// Empty (and left out of JSON) for a placeholder: a mask or a
+	// template variable names no number.
+	Number    string `json:"number,omitempty"`
 	Province  string `json:"province"`
 	Linked    bool   `json:"linked"`
 	LinkStyle string `json:"link_style"`

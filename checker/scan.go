@@ -1133,6 +1133,9 @@ func (sc *scanner) rawElement(t *tag) bool {
 	if t.atom == atom.Script && !sc.elems[sc.elems[idx].parent].skip {
 		sc.countScript(d, sc.pos, end)
 	}
+	if t.atom == atom.Style && d != "" && !sc.elems[idx].svg && !sc.elems[sc.elems[idx].parent].skip {
+		sc.d.addStyle(d)
+	}
 	// The end tag: "</" and the name, then attributes as in any tag.
 	sc.pos = end + 2
 	if _, _, _, ok := sc.readTag(keepNone); !ok {

@@ -60,6 +60,27 @@ func (r hideReason) String() string {
 	return ""
 }
 
+// zh is the reason in Chinese, for MessageZH (see zhArg).
+func (r hideReason) zh() string {
+	switch r {
+	case byHiddenAttr:
+		return "hidden 属性"
+	case byDisplayNone:
+		return "display:none"
+	case byZeroHeight:
+		return "高度为 0 且 overflow:hidden"
+	case byOpacity:
+		return "opacity:0"
+	case byVisibility:
+		return "visibility:hidden"
+	case byFontSize:
+		return "font-size:0"
+	case byOffscreen:
+		return "定位在屏幕之外"
+	}
+	return ""
+}
+
 // hidden says why text under this state is not seen, notHidden if it is.
 func (s visState) hidden() hideReason {
 	switch {
