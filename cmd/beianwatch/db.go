@@ -11,14 +11,23 @@ import (
 // migrate is set, brings its schema up to date first. The caller closes
 // it. Errors name the DSN without its password.
 func (a *app) openStore(ctx context.Context, migrate bool) (*registry.Store, error) {
+	keys, err := a.loadKeys()
+	if err != nil {
+		return nil, err
+	}
+	a.keys = keys
 	st, err := registry.Open(ctx, a.dsn, a.logger, a.metrics)
 	if err != nil {
 		return nil, err
 	}
-	if !migrate {
-		return st, nil
+	st.SetKeys(keys)
+	if migrate {
+		if err := st.Migrate(ctx); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("%s: %w", registry.RedactDSN(a.dsn), err)
+		}
 	}
-	if err := st.Migrate(ctx); err != nil {
+	if err := a.prepareKeys(ctx, st); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("%s: %w", registry.RedactDSN(a.dsn), err)
 	}
