@@ -125,6 +125,7 @@ func registryResults(t *testing.T, dsn string) map[int]checked {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	st.SetKeys(testKeys(t, dsn))
 	out := map[int]checked{}
 	err = st.ListSites(ctx, registry.SiteFilter{}, func(s *registry.Site, _ *registry.State) error {
 		i, ok := farm.Index(s.Domains[0].ASCII)
