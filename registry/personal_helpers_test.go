@@ -1,13 +1,15 @@
 package registry
 
 import (
-	"testing"
-
 	"github.com/beianwatch/beianwatch/keyring"
 )
 
-// testKeys is the keyring of the stores openStore opens.
-var testKeys = keyring.New(mustKey("test1"))
+// testKey1 is the key of testKeys, the keyring of the stores openStore
+// opens.
+var (
+	testKey1 = mustKey("test1")
+	testKeys = keyring.New(testKey1)
+)
 
 func mustKey(id string) *keyring.Key {
 	k, err := keyring.Generate(id)
@@ -15,10 +17,4 @@ func mustKey(id string) *keyring.Key {
 		panic(err)
 	}
 	return k
-}
-
-// withKeys sets the store's keyring for the test only.
-func withKeys(t testing.TB, s *Store, k *keyring.Keyring) {
-	t.Helper()
-	s.SetKeys(k)
 }

@@ -79,6 +79,9 @@ func (s *Store) rotateTable(ctx context.Context, table, cond string, args []any,
 				return n, fmt.Errorf("%s %d: %w", table, id, err)
 			}
 			n++
+			if s.rotated != nil {
+				s.rotated()
+			}
 		}
 		if len(ids) < rotateBatch {
 			return n, nil

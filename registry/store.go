@@ -40,6 +40,9 @@ type Store struct {
 	m      *metrics
 	// keys encrypts personal data (SetKeys; nil: none can be stored).
 	keys *keyring.Keyring
+	// rotated, when set, is called after each row RotateKeys commits, so
+	// that tests can interrupt it half-way.
+	rotated func()
 	// now is the clock, replaced in tests.
 	now func() time.Time
 	// pageSize is how many sites ListSites reads at a time (listPage;
