@@ -47,7 +47,7 @@ func runBinary(t *testing.T, limit time.Duration, bin string, args ...string) (s
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := exec.CommandContext(ctx, bin, withTestKeyFile(t, args)...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.Env = farmEnv()
 	start := time.Now()
