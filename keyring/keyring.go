@@ -9,8 +9,8 @@
 // decrypts. See docs/encryption.md.
 //
 //	# beianwatch key file
-//	k20261207a  3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
-//	k20270301a  Zm9vYmFyYmF6cXV4cXV1eHh4eHh4eHh4eHh4eHh4eHg=
+//	k20261207-3fa9c1 <44 characters of base64>
+//	k20270301-0b7e44 <44 characters of base64>
 package keyring
 
 import (
