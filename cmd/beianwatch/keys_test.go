@@ -78,6 +78,10 @@ func TestPersonalDataCommands(t *testing.T) {
 		if !strings.Contains(r.stderr, "not in the key file") || strings.Contains(r.stderr, "1381") {
 			t.Errorf("wrong key file: stderr %q", r.stderr)
 		}
+		r = mustRun(t, 2, "serve", "--once", "--db", dsn, "--key-file", other)
+		if !strings.Contains(r.stderr, "not in the key file") {
+			t.Errorf("serve with a wrong key file: stderr %q", r.stderr)
+		}
 	})
 }
 
