@@ -68,8 +68,10 @@ type Keyring struct {
 	reloaded time.Time
 }
 
-// Load reads a key file. It refuses a file others may read, as ssh does
-// with private keys, on systems with Unix permissions.
+// Load reads a key file. It refuses a file that anyone may read, or that
+// anyone but its owner may write, as ssh does with private keys. Group
+// read is allowed: Kubernetes mounts a Secret group-readable under the
+// pod's fsGroup.
 func Load(path string) (*Keyring, error) {
 	keys, err := readFile(path)
 	if err != nil {
@@ -173,8 +175,8 @@ func readFile(path string) ([]*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key file: %w", err)
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("key file %s: mode %04o lets others read it: chmod 600 it", path, fi.Mode().Perm())
+	if fi.Mode().Perm()&0o026 != 0 {
+		return nil, fmt.Errorf("key file %s: mode %04o lets others read or change it: chmod 600 it", path, fi.Mode().Perm())
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -101,7 +101,8 @@ func TestLoadErrors(t *testing.T) {
 		mode          os.FileMode
 		want          string
 	}{
-		{"readable by others", "a " + strings.Repeat("A", 43) + "=\n", 0o644, "lets others read it"},
+		{"readable by anyone", "a " + strings.Repeat("A", 43) + "=\n", 0o604, "lets others read or change it"},
+		{"group-writable", "a " + strings.Repeat("A", 43) + "=\n", 0o660, "lets others read or change it"},
 		{"empty", "# nothing\n", 0o600, "no key"},
 		{"one field", "a\n", 0o600, `:1: want "ID BASE64KEY"`},
 		{"not base64", "a !!!\n", 0o600, ":1: key is not base64"},
@@ -111,7 +112,10 @@ func TestLoadErrors(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "keys")
-			if err := os.WriteFile(path, []byte(tt.content), tt.mode); err != nil {
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tt.mode); err != nil { // past the umask
 				t.Fatal(err)
 			}
 			_, err := Load(path)
