@@ -98,6 +98,16 @@ rotate' next to re-encrypt what is stored under the older keys.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runKeysNew() },
 	})
 	c.AddCommand(&cobra.Command{
+		Use:   "init",
+		Short: "Create the key file if it does not exist; otherwise check that it loads",
+		Long: `Init makes the key file given by --key-file (or the SQLite registry's FILE.key)
+with one key, mode 0600, unless it exists, in which case it only checks that
+the file loads. Unlike 'keys new' it may run at every start (a one-shot
+container before the daemons), and never adds a key.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runKeysInit() },
+	})
+	c.AddCommand(&cobra.Command{
 		Use:   "rotate",
 		Short: "Re-encrypt every stored contact and operator under the newest key",
 		Long: `Re-encrypt, row by row in small transactions, every contact and operator not
@@ -112,25 +122,55 @@ may be removed from the key file.`,
 	return c
 }
 
-func (a *app) runKeysNew() error {
-	path := a.keyFile
-	if path == "" {
-		p, ok := strings.CutPrefix(a.dsn, "sqlite://")
-		if !ok || p == "" {
-			return errors.New("keys new: give --key-file (or BEIANWATCH_KEY_FILE)")
-		}
-		path = p + ".key"
+// keyFilePath is the key file the keys commands manage: --key-file, or
+// FILE.key beside a SQLite registry.
+func (a *app) keyFilePath() (string, error) {
+	if a.keyFile != "" {
+		return a.keyFile, nil
+	}
+	p, ok := strings.CutPrefix(a.dsn, "sqlite://")
+	if !ok || p == "" {
+		return "", errors.New("give --key-file (or BEIANWATCH_KEY_FILE)")
+	}
+	return p + ".key", nil
+}
+
+// createKeyFile makes the key file at path with one key, saying so.
+func (a *app) createKeyFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return a.trouble(err)
+	}
+	k, err := keyring.Create(path, time.Now())
+	if err != nil {
+		return a.trouble(err)
+	}
+	_, err = fmt.Fprintf(a.stdout, "created %s with key %s\n", path, k.Newest())
+	return err
+}
+
+func (a *app) runKeysInit() error {
+	path, err := a.keyFilePath()
+	if err != nil {
+		return fmt.Errorf("keys init: %w", err)
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return a.trouble(err)
-		}
-		k, err := keyring.Create(path, time.Now())
-		if err != nil {
-			return a.trouble(err)
-		}
-		_, err = fmt.Fprintf(a.stdout, "created %s with key %s\n", path, k.Newest())
-		return err
+		return a.createKeyFile(path)
+	}
+	k, err := keyring.Load(path)
+	if err != nil {
+		return a.trouble(err)
+	}
+	_, err = fmt.Fprintf(a.stdout, "%s holds %d keys; %s encrypts\n", path, len(k.IDs()), k.Newest())
+	return err
+}
+
+func (a *app) runKeysNew() error {
+	path, err := a.keyFilePath()
+	if err != nil {
+		return fmt.Errorf("keys new: %w", err)
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return a.createKeyFile(path)
 	}
 	k, err := keyring.Append(path, time.Now())
 	if err != nil {

@@ -73,7 +73,12 @@ func TestPersonalDataCommands(t *testing.T) {
 		}
 		// A key file without the registry's key is an error, naming no value.
 		other := filepath.Join(t.TempDir(), "other.key")
-		mustRun(t, 0, "keys", "new", "--key-file", other)
+		if r := mustRun(t, 0, "keys", "init", "--key-file", other); !strings.HasPrefix(r.stdout, "created ") {
+			t.Errorf("keys init, no file: %q", r.stdout)
+		}
+		if r := mustRun(t, 0, "keys", "init", "--key-file", other); !strings.Contains(r.stdout, "holds 1 keys") {
+			t.Errorf("keys init, a file: %q", r.stdout)
+		}
 		r = mustRun(t, 2, "sites", "show", "example.test", "--db", dsn, "--key-file", other)
 		if !strings.Contains(r.stderr, "not in the key file") || strings.Contains(r.stderr, "1381") {
 			t.Errorf("wrong key file: stderr %q", r.stderr)
