@@ -59,6 +59,17 @@ func New(ctx context.Context, opts Options) (_ *Daemon, err error) {
 			return nil, fmt.Errorf("%s: %w", registry.RedactDSN(opts.DSN), err)
 		}
 	}
+	if opts.Keys != nil {
+		d.st.SetKeys(opts.Keys)
+		// A wrong key file fails here, before the daemon writes a row
+		// under it.
+		if err := d.st.CheckKeys(ctx); err != nil {
+			return nil, err
+		}
+		if _, err := d.st.EncryptLegacy(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if n, err := d.st.CountSites(ctx); err == nil && n == 0 {
 		opts.Logger.Warn("the registry holds no sites: import them with 'beianwatch import sites.csv' (see 'beianwatch import --help')", "db", registry.RedactDSN(opts.DSN))
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
+	"github.com/beianwatch/beianwatch/keyring"
 	"github.com/beianwatch/beianwatch/lexicon"
 	"github.com/beianwatch/beianwatch/workday"
 )
@@ -27,6 +28,11 @@ type Options struct {
 	// brings its schema up to date unless NoMigrate.
 	DSN       string
 	NoMigrate bool
+	// Keys encrypt the registry's personal data (registry.Store.SetKeys).
+	// The daemon checks them against the registry at start and encrypts
+	// rows left in clear by versions before 00009. Nil: a registry
+	// holding personal data cannot be read.
+	Keys *keyring.Keyring
 	// Listen is the HTTP server's address (/metrics, /healthz, /readyz);
 	// "" for none, "127.0.0.1:0" for any free port (see Daemon.Addr).
 	Listen string

@@ -36,8 +36,11 @@ func TestFailingSitesTable(t *testing.T) {
 	dsn := createDatabase(ctx, t, admin)
 
 	bin := buildBeianwatch(t)
-	runBeianwatch(t, bin, nil, "import", "--db", dsn, filepath.Join("testdata", "sites.csv"))
-	runBeianwatch(t, bin, nil, append([]string{"serve", "--once", "--db", dsn}, startFarm(t)...)...)
+	// A PostgreSQL registry needs a key file for its personal data.
+	keys := map[string]string{"BEIANWATCH_KEY_FILE": filepath.Join(t.TempDir(), "keys")}
+	runBeianwatch(t, bin, keys, "keys", "new")
+	runBeianwatch(t, bin, keys, "import", "--db", dsn, filepath.Join("testdata", "sites.csv"))
+	runBeianwatch(t, bin, keys, append([]string{"serve", "--once", "--db", dsn}, startFarm(t)...)...)
 
 	const password = "grafana-test"
 	cmd := exec.CommandContext(ctx, psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "grafana_password="+password,

@@ -8,6 +8,7 @@
 // migrations that Open does not run by itself: call Migrate.
 //
 // Contacts and personal operators' names are personal data: they are
-// stored, but never appear in logs, metrics or errors, which name site ids
-// and domains instead.
+// stored encrypted under the keys given to SetKeys (personal.go, rotate.go,
+// docs/encryption.md), found by keyed hashes, and never appear in logs,
+// metrics or errors, which name site ids and domains instead.
 package registry

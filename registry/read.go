@@ -14,6 +14,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/keyring"
 )
 
 // SiteFilter selects the sites ListSites visits. The zero value selects
@@ -25,6 +26,11 @@ type SiteFilter struct {
 	Verdict checker.Verdict
 	// Tag keeps sites carrying this tag ("" for any).
 	Tag string
+	// ContactPhone and ContactEmail keep sites whose contact has this
+	// phone or email ("" for any). They are matched by keyed hash
+	// (NormalizePhone, NormalizeEmail), never by decrypting the rows.
+	ContactPhone string
+	ContactEmail string
 	// Limit stops after this many sites (0 for all).
 	Limit int
 }
@@ -43,6 +49,7 @@ const siteColumns = `SELECT s.id, s.name, s.icp_number, s.icp_approved_on, s.lau
 	s.created_at, s.updated_at,
 	o.type AS operator_type, o.name AS operator_name, o.org_code AS operator_org_code,
 	c.name AS contact_name, c.phone AS contact_phone, c.email AS contact_email,
+	o.key_id AS operator_key_id, c.key_id AS contact_key_id,
 	st.verdict, st.findings, st.first_live_at, st.badge_first_seen_at,
 	st.badge_last_missing_at, st.badge_shown, st.last_check_at, st.next_check_at,
 	st.consecutive_failures, st.lease_owner, st.lease_expires_at,
@@ -83,6 +90,8 @@ type siteRow struct {
 	ContactName     sql.NullString `db:"contact_name"`
 	ContactPhone    sql.NullString `db:"contact_phone"`
 	ContactEmail    sql.NullString `db:"contact_email"`
+	OperatorKeyID   sql.NullString `db:"operator_key_id"`
+	ContactKeyID    sql.NullString `db:"contact_key_id"`
 
 	Verdict             string                    `db:"verdict"`
 	Findings            jsonList[checker.Finding] `db:"findings"`
@@ -189,6 +198,9 @@ func (s *Store) loadSiteRows(ctx context.Context, tx *sqlx.Tx, query string, arg
 	ids := make([]int64, len(rows))
 	for i := range rows {
 		sites[i], states[i] = rows[i].site(), rows[i].state()
+		if err := s.openPersonal(sites[i], &rows[i]); err != nil {
+			return nil, nil, err
+		}
 		byID[rows[i].ID] = sites[i]
 		ids[i] = rows[i].ID
 	}
@@ -312,13 +324,16 @@ func (s *Store) SiteByID(ctx context.Context, id int64) (_ *Site, _ *State, err 
 // is returned as is.
 func (s *Store) ListSites(ctx context.Context, f SiteFilter, fn func(*Site, *State) error) (err error) {
 	defer s.observe("list_sites", time.Now(), &err)
+	if (f.ContactPhone != "" || f.ContactEmail != "") && s.keys == nil {
+		return fmt.Errorf("list sites: %w", ErrNoKey)
+	}
 	var after int64
 	for left := f.Limit; f.Limit == 0 || left > 0; {
 		n := s.pageSize
 		if f.Limit > 0 {
 			n = min(n, left)
 		}
-		where, args := f.where(s.d, after, n)
+		where, args := f.where(s.d, after, n, s.keys)
 		var sites []*Site
 		var states []*State
 		err := s.inReadTx(ctx, func(tx *sqlx.Tx) (err error) {
@@ -342,7 +357,7 @@ func (s *Store) ListSites(ctx context.Context, f SiteFilter, fn func(*Site, *Sta
 }
 
 // where is the filter's WHERE clause for the n sites after id after.
-func (f SiteFilter) where(d dialect, after int64, n int) (string, []any) {
+func (f SiteFilter) where(d dialect, after int64, n int, keys *keyring.Keyring) (string, []any) {
 	conds := []string{"s.id > ?"}
 	args := []any{after}
 	if !f.IncludeRetired {
@@ -353,6 +368,21 @@ func (f SiteFilter) where(d dialect, after int64, n int) (string, []any) {
 	}
 	if f.Tag != "" {
 		conds, args = append(conds, d.hasTag), append(args, f.Tag)
+	}
+	for _, by := range []struct{ col, purpose, value string }{
+		{"phone_hash", hashPhone, NormalizePhone(f.ContactPhone)},
+		{"email_hash", hashEmail, NormalizeEmail(f.ContactEmail)},
+	} {
+		if by.value == "" {
+			continue
+		}
+		// Under every key, so that search works while 'keys rotate' runs.
+		hs := keys.Hashes(by.purpose, by.value)
+		conds = append(conds, "s.contact_id IN (SELECT id FROM contacts WHERE "+by.col+
+			" IN (?"+strings.Repeat(", ?", len(hs)-1)+"))")
+		for _, h := range hs {
+			args = append(args, h)
+		}
 	}
 	return "WHERE " + strings.Join(conds, " AND ") + " ORDER BY s.id LIMIT ?", append(args, n)
 }

@@ -14,6 +14,8 @@ import (
 	_ "github.com/lib/pq" // the "postgres" driver
 	"github.com/prometheus/client_golang/prometheus"
 	_ "modernc.org/sqlite" // the "sqlite" driver, without cgo
+
+	"github.com/beianwatch/beianwatch/keyring"
 )
 
 // DefaultDSN is the registry used when none is named: a SQLite file in the
@@ -36,6 +38,11 @@ type Store struct {
 	d      dialect
 	logger *slog.Logger
 	m      *metrics
+	// keys encrypts personal data (SetKeys; nil: none can be stored).
+	keys *keyring.Keyring
+	// rotated, when set, is called after each row RotateKeys commits, so
+	// that tests can interrupt it half-way.
+	rotated func()
 	// now is the clock, replaced in tests.
 	now func() time.Time
 	// pageSize is how many sites ListSites reads at a time (listPage;

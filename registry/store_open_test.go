@@ -136,6 +136,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	s.SetKeys(testKeys)
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -177,6 +178,7 @@ func TestPersonalDataStaysOut(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
+		s.SetKeys(testKeys)
 		if err := s.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -89,6 +89,7 @@ func openStore(t testing.TB, dsn string) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	s.now = func() time.Time { return testNow }
+	s.SetKeys(testKeys)
 	return s
 }
 

@@ -2,16 +2,16 @@ package registry
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 )
 
 // Operators and contacts are rows identified by their whole value, never
-// changed once written, so that sites may share them: a site naming a
-// different operator points at another row.
+// changed once written (but for re-encryption), so that sites may share
+// them: a site naming a different operator points at another row. Their
+// personal fields are encrypted (personal.go), so a value is found by its
+// keyed lookup hash, not by comparing columns.
 
 // operatorIDs returns the id of each operator the written sites name,
 // adding those not yet stored.
@@ -20,14 +20,7 @@ func (u *upsert) operatorIDs(ctx context.Context) (map[Operator]int64, error) {
 	for _, i := range u.toWrite {
 		keys = append(keys, u.want[i].Operator)
 	}
-	return valueIDs(ctx, u.s, u.tx, "operators", []string{"type", "name", "org_code"}, keys,
-		func(o Operator) []any { return []any{string(o.Type), o.Name, o.OrgCode} },
-		func(r *sql.Rows) (Operator, int64, error) {
-			var o Operator
-			var id int64
-			err := r.Scan(&id, &o.Type, &o.Name, &o.OrgCode)
-			return o, id, err
-		})
+	return valueIDs(ctx, u.s, u.tx, "operators", operatorCols, keys, u.s.operatorLookups, u.s.sealOperator)
 }
 
 // contactIDs is operatorIDs for contacts.
@@ -36,22 +29,16 @@ func (u *upsert) contactIDs(ctx context.Context) (map[Contact]int64, error) {
 	for _, i := range u.toWrite {
 		keys = append(keys, u.want[i].Contact)
 	}
-	return valueIDs(ctx, u.s, u.tx, "contacts", []string{"name", "phone", "email"}, keys,
-		func(c Contact) []any { return []any{c.Name, c.Phone, c.Email} },
-		func(r *sql.Rows) (Contact, int64, error) {
-			var c Contact
-			var id int64
-			err := r.Scan(&id, &c.Name, &c.Phone, &c.Email)
-			return c, id, err
-		})
+	return valueIDs(ctx, u.s, u.tx, "contacts", contactCols, keys, u.s.contactLookups, u.s.sealContact)
 }
 
-// valueIDs returns the ids of the rows of table whose columns cols hold
-// each non-zero key, inserting the missing ones. Two imports adding the
-// same value at once on PostgreSQL: the second fails on the unique
-// constraint, rolls back, and its caller retries.
+// valueIDs returns the ids of the rows of table holding each non-zero key,
+// found by their lookup hashes under any key, inserting the missing ones
+// sealed under the newest key (cols are seal's columns). Two imports
+// adding the same value at once on PostgreSQL may both insert it: the
+// rows are then shared less, which costs a row and nothing else.
 func valueIDs[K comparable](ctx context.Context, s *Store, tx *sqlx.Tx, table string, cols []string, keys []K,
-	values func(K) []any, scan func(*sql.Rows) (K, int64, error)) (map[K]int64, error) {
+	lookups func(K) []string, seal func(keyID string, k K) ([]any, error)) (map[K]int64, error) {
 	var zero K
 	ids := make(map[K]int64)
 	var distinct []K
@@ -61,22 +48,32 @@ func valueIDs[K comparable](ctx context.Context, s *Store, tx *sqlx.Tx, table st
 			distinct = append(distinct, k)
 		}
 	}
-	tuple := "(" + strings.Repeat("?, ", len(cols)-1) + "?)"
-	err := inChunks(distinct, func(chunk []K) error {
-		q := fmt.Sprintf("SELECT id, %[1]s FROM %[2]s WHERE (%[1]s) IN (VALUES %[3]s)",
-			strings.Join(cols, ", "), table, strings.Repeat(tuple+", ", len(chunk)-1)+tuple)
-		args := make([]any, 0, len(chunk)*len(cols))
-		for _, k := range chunk {
-			args = append(args, values(k)...)
+	if len(distinct) == 0 {
+		return ids, nil
+	}
+	if s.keys == nil {
+		return nil, fmt.Errorf("store %s: %w", table, ErrNoKey)
+	}
+	byHash := make(map[string]K)
+	var hashes []string
+	for _, k := range distinct {
+		for _, h := range lookups(k) {
+			byHash[h] = k
+			hashes = append(hashes, h)
 		}
-		return execOrQuery(ctx, tx, tx.Rebind(q), args, func(r *sql.Rows) error {
-			k, id, err := scan(r)
-			ids[k] = id
-			return err
-		})
-	})
-	if err != nil {
+	}
+	var rows []struct {
+		ID     int64  `db:"id"`
+		Lookup string `db:"lookup"`
+	}
+	// Lowest id first: should a value have two rows, every site shares
+	// the same one.
+	q := "SELECT id, lookup FROM " + table + " WHERE lookup IN (?) ORDER BY id DESC"
+	if err := selectIn(ctx, tx, q, hashes, &rows); err != nil {
 		return nil, fmt.Errorf("find %s: %w", table, err)
+	}
+	for _, r := range rows {
+		ids[byHash[r.Lookup]] = r.ID
 	}
 	var missing []K
 	for _, k := range distinct {
@@ -88,10 +85,15 @@ func valueIDs[K comparable](ctx context.Context, s *Store, tx *sqlx.Tx, table st
 	if err != nil {
 		return nil, err
 	}
+	sealed := make([][]any, len(missing))
+	keyID := s.keys.Newest()
 	for i, k := range missing {
 		ids[k] = newIDs[i]
+		if sealed[i], err = seal(keyID, k); err != nil {
+			return nil, fmt.Errorf("store %s: %w", table, err)
+		}
 	}
 	err = s.bulkInsert(ctx, tx, table, append([]string{"id"}, cols...), len(missing),
-		func(a []any, i int) []any { return append(append(a, newIDs[i]), values(missing[i])...) })
+		func(a []any, i int) []any { return append(append(a, newIDs[i]), sealed[i]...) })
 	return ids, err
 }

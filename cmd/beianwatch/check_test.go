@@ -89,7 +89,7 @@ type result struct {
 func runInProcess(t *testing.T, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, &stdout, &stderr)
+	code := run(context.Background(), withTestKeyFile(t, args), &stdout, &stderr)
 	return result{code, stdout.String(), stderr.String()}
 }
 

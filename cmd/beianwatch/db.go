@@ -7,18 +7,30 @@ import (
 	"github.com/beianwatch/beianwatch/registry"
 )
 
-// openStore opens the registry named by --db (or BEIANWATCH_DB) and, when
-// migrate is set, brings its schema up to date first. The caller closes
-// it. Errors name the DSN without its password.
+// openStore opens the registry named by --db (or BEIANWATCH_DB) with the
+// keys of loadKeys and, when migrate is set, brings its schema up to date
+// first; then it checks the keys against the registry and encrypts rows
+// left in clear (prepareKeys). The caller closes it. Errors name the DSN
+// without its password.
 func (a *app) openStore(ctx context.Context, migrate bool) (*registry.Store, error) {
 	st, err := registry.Open(ctx, a.dsn, a.logger, a.metrics)
 	if err != nil {
 		return nil, err
 	}
-	if !migrate {
-		return st, nil
+	// After Open, so that a mistyped --db is reported as such, and no key
+	// file is made beside a database that cannot be opened.
+	if a.keys, err = a.loadKeys(); err != nil {
+		st.Close()
+		return nil, err
 	}
-	if err := st.Migrate(ctx); err != nil {
+	st.SetKeys(a.keys)
+	if migrate {
+		if err := st.Migrate(ctx); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("%s: %w", registry.RedactDSN(a.dsn), err)
+		}
+	}
+	if err := a.prepareKeys(ctx, st); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("%s: %w", registry.RedactDSN(a.dsn), err)
 	}

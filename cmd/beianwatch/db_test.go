@@ -67,6 +67,7 @@ func seedStore(t *testing.T, dsn string) *registry.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	st.SetKeys(testKeys(t, dsn))
 	if err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/beianwatch/beianwatch/keyring"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
@@ -38,6 +39,10 @@ type app struct {
 	logger         *slog.Logger
 	// dsn is the registry's address (--db, BEIANWATCH_DB); see openStore.
 	dsn string
+	// keyFile is the key file (--key-file, BEIANWATCH_KEY_FILE); keys is
+	// what openStore loaded from it (see loadKeys).
+	keyFile string
+	keys    *keyring.Keyring
 	// metrics collects the run's metrics. One-shot commands do not serve
 	// it, but the store refuses to work without one (style.md).
 	metrics *prometheus.Registry
@@ -120,12 +125,14 @@ formed, linked to the official query pages, badged, and filed in time.`,
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&config, "config", a.getenv("BEIANWATCH_CONFIG"), "read settings from this YAML `FILE`: keys are flag names, for every command (env BEIANWATCH_CONFIG)")
 	root.PersistentFlags().StringVar(&a.dsn, "db", a.defaultDSN(), "registry `DSN`: sqlite://FILE, sqlite::memory: or postgres://… (env BEIANWATCH_DB)")
+	root.PersistentFlags().StringVar(&a.keyFile, "key-file", "", "key `FILE` encrypting personal data (default: FILE.key beside a sqlite://FILE registry, made on first use; required on PostgreSQL) (env BEIANWATCH_KEY_FILE)")
 	root.AddCommand(a.checkCmd())
 	root.AddCommand(a.importCmd(), a.exportCmd())
 	root.AddCommand(a.migrateCmd())
 	root.AddCommand(a.sitesCmd())
 	root.AddCommand(a.caseCmd())
 	root.AddCommand(a.serveCmd())
+	root.AddCommand(a.keysCmd())
 	return root
 }
 

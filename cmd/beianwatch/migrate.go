@@ -43,7 +43,9 @@ func (a *app) runMigrate(ctx context.Context, action string) error {
 	defer st.Close()
 	switch action {
 	case "up":
-		err = st.Migrate(ctx)
+		if err = st.Migrate(ctx); err == nil {
+			err = a.prepareKeys(ctx, st)
+		}
 	case "down":
 		err = st.MigrateDown(ctx)
 	}

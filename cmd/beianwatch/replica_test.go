@@ -162,7 +162,7 @@ func startReplica(t *testing.T, bin, dsn string, f *farm.Farm, owner string) *re
 		args = append(args, "--resolve", r)
 	}
 	r := &replica{owner: owner, done: make(chan error, 1)}
-	r.cmd = exec.Command(bin, args...)
+	r.cmd = exec.Command(bin, withTestKeyFile(t, args)...)
 	r.cmd.Env = farmEnv()
 	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
 	if err := r.cmd.Start(); err != nil {

@@ -222,6 +222,9 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config, p
 		return err
 	}
 	opts.Policy, opts.TagPolicies = pols.def, pols.byTag
+	if opts.Keys, err = a.loadKeys(); err != nil {
+		return a.trouble(err)
+	}
 	a.tuneGC()
 	d, err := daemon.New(ctx, opts)
 	if err != nil {

@@ -47,7 +47,7 @@ func runBinary(t *testing.T, limit time.Duration, bin string, args ...string) (s
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := exec.CommandContext(ctx, bin, withTestKeyFile(t, args)...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.Env = farmEnv()
 	start := time.Now()
@@ -125,6 +125,7 @@ func registryResults(t *testing.T, dsn string) map[int]checked {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	st.SetKeys(testKeys(t, dsn))
 	out := map[int]checked{}
 	err = st.ListSites(ctx, registry.SiteFilter{}, func(s *registry.Site, _ *registry.State) error {
 		i, ok := farm.Index(s.Domains[0].ASCII)

@@ -24,6 +24,8 @@ type sitesListOptions struct {
 	all     bool
 	limit   int
 	json    bool
+	phone   string
+	email   string
 }
 
 func (a *app) sitesCmd() *cobra.Command {
@@ -33,8 +35,11 @@ func (a *app) sitesCmd() *cobra.Command {
 		Long: `Sites lists the registry's sites, shows one with its state and latest checks,
 or retires one. With no subcommand it lists the active sites.
 
-Contacts and personal operators' names are shown masked (张*, 138****5678,
-z***@example.com); use export --include-personal for the real values.
+Contacts and personal operators' names are stored encrypted and shown
+masked (张*, 138****5678, z***@example.com); use sites show
+--include-personal or export --include-personal for the real values.
+sites list --contact-phone and --contact-email find sites by their
+contact through a keyed hash, without decrypting the registry.
 
 Exit status: 0 on success, 1 when no site lists the DOMAIN given, 2 on
 trouble (a usage error, an unreachable or outdated registry).`,
@@ -53,7 +58,8 @@ func (a *app) sitesListCmd() *cobra.Command {
 		Use:   "list [flags]",
 		Short: "List sites with their current verdict",
 		Example: `  beianwatch sites list --verdict fail
-  beianwatch sites list --tag vip --all --json`,
+  beianwatch sites list --tag vip --all --json
+  beianwatch sites list --contact-phone 13812345678`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runSitesList(cmd.Context(), o)
@@ -65,20 +71,23 @@ func (a *app) sitesListCmd() *cobra.Command {
 	f.BoolVar(&o.all, "all", false, "include retired sites")
 	f.IntVar(&o.limit, "limit", 0, "list at most `N` sites (0: all)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object per site per line")
+	f.StringVar(&o.phone, "contact-phone", "", "only sites whose contact's phone is `PHONE` (blanks, dashes and +86 ignored)")
+	f.StringVar(&o.email, "contact-email", "", "only sites whose contact's email is `EMAIL` (case ignored)")
 	return cmd
 }
 
 func (a *app) sitesShowCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, personal bool
 	cmd := &cobra.Command{
 		Use:   "show DOMAIN",
 		Short: "Show a site, its state and its latest checks",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runSitesShow(cmd.Context(), args[0], asJSON)
+			return a.runSitesShow(cmd.Context(), args[0], asJSON, personal)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the site as one JSON object")
+	cmd.Flags().BoolVar(&personal, "include-personal", false, "show contact names, phones and emails unmasked")
 	return cmd
 }
 
@@ -99,7 +108,8 @@ it back.`,
 var verdicts = []checker.Verdict{checker.VerdictPass, checker.VerdictFail, checker.VerdictError, registry.VerdictUnchecked}
 
 func (a *app) runSitesList(ctx context.Context, o sitesListOptions) error {
-	f := registry.SiteFilter{IncludeRetired: o.all, Tag: o.tag, Limit: o.limit, Verdict: checker.Verdict(o.verdict)}
+	f := registry.SiteFilter{IncludeRetired: o.all, Tag: o.tag, Limit: o.limit, Verdict: checker.Verdict(o.verdict),
+		ContactPhone: o.phone, ContactEmail: o.email}
 	switch {
 	case o.verdict != "" && !isVerdict(f.Verdict):
 		return fmt.Errorf("invalid --verdict %q: want pass, fail, error or unchecked", o.verdict)
@@ -148,7 +158,7 @@ func isVerdict(v checker.Verdict) bool {
 	return false
 }
 
-func (a *app) runSitesShow(ctx context.Context, domain string, asJSON bool) error {
+func (a *app) runSitesShow(ctx context.Context, domain string, asJSON, includePersonal bool) error {
 	st, err := a.openCurrentStore(ctx)
 	if err != nil {
 		return a.trouble(err)
@@ -161,6 +171,9 @@ func (a *app) runSitesShow(ctx context.Context, domain string, asJSON bool) erro
 	results, err := st.Results(ctx, s.ID, showResults)
 	if err != nil {
 		return a.trouble(err)
+	}
+	if !includePersonal {
+		maskPersonal(s)
 	}
 	if asJSON {
 		enc := json.NewEncoder(a.stdout)

@@ -109,8 +109,8 @@ func showView(s *registry.Site, st *registry.State, rs []registry.Result) showJS
 			ICPNumber: s.ICPNumber, ICPApprovedOn: s.ICPApprovedOn, LaunchedOn: s.LaunchedOn,
 			PSBNumber: s.PSBNumber, PSBFiledOn: s.PSBFiledOn, PSBApprovedOn: s.PSBApprovedOn,
 			IPs: ipStrings(s), CheckURL: s.CheckURL, CustomerID: s.CustomerID,
-			OperatorType: string(s.Operator.Type), OperatorName: operatorName(s.Operator), OperatorOrgCode: s.Operator.OrgCode,
-			ContactName: sitefile.MaskName(s.Contact.Name), ContactPhone: sitefile.MaskPhone(s.Contact.Phone), ContactEmail: sitefile.MaskEmail(s.Contact.Email),
+			OperatorType: string(s.Operator.Type), OperatorName: s.Operator.Name, OperatorOrgCode: s.Operator.OrgCode,
+			ContactName: s.Contact.Name, ContactPhone: s.Contact.Phone, ContactEmail: s.Contact.Email,
 			AccessProvider: s.AccessProvider, Registrar: s.Registrar, Interactive: s.Interactive,
 			Languages: nonNil(s.Languages), Tags: nonNil(s.Tags), Active: s.Active,
 			CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
@@ -150,8 +150,8 @@ func siteText(s *registry.Site, st *registry.State, rs []registry.Result) string
 	line("ICP", withDates(s.ICPNumber, "approved", s.ICPApprovedOn.String()))
 	line("Launched", orDash(s.LaunchedOn.String()))
 	line("PSB", withDates(s.PSBNumber, "filed", s.PSBFiledOn.String(), "approved", s.PSBApprovedOn.String()))
-	line("Operator", orDash(strings.TrimSpace(fmt.Sprintf("%s %s %s", s.Operator.Type, operatorName(s.Operator), s.Operator.OrgCode))))
-	line("Contact", orDash(strings.TrimSpace(fmt.Sprintf("%s %s %s", sitefile.MaskName(s.Contact.Name), sitefile.MaskPhone(s.Contact.Phone), sitefile.MaskEmail(s.Contact.Email)))))
+	line("Operator", orDash(strings.TrimSpace(fmt.Sprintf("%s %s %s", s.Operator.Type, s.Operator.Name, s.Operator.OrgCode))))
+	line("Contact", orDash(strings.TrimSpace(fmt.Sprintf("%s %s %s", s.Contact.Name, s.Contact.Phone, s.Contact.Email))))
 	line("Customer", orDash(s.CustomerID))
 	line("Access", orDash(s.AccessProvider)+"; registrar "+orDash(s.Registrar))
 	line("Interactive", yesNo(s.Interactive))
@@ -209,12 +209,19 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// operatorName masks a person's name; an organisation's is public.
-func operatorName(o registry.Operator) string {
-	if o.Type == registry.OperatorPersonal {
-		return sitefile.MaskName(o.Name)
+// maskPersonal masks the site's personal data in place, as exports do
+// without --include-personal: the registry hands out plaintext (it must
+// decrypt to compare imports), so masking happens here, at output, and
+// once for both views. An organisation's name is public.
+func maskPersonal(s *registry.Site) {
+	if s.Operator.Type == registry.OperatorPersonal {
+		s.Operator.Name = sitefile.MaskName(s.Operator.Name)
 	}
-	return o.Name
+	s.Contact = registry.Contact{
+		Name:  sitefile.MaskName(s.Contact.Name),
+		Phone: sitefile.MaskPhone(s.Contact.Phone),
+		Email: sitefile.MaskEmail(s.Contact.Email),
+	}
 }
 
 func unicodeDomains(ds []registry.Domain) []string {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/beianwatch/beianwatch/internal/farm"
+	"github.com/beianwatch/beianwatch/keyring"
 	"github.com/beianwatch/beianwatch/lexicon/lexicontest"
 )
 
@@ -250,7 +253,7 @@ func writeCSV(f *farm.Farm, name string) error {
 // importCSV runs `beianwatch import`.
 func (b *bench) importCSV(ctx context.Context, dsn, csv string) (time.Duration, error) {
 	cmd := exec.CommandContext(ctx, b.bin, "import", "--db", dsn, csv)
-	cmd.Env = childEnv()
+	cmd.Env = b.childEnv()
 	start := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("import: %v\n%s", err, tail(string(out), 20))
@@ -259,15 +262,22 @@ func (b *bench) importCSV(ctx context.Context, dsn, csv string) (time.Duration, 
 }
 
 // childEnv is this process's environment without BEIANWATCH_* settings,
-// which the child would read as flags.
-func childEnv() []string {
+// which the child would read as flags, but for one key file for every
+// run (a PostgreSQL registry needs one, and import and serve must share
+// it), made in the work directory on first use.
+func (b *bench) childEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "BEIANWATCH_") {
 			env = append(env, kv)
 		}
 	}
-	return env
+	keys := filepath.Join(b.dir, "loadtest.key")
+	if _, err := os.Stat(keys); errors.Is(err, fs.ErrNotExist) {
+		// An error here shows as the child's own "key file" error.
+		_, _ = keyring.Create(keys, time.Now())
+	}
+	return append(env, "BEIANWATCH_KEY_FILE="+keys)
 }
 
 func tail(s string, n int) string {

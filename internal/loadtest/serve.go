@@ -50,7 +50,7 @@ func (b *bench) serve(ctx context.Context, dsn string, f *farm.Farm, name string
 	defer logFile.Close()
 	var stdout bytes.Buffer
 	cmd := exec.CommandContext(ctx, argv[0], append(argv[1:], args...)...)
-	cmd.Stdout, cmd.Stderr, cmd.Env = &stdout, logFile, childEnv()
+	cmd.Stdout, cmd.Stderr, cmd.Env = &stdout, logFile, b.childEnv()
 	start := time.Now()
 	err = cmd.Run()
 	r := serveRun{wall: time.Since(start), summary: strings.TrimSpace(stdout.String())}
