@@ -14,6 +14,8 @@ import (
 	_ "github.com/lib/pq" // the "postgres" driver
 	"github.com/prometheus/client_golang/prometheus"
 	_ "modernc.org/sqlite" // the "sqlite" driver, without cgo
+
+	"github.com/beianwatch/beianwatch/internal/redact"
 )
 
 // DefaultDSN is the registry used when none is named: a SQLite file in the
@@ -187,23 +189,10 @@ func openPool(ctx context.Context, driver, dsn string, n int) (*sqlx.DB, error) 
 	return db, nil
 }
 
-// RedactDSN returns the DSN with any password replaced by "xxxxx", fit for
-// logs and errors.
-func RedactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme == "" {
-		if strings.Contains(strings.ToLower(dsn), "password") {
-			return "(DSN hidden: it holds a password)"
-		}
-		return dsn
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
-}
+// RedactDSN returns the DSN with its credentials masked (the password,
+// sslpassword and the like, in URL or keyword=value form), fit for logs
+// and errors. It is redact.DSN, kept here for the registry's callers.
+func RedactDSN(dsn string) string { return redact.DSN(dsn) }
 
 // inTx runs fn in one write transaction, committed if fn returns nil and
 // rolled back otherwise.

@@ -30,6 +30,7 @@ func TestOpenErrors(t *testing.T) {
 		{"sqlite://" + t.TempDir() + "/missing/dir/x.db", "open registry sqlite://"},
 		{"postgres://beianwatch:s3cret@127.0.0.1:1/db?sslmode=disable", "open registry postgres://beianwatch:xxxxx@127.0.0.1:1/db"},
 		{"postgres://127.0.0.1:1/db?password=s3cret&sslmode=disable", "password=xxxxx"},
+		{"postgres://127.0.0.1:1/db?sslpassword=s3cret&sslmode=disable", "sslpassword=xxxxx"},
 	}
 	for _, tt := range tests {
 		s, err := Open(context.Background(), tt.dsn, nil, prometheus.NewRegistry())
@@ -62,7 +63,8 @@ func TestRedactDSN(t *testing.T) {
 		{"postgres://bw:s3cret@db.internal:5432/bw?sslmode=require", "postgres://bw:xxxxx@db.internal:5432/bw?sslmode=require"},
 		{"postgresql://bw@db/bw", "postgresql://bw@db/bw"},
 		{"postgres://db/bw?password=s3cret", "postgres://db/bw?password=xxxxx"},
-		{"host=db password=s3cret", "(DSN hidden: it holds a password)"},
+		{"host=db password=s3cret", "host=db password=xxxxx"},
+		{"postgres://db/bw?sslmode=verify-full&sslpassword=s3cret", "postgres://db/bw?sslmode=verify-full&sslpassword=xxxxx"},
 	}
 	for _, tt := range tests {
 		if got := RedactDSN(tt.dsn); got != tt.want {

@@ -173,3 +173,49 @@ func runMeasured(t *testing.T, bin string, args ...string) (code int, stdout str
 	rss = int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) << 10
 	return cmd.ProcessState.ExitCode(), out.String(), elapsed, rss
 }
+
+// TestPrintConfigMasksCredentials: every URL-valued setting shows where it
+// points but not its password or token, whether it came from a flag, the
+// environment or the file; and so does a DSN's sslpassword.
+func TestPrintConfigMasksCredentials(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "serve.yaml")
+	yaml := "db: postgres://bw:dbpa55@db.internal/bw?sslmode=verify-full&sslpassword=k3ypa55\n" +
+		"cases:\n  escalation:\n    url: https://ops:filepa55@cp.example.cn/block?token=FILET0K\n" +
+		"alerts:\n  receivers:\n    - name: hook\n      type: webhook\n      url: https://hooks.example.cn/in?access_token=HOOKT0K\n  default_receivers: [hook]\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"file", nil, nil, "https://ops:xxxxx@cp.example.cn/block?token=xxxxx"},
+		{"environment", map[string]string{"BEIANWATCH_ESCALATION_URL": "https://ops:envpa55@cp.example.cn/block?sign=ENVT0K"}, nil, "https://ops:xxxxx@cp.example.cn/block?sign=xxxxx"},
+		{"flag", nil, []string{"--escalation-url", "https://ops:flagpa55@cp.example.cn/block?key=FLAGT0K&region=bj"}, "https://ops:xxxxx@cp.example.cn/block?key=xxxxx&region=bj"},
+	}
+	secrets := []string{"dbpa55", "k3ypa55", "filepa55", "FILET0K", "HOOKT0K", "envpa55", "ENVT0K", "flagpa55", "FLAGT0K"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			res := runInProcess(t, append([]string{"serve", "--config", file, "--print-config"}, tt.args...)...)
+			if res.code != 0 {
+				t.Fatalf("serve --print-config = %d, stderr %q", res.code, res.stderr)
+			}
+			for _, want := range []string{tt.want, "sslmode=verify-full&sslpassword=xxxxx", "access_token=xxxxx"} {
+				if !strings.Contains(res.stdout, want) {
+					t.Errorf("--print-config lacks %q:\n%s", want, res.stdout)
+				}
+			}
+			for _, s := range secrets {
+				if strings.Contains(res.stdout, s) {
+					t.Errorf("--print-config shows %q:\n%s", s, res.stdout)
+				}
+			}
+		})
+	}
+}
