@@ -15,6 +15,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/beianwatch/beianwatch/cases"
+	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/registry"
 )
 
 // TestCheckRefusesEmbeddedIPv4 proves that an IPv6 address carrying a
@@ -217,5 +223,73 @@ func TestPrintConfigMasksCredentials(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestImportControlCharacters: a NUL, which PostgreSQL cannot store, and
+// terminal escapes are refused with their line and column, and --partial
+// imports the rest, on both engines.
+func TestImportControlCharacters(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sites.csv")
+	data := "domains,site_name,customer_id\n" +
+		"good.example.cn,\"Good\tsite\",c1\n" +
+		"nul.example.cn,Nul\x00site,c2\n" +
+		"esc.example.cn,\x1b[2J\x1b]0;owned\x07,c3\n" +
+		"tab.example.cn,Tab,c\t4\n"
+	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wantErr := file + ":3: site_name: control character U+0000 at character 4\n" +
+		file + ":4: site_name: control character U+001B at character 1\n" +
+		file + ":5: customer_id: control character U+0009 at character 2; tabs and line breaks belong only in free-text columns\n"
+	for _, engine := range []struct {
+		name string
+		dsn  func(*testing.T) string
+	}{{"sqlite", sqliteDSN}, {"postgres", postgresDSN}} {
+		t.Run(engine.name, func(t *testing.T) {
+			dsn := engine.dsn(t)
+			r := mustRun(t, 1, "import", "--db", dsn, file)
+			if !strings.HasPrefix(r.stderr, wantErr) || !strings.Contains(r.stderr, "nothing imported") {
+				t.Errorf("stderr = %q, want %q and nothing imported", r.stderr, wantErr)
+			}
+			r = mustRun(t, 0, "import", "--db", dsn, "--partial", file)
+			if want := "inserted 1, updated 0, unchanged 0, rejected 3, warnings 0\n"; r.stdout != want {
+				t.Errorf("summary = %q, want %q\nstderr: %s", r.stdout, want, r.stderr)
+			}
+			if diff := cmp.Diff([]string{"good.example.cn"}, exported(t, dsn)); diff != "" {
+				t.Errorf("sites (-want +got):\n%s", diff)
+			}
+			r = mustRun(t, 0, "sites", "show", "--db", dsn, "good.example.cn")
+			if !strings.Contains(r.stdout, `Good\tsite`) {
+				t.Errorf("sites show = %q, want the tab escaped", r.stdout)
+			}
+		})
+	}
+}
+
+// TestViewsEscapeControlCharacters: text stored before imports refused
+// control characters, or that came from a page or a webhook's answer,
+// cannot drive the terminal through the human views.
+func TestViewsEscapeControlCharacters(t *testing.T) {
+	const evil = "x\x1b[2J\x1b]0;owned\x07\nVerdict        pass\u009b"
+	s := &registry.Site{ID: 1, Name: evil, Domains: []registry.Domain{{ASCII: "a.cn", Unicode: "a.cn"}},
+		CustomerID: evil, Registrar: evil, Tags: []string{evil}}
+	st := &registry.State{Findings: []checker.Finding{{Code: "X", Severity: checker.SeverityError, Message: evil}}}
+	rs := []registry.Result{{FinalURL: evil, Error: evil}}
+	c := cases.Case{ID: 1, Domain: evil, Notes: evil, URLs: []string{evil}, Reporter: evil, EscalationResponse: evil}
+	history := []cases.Transition{{To: cases.Open, Actor: evil, Reason: evil}}
+	vs := []cases.Verification{{URL: evil, Error: evil}}
+	for name, out := range map[string]string{
+		"sites show": siteText(s, st, rs),
+		"sites list": listRow("1", "pass", "-", evil, evil, evil),
+		"case show":  caseText(c, history, vs),
+		"case list":  caseRow("1", "open", "takedown", evil, "-", evil),
+	} {
+		if strings.ContainsFunc(out, func(r rune) bool { return r != '\n' && isControl(r) }) {
+			t.Errorf("%s shows a control character: %q", name, out)
+		}
+		if !strings.Contains(out, `x\x1b[2J\x1b]0;owned\a\nVerdict        pass\u009b`) {
+			t.Errorf("%s = %q, want the text escaped", name, out)
+		}
 	}
 }
