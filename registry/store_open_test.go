@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -215,4 +216,24 @@ func TestPersonalDataStaysOut(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOpenUnreachable: only a server that does not answer (yet) is worth
+// waiting for; a DSN that cannot work is not.
+func TestOpenUnreachable(t *testing.T) {
+	tests := []struct {
+		dsn  string
+		want bool
+	}{
+		{"postgres://bw:s3cret@127.0.0.1:1/bw?sslmode=disable", true},
+		{"postgres://bw@127.0.0.1:1/bw?sslmode=bogus", false},
+		{"mysql://root@localhost/db", false},
+		{"sqlite://" + t.TempDir() + "/missing/dir/x.db", false},
+	}
+	for _, tt := range tests {
+		_, err := Open(context.Background(), tt.dsn, nil, prometheus.NewRegistry())
+		if got := errors.Is(err, ErrUnreachable); got != tt.want || err == nil {
+			t.Errorf("Open(%q) = %v; ErrUnreachable %v, want %v", tt.dsn, err, got, tt.want)
+		}
+	}
 }
