@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -203,6 +204,33 @@ func TestReadinessFollowsTheRegistry(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+
+	// A server that answers pings but refuses writes, as with a full
+	// disk: a statement trigger fails every write to the lease table.
+	// /readyz must say so within a lease period of the first failed
+	// lease (which comes within a poll), and recover with the disk.
+	admin, err := sql.Open("postgres", pg.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	for _, q := range []string{
+		`CREATE FUNCTION refuse_writes() RETURNS trigger LANGUAGE plpgsql AS $$
+		 BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = '53100'; END $$`,
+		`CREATE TRIGGER refuse_writes BEFORE INSERT OR UPDATE OR DELETE ON site_state
+		 FOR EACH STATEMENT EXECUTE FUNCTION refuse_writes()`,
+	} {
+		if _, err := admin.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	took = waitFor("registry refusing writes", http.StatusServiceUnavailable, "refusing leases and stores", 2*opts.LeaseTTL)
+	t.Logf("/readyz turned 503 %v after writes began to fail (lease period %v)", took, opts.LeaseTTL)
+	if _, err := admin.Exec(`DROP TRIGGER refuse_writes ON site_state`); err != nil {
+		t.Fatal(err)
+	}
+	took = waitStatus("registry writable again", http.StatusOK, 2*time.Minute)
+	t.Logf("/readyz turned 200 %v after writes succeeded again", took)
 
 	if l := logs.String(); !strings.Contains(l, "registry unreachable; retrying") || strings.Contains(l, "s3cret") {
 		t.Errorf("logs should say the registry is retried, without the password:\n%s", l)
