@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/beianwatch/beianwatch/internal/redact"
 )
 
 // Receiver types, the values of ReceiverConfig.Type.
@@ -429,28 +431,7 @@ func jsonString(s string) []byte {
 	return b
 }
 
-// redactURL hides what may be secret in a URL: the password, every query
-// value, and the token path of a Feishu hook (/open-apis/bot/v2/hook/…).
-// The scheme, host and path stay, so an error still says where it went.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<invalid URL>"
-	}
-	query := u.Query()
-	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
-	if i := strings.Index(u.Path, "/hook/"); i >= 0 {
-		// A stand-in that survives path escaping, swapped for masked below.
-		u.Path, u.RawPath = u.Path[:i+len("/hook/")]+"REDACTED", ""
-	}
-	s := strings.Replace(u.Redacted(), "/hook/REDACTED", "/hook/"+masked, 1)
-	if len(query) > 0 {
-		keys := make([]string, 0, len(query))
-		for k := range query {
-			keys = append(keys, url.QueryEscape(k)+"="+masked)
-		}
-		slices.Sort(keys)
-		s += "?" + strings.Join(keys, "&")
-	}
-	return s
-}
+// redactURL hides what may be secret in a URL (the password, a robot's
+// token in the query or in a Feishu hook's path): redact.URL, the one
+// rule for every URL beianwatch prints or stores.
+func redactURL(raw string) string { return redact.URL(raw) }

@@ -106,11 +106,36 @@ func (b *bodyReader) readBody(resp *http.Response, limit int64) ([]byte, error) 
 	return b.read(resp.Body, resp.Header, limit)
 }
 
+// MaxEncodings is the most content codings a response may stack. No
+// server applies more than one on purpose (two when a proxy gzips what was
+// already gzipped); each layer costs a decoder with its 32 KiB window, so
+// "deflate, deflate, …" thousands of times over, with a body of a few
+// kilobytes, would cost hundreds of megabytes.
+const MaxEncodings = 2
+
+// TooManyEncodingsError reports a Content-Encoding with more than
+// MaxEncodings codings. It matches ErrTooManyEncodings.
+type TooManyEncodingsError struct {
+	N int // the number of codings the response listed
+}
+
+func (e *TooManyEncodingsError) Error() string {
+	return fmt.Sprintf("crawler: %d stacked content encodings (at most %d accepted)", e.N, MaxEncodings)
+}
+
+// Is makes errors.Is(err, ErrTooManyEncodings) true.
+func (e *TooManyEncodingsError) Is(target error) bool { return target == ErrTooManyEncodings }
+
 // read reads body to its end, undoing its content codings, failing with
-// a *TooLargeError past limit bytes on the wire or decoded.
+// a *TooLargeError past limit bytes on the wire or out of any decoding
+// layer, and with a *TooManyEncodingsError past MaxEncodings layers.
 func (b *bodyReader) read(body io.Reader, h http.Header, limit int64) ([]byte, error) {
-	var r io.Reader = newCapReader(body, limit, false)
 	codings := contentCodings(h)
+	if len(codings) > MaxEncodings {
+		// Refused before a decoder is built: the header alone is the attack.
+		return nil, &TooManyEncodingsError{N: len(codings)}
+	}
+	var r io.Reader = newCapReader(body, limit, false)
 	// Codings are listed in the order they were applied; undo the last first.
 	for i := len(codings) - 1; i >= 0; i-- {
 		var err error
@@ -119,8 +144,10 @@ func (b *bodyReader) read(body io.Reader, h http.Header, limit int64) ([]byte, e
 			return nil, err
 		}
 		defer done()
-	}
-	if len(codings) > 0 {
+		// Every layer's output is capped, not only the last: an inner
+		// layer could otherwise inflate gigabytes of empty deflate blocks
+		// that the outer one consumes without a byte of output. So the
+		// work is bounded by the wire bytes plus limit per layer.
 		r = newCapReader(r, limit, true)
 	}
 	return b.readAll(r)

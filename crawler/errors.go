@@ -20,6 +20,7 @@ var (
 	ErrTooManyRedirects = errors.New("crawler: too many redirects")
 	ErrTimeout          = errors.New("crawler: timeout")
 	ErrContentEncoding  = errors.New("crawler: unsupported content encoding")
+	ErrTooManyEncodings = errors.New("crawler: too many content encodings")
 )
 
 // FetchError is returned by Fetch when a page could not be fetched. It
@@ -43,6 +44,7 @@ const (
 	ReasonRefused          = "refused"
 	ReasonBlockedAddress   = "blocked_address"
 	ReasonTooLarge         = "too_large"
+	ReasonTooManyEncodings = "too_many_encodings"
 	ReasonRedirectLoop     = "redirect_loop"
 	ReasonTooManyRedirects = "too_many_redirects"
 	ReasonConnection       = "connection"
@@ -70,6 +72,8 @@ func Reason(err error) string {
 		return ReasonRobots
 	case errors.Is(err, ErrTooLarge):
 		return ReasonTooLarge
+	case errors.Is(err, ErrTooManyEncodings):
+		return ReasonTooManyEncodings
 	case errors.Is(err, ErrRedirectLoop):
 		return ReasonRedirectLoop
 	case errors.Is(err, ErrTooManyRedirects):

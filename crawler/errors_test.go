@@ -28,6 +28,7 @@ func TestReason(t *testing.T) {
 		{"blocked wrapped", fetchErr(fmt.Errorf("dial: %w", &BlockedError{Addr: netip.MustParseAddr("10.0.0.1"), Range: "private"})), ReasonBlockedAddress},
 		{"invalid target", fetchErr(fmt.Errorf("%w: empty", ErrInvalidTarget)), ReasonInvalidTarget},
 		{"too large", fetchErr(&TooLargeError{Limit: 10}), ReasonTooLarge},
+		{"too many encodings", fetchErr(&TooManyEncodingsError{N: 3}), ReasonTooManyEncodings},
 		{"redirect loop", fetchErr(fmt.Errorf("%w: a -> a", ErrRedirectLoop)), ReasonRedirectLoop},
 		{"too many redirects", fetchErr(ErrTooManyRedirects), ReasonTooManyRedirects},
 		{"our timeout", fetchErr(fmt.Errorf("%w after 1s", ErrTimeout)), ReasonTimeout},

@@ -531,6 +531,9 @@ func TestFetchBody(t *testing.T) {
 	page := []byte(strings.Repeat("<p>京ICP备2021034567号-1</p>\n", 100))
 	exact := bytes.Repeat([]byte("a"), limit)
 	bomb := make([]byte, 4<<20) // 4 MiB of zeros: about 4 KiB gzipped, 64 times the limit
+	// 1 MiB of empty stored deflate blocks: inflates to nothing, but the
+	// layer under it must produce 16 times the limit to get there.
+	empties := append(bytes.Repeat([]byte{0, 0, 0, 0xff, 0xff}, 1<<20/5), 1, 0, 0, 0xff, 0xff)
 	tests := []struct {
 		name     string
 		encoding string
@@ -555,6 +558,9 @@ func TestFetchBody(t *testing.T) {
 		{"gzip bomb", "gzip", gzipped(t, bomb), false, nil, crawler.ReasonTooLarge},
 		{"zlib bomb", "deflate", zlibbed(t, bomb), true, nil, crawler.ReasonTooLarge},
 		{"raw deflate bomb", "deflate", deflated(t, bomb), true, nil, crawler.ReasonTooLarge},
+		{"empty blocks under gzip", "deflate, gzip", gzipped(t, empties), true, nil, crawler.ReasonTooLarge},
+		{"deflate thrice", "deflate, deflate, deflate", deflated(t, deflated(t, deflated(t, page))), false, nil, crawler.ReasonTooManyEncodings},
+		{"deflate 8000 times", strings.Repeat("deflate,", 8000), deflated(t, page), false, nil, crawler.ReasonTooManyEncodings},
 		{"brotli", "br", []byte("whatever"), false, nil, crawler.ReasonOther},
 		{"bad gzip", "gzip", []byte("not gzip at all"), false, nil, crawler.ReasonOther},
 	}

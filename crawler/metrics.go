@@ -30,7 +30,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 		fetchErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "beianwatch_fetch_errors_total",
-			Help: "Fetches that failed, by reason (timeout, dns, tls, refused, blocked_address, too_large, redirect_loop …).",
+			Help: "Fetches that failed, by reason (timeout, dns, tls, refused, blocked_address, too_large, too_many_encodings, redirect_loop …).",
 		}, []string{"reason"}),
 		queueErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "beianwatch_scheduler_queue_errors_total",

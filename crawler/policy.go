@@ -34,9 +34,12 @@ func (e *BlockedError) Is(target error) bool { return target == ErrBlockedAddres
 type addrRange struct {
 	prefix netip.Prefix
 	name   string
-	// embedded, when set, extracts an IPv4 address tunnelled inside the
-	// IPv6 one; the range is then refused only when that IPv4 address is.
-	embedded func(netip.Addr) netip.Addr
+	// embedded, when set, extracts the IPv4 addresses tunnelled inside the
+	// IPv6 one; the range is then refused when any of them is, and only
+	// then: the packets end up at the IPv4 address, so that is what is
+	// judged (a NAT64 of 127.0.0.1 reaches a loopback service as surely
+	// as 127.0.0.1 does).
+	embedded func(netip.Addr) []netip.Addr
 }
 
 // metadataAddrs are cloud instance-metadata endpoints. They never host a
@@ -76,14 +79,17 @@ var blockedRanges = []addrRange{
 	{prefix: netip.MustParsePrefix("255.255.255.255/32"), name: "broadcast"},
 	{prefix: netip.MustParsePrefix("240.0.0.0/4"), name: "reserved"},
 
-	// IPv6. IPv4-mapped addresses never get here: they are unmapped first.
+	// IPv6. IPv4-mapped addresses (::ffff:0:0/96) never get here: they
+	// are unmapped first. Every other form that carries an IPv4 address
+	// is judged by that address (embedded), whatever the policy allows.
 	{prefix: netip.MustParsePrefix("::/128"), name: "unspecified"},
 	{prefix: netip.MustParsePrefix("::1/128"), name: "loopback"},
-	{prefix: netip.MustParsePrefix("::/96"), name: "IPv4-compatible (deprecated)"},
-	{prefix: netip.MustParsePrefix("64:ff9b::/96"), name: "NAT64", embedded: low32},
-	{prefix: netip.MustParsePrefix("64:ff9b:1::/48"), name: "local-use NAT64"},
+	{prefix: netip.MustParsePrefix("::/96"), name: "IPv4-compatible", embedded: low32},           // RFC 4291, deprecated
+	{prefix: netip.MustParsePrefix("::ffff:0:0:0/96"), name: "IPv4-translated", embedded: low32}, // RFC 2765 (SIIT)
+	{prefix: netip.MustParsePrefix("64:ff9b::/96"), name: "NAT64", embedded: low32},              // RFC 6052
+	{prefix: netip.MustParsePrefix("64:ff9b:1::/48"), name: "local-use NAT64", embedded: low32},  // RFC 8215; /96 is the usual length
 	{prefix: netip.MustParsePrefix("100::/64"), name: "discard-only"},
-	{prefix: netip.MustParsePrefix("2001::/32"), name: "Teredo"}, // the tunnelled IPv4 is obfuscated; no web host lives here
+	{prefix: netip.MustParsePrefix("2001::/32"), name: "Teredo", embedded: teredo},
 	{prefix: netip.MustParsePrefix("2001:2::/48"), name: "benchmarking"},
 	{prefix: netip.MustParsePrefix("2001:db8::/32"), name: "documentation"},
 	{prefix: netip.MustParsePrefix("2001::/23"), name: "IETF protocol assignment"},
@@ -96,16 +102,27 @@ var blockedRanges = []addrRange{
 	{prefix: netip.MustParsePrefix("ff00::/8"), name: "multicast"},
 }
 
-// low32 returns the IPv4 address in the last 32 bits (NAT64, RFC 6052).
-func low32(a netip.Addr) netip.Addr {
+// low32 returns the IPv4 address in the last 32 bits (IPv4-compatible,
+// IPv4-translated, NAT64 with a /96 prefix as RFC 6052 recommends).
+func low32(a netip.Addr) []netip.Addr {
 	b := a.As16()
-	return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
+	return []netip.Addr{netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})}
 }
 
 // sixToFour returns the IPv4 address in bits 16–47 (6to4, RFC 3056).
-func sixToFour(a netip.Addr) netip.Addr {
+func sixToFour(a netip.Addr) []netip.Addr {
 	b := a.As16()
-	return netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]})
+	return []netip.Addr{netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]})}
+}
+
+// teredo returns the two IPv4 addresses of a Teredo address (RFC 4380):
+// the server in bits 32–63 and the client, bit-inverted, in the last 32.
+func teredo(a netip.Addr) []netip.Addr {
+	b := a.As16()
+	return []netip.Addr{
+		netip.AddrFrom4([4]byte{b[4], b[5], b[6], b[7]}),
+		netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}),
+	}
 }
 
 // addrPolicy decides which addresses may be connected to. The zero value
@@ -147,10 +164,13 @@ func (p addrPolicy) refused(a netip.Addr) string {
 			continue
 		}
 		if r.embedded != nil {
-			// Judged by the tunnelled address, so that allowPrivate does
-			// not open a way to the metadata endpoints.
-			if inner := p.refused(r.embedded(a)); inner != "" {
-				return r.name + " of " + inner
+			// Judged by the tunnelled address, under the same policy: so
+			// that neither the default policy lets loopback through in
+			// disguise nor allowPrivate opens the metadata endpoints.
+			for _, inner := range r.embedded(a) {
+				if name := p.refused(inner); name != "" {
+					return r.name + " of " + name
+				}
 			}
 			return ""
 		}

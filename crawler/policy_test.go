@@ -67,7 +67,15 @@ func TestPolicyDefault(t *testing.T) {
 		// IPv6 special ranges.
 		{"::", "unspecified"},
 		{"::1", "loopback"},
-		{"::127.0.0.1", "IPv4-compatible (deprecated)"},
+		{"::127.0.0.1", "IPv4-compatible of loopback"},
+		{"::7f00:1", "IPv4-compatible of loopback"},
+		{"::a9fe:a9fe", "IPv4-compatible of cloud metadata"},
+		{"::808:808", ""}, // IPv4-compatible 8.8.8.8
+		{"::ffff:0:7f00:1", "IPv4-translated of loopback"},
+		{"::ffff:0:127.0.0.1", "IPv4-translated of loopback"},
+		{"::ffff:0:a00:1", "IPv4-translated of private"},
+		{"::ffff:0:a9fe:a9fe", "IPv4-translated of cloud metadata"},
+		{"::ffff:0:808:808", ""}, // IPv4-translated 8.8.8.8
 		{"::ffff:127.0.0.1", "loopback"},
 		{"::ffff:7f00:1", "loopback"},
 		{"::ffff:10.1.2.3", "private"},
@@ -76,10 +84,17 @@ func TestPolicyDefault(t *testing.T) {
 		{"64:ff9b::127.0.0.1", "NAT64 of loopback"},
 		{"64:ff9b::a9fe:a9fe", "NAT64 of cloud metadata"},
 		{"64:ff9b::c0a8:101", "NAT64 of private"},
-		{"64:ff9b:1::1", "local-use NAT64"},
+		{"64:ff9b:1::1", "local-use NAT64 of unspecified"},
+		{"64:ff9b:1::7f00:1", "local-use NAT64 of loopback"},
+		{"64:ff9b:1:ffff::c0a8:1", "local-use NAT64 of private"},
+		{"64:ff9b:1::a9fe:a9fe", "local-use NAT64 of cloud metadata"},
+		{"64:ff9b:1::808:808", ""},
 		{"100::1", "discard-only"},
-		{"2001::1", "Teredo"},
-		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"},
+		{"2001::1", "Teredo of unspecified"},
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo of documentation"}, // client 192.0.2.45
+		{"2001:0:4136:e378:8000:63bf:80ff:fffe", "Teredo of loopback"},      // client 127.0.0.1
+		{"2001:0:7f00:1:8000:63bf:f7f7:f7f7", "Teredo of loopback"},         // server 127.0.0.1
+		{"2001:0:4136:e378:8000:63bf:f7f7:f7f7", ""},                        // 65.54.227.120 and 8.8.8.8
 		{"2001:2::1", "benchmarking"},
 		{"2001:db8::1", "documentation"},
 		{"2001:10::1", "IETF protocol assignment"}, // ORCHID
@@ -144,6 +159,12 @@ func TestPolicyAllow(t *testing.T) {
 		{"private keeps AWS IPv6 metadata", addrPolicy{allowPrivate: true}, "fd00:ec2::254", "cloud metadata"},
 		{"private keeps mapped metadata", addrPolicy{allowPrivate: true}, "::ffff:169.254.169.254", "cloud metadata"},
 		{"private keeps NAT64 of metadata", addrPolicy{allowPrivate: true}, "64:ff9b::a9fe:a9fe", "NAT64 of cloud metadata"},
+		{"private keeps local NAT64 of metadata", addrPolicy{allowPrivate: true}, "64:ff9b:1::a9fe:a9fe", "local-use NAT64 of cloud metadata"},
+		{"private keeps translated metadata", addrPolicy{allowPrivate: true}, "::ffff:0:a9fe:a9fe", "IPv4-translated of cloud metadata"},
+		{"private keeps compatible metadata", addrPolicy{allowPrivate: true}, "::a9fe:a9fe", "IPv4-compatible of cloud metadata"},
+		{"private keeps Teredo of metadata", addrPolicy{allowPrivate: true}, "2001:0:a9fe:a9fe:8000:63bf:f7f7:f7f7", "Teredo of cloud metadata"},
+		{"private keeps 6to4 of metadata", addrPolicy{allowPrivate: true}, "2002:a9fe:a9fe::1", "6to4 of cloud metadata"},
+		{"cidr opens translated of its net", addrPolicy{allow: prefixes("127.0.0.0/8")}, "::ffff:0:7f00:1", ""},
 		{"cidr opens its net", addrPolicy{allow: prefixes("127.0.0.0/8")}, "127.0.0.2", ""},
 		{"cidr opens mapped", addrPolicy{allow: prefixes("127.0.0.0/8")}, "::ffff:127.0.0.1", ""},
 		{"cidr opens NAT64 of its net", addrPolicy{allow: prefixes("127.0.0.0/8")}, "64:ff9b::7f00:1", ""},

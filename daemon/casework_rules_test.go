@@ -323,3 +323,49 @@ func TestOverdueOnce(t *testing.T) {
 		t.Errorf("%d case_overdue alerts, want 1", overdueAlerts)
 	}
 }
+
+// TestEscalationKeepsSecrets: a failed or refused escalation is kept in
+// the case's history for good, so neither the password nor the token of
+// the webhook's URL, nor a token the control plane echoes, may be in it.
+func TestEscalationKeepsSecrets(t *testing.T) {
+	ctx := context.Background()
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "bad credentials for http://"+r.Host+r.URL.String(), http.StatusForbidden)
+	}))
+	t.Cleanup(echo.Close)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	for _, base := range []string{echo.URL, closed.URL} {
+		t.Run(base, func(t *testing.T) {
+			st := newFakeStore()
+			opened := time.Date(2026, 12, 1, 10, 0, 0, 0, checker.CST)
+			if _, err := st.OpenCase(ctx, cases.Case{Kind: cases.Takedown, Domain: "a.test", URLs: []string{"https://a.test/x"},
+				Category: cases.Gambling, EvidencePhrases: []string{"赌场"}, State: cases.Open, CreatedAt: opened,
+				Deadline: opened.Add(time.Hour)}, "cli:ops"); err != nil {
+				t.Fatal(err)
+			}
+			now := opened.Add(2 * time.Hour)
+			w := newTestCaseWork(t, st, func() time.Time { return now })
+			u := strings.Replace(base, "http://", "http://ops:pa55w0rd@", 1) + "/block?token=T0KEN&region=bj"
+			w.esc = &escalation{url: u, client: &http.Client{Timeout: 5 * time.Second}}
+			if err := w.overdue(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.escalate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			c := st.cs[0]
+			if c.Escalation != cases.EscalationFailed {
+				t.Errorf("escalation = %s, want failed", c.Escalation)
+			}
+			for _, secret := range []string{"T0KEN", "pa55w0rd"} {
+				if strings.Contains(c.EscalationResponse, secret) {
+					t.Errorf("escalation response %q holds %q", c.EscalationResponse, secret)
+				}
+			}
+			if !strings.Contains(c.EscalationResponse, "token=xxxxx") {
+				t.Errorf("escalation response %q, want the URL with its token masked", c.EscalationResponse)
+			}
+		})
+	}
+}

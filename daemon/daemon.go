@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,12 +36,16 @@ type Daemon struct {
 	srv  *http.Server
 	once sync.Once
 	sum  crawler.Summary
+	// built is set once New has opened the registry and built the rest:
+	// the HTTP server answers before (/healthz yes, /readyz no).
+	built atomic.Bool
 }
 
-// New builds a daemon from opts: it opens the registry (migrating it
-// unless opts.NoMigrate), the crawler, the alerts and the case work, and
-// binds the listener, so that Addr answers before Run. Close releases
-// what it opened.
+// New builds a daemon from opts: it binds the listener and serves the
+// health endpoints, so that Addr answers before Run, then opens the
+// registry (waiting while its server is unreachable, until ctx ends),
+// migrating it unless opts.NoMigrate, and builds the crawler, the alerts
+// and the case work. Close releases what it opened.
 func New(ctx context.Context, opts Options) (_ *Daemon, err error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -51,7 +56,15 @@ func New(ctx context.Context, opts Options) (_ *Daemon, err error) {
 			d.Close()
 		}
 	}()
-	if d.st, err = registry.Open(ctx, opts.DSN, opts.Logger, opts.Metrics); err != nil {
+	if opts.Listen != "" {
+		if d.ln, err = net.Listen("tcp", opts.Listen); err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", opts.Listen, err)
+		}
+		// Alive (and not ready) while the registry is awaited: a liveness
+		// probe must not kill a replica that waits for its database.
+		d.serveHTTP()
+	}
+	if d.st, err = openStore(ctx, &d.opts); err != nil {
 		return nil, err
 	}
 	if !opts.NoMigrate {
@@ -76,11 +89,7 @@ func New(ctx context.Context, opts Options) (_ *Daemon, err error) {
 	if err := d.build(); err != nil {
 		return nil, err
 	}
-	if opts.Listen != "" {
-		if d.ln, err = net.Listen("tcp", opts.Listen); err != nil {
-			return nil, fmt.Errorf("listen on %s: %w", opts.Listen, err)
-		}
-	}
+	d.built.Store(true)
 	return d, nil
 }
 
@@ -112,7 +121,8 @@ func (d *Daemon) build() error {
 	if d.gauge, err = newRegistryGauges(d.st, d.st, o.PerSiteMetrics, o.StatsInterval, o.Logger, o.Metrics); err != nil {
 		return err
 	}
-	d.q = &storeQueue{st: d.st, logger: o.Logger, providerRanges: o.ProviderRanges, policy: o.Policy, byTag: o.TagPolicies}
+	d.q = &storeQueue{st: d.st, logger: o.Logger, providerRanges: o.ProviderRanges, policy: o.Policy, byTag: o.TagPolicies,
+		health: &writeHealth{now: o.now}}
 	var route func(alerts.Alert) []string
 	if o.Alerts != nil && len(o.Alerts.Receivers) > 0 {
 		if route, err = d.buildAlerts(); err != nil {
@@ -201,9 +211,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// makes provisional deadlines definitive: count them again first.
 	d.cases.recountProvisional(ctx)
 	go d.cases.Run(bg, min(10*time.Second, o.Cases.VerifyInterval))
-	if d.ln != nil {
-		d.serveHTTP()
-	}
 	o.Logger.Info("serving", "db", registry.RedactDSN(o.DSN), "owner", d.owner, "concurrency", o.Concurrency, "once", o.Once)
 	// A transaction per check cost more than the check's own writes:
 	// store them in batches.
@@ -269,14 +276,22 @@ func (d *Daemon) serveHTTP() {
 	o.Logger.Info("listening", "addr", d.ln.Addr().String())
 }
 
-// ready answers /readyz: the registry reachable and the scheduler
-// running.
+// ready answers /readyz: the registry open, reachable and taking the
+// queue's writes (failing for no longer than a lease period: a lease
+// that cannot be renewed is lost anyway), and the scheduler running.
 func (d *Daemon) ready(w http.ResponseWriter, r *http.Request) {
+	if !d.built.Load() {
+		http.Error(w, "registry not open yet", http.StatusServiceUnavailable)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	failing := d.q.health.failingFor()
 	switch err := d.st.Ping(ctx); {
 	case err != nil:
 		http.Error(w, "registry unreachable", http.StatusServiceUnavailable)
+	case failing > d.opts.LeaseTTL:
+		http.Error(w, fmt.Sprintf("registry refusing leases and stores for %v", failing.Round(time.Second)), http.StatusServiceUnavailable)
 	case !d.sched.Running():
 		http.Error(w, "scheduler not running", http.StatusServiceUnavailable)
 	default:

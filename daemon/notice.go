@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/beianwatch/beianwatch/alerts"
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/internal/redact"
 	"github.com/beianwatch/beianwatch/notice"
 	"github.com/beianwatch/beianwatch/registry"
 )
@@ -106,7 +108,7 @@ func (n *NoticeWebhook) DeliverNotice(ctx context.Context, c cases.Case) (string
 		return "", err
 	}
 	status, answer, err := postSigned(ctx, n.client, n.url, n.secret, body, n.now(), 1<<10)
-	where := redactedURL(n.url)
+	where := redact.URL(n.url)
 	if err != nil {
 		return "", err
 	}
@@ -119,13 +121,15 @@ func (n *NoticeWebhook) DeliverNotice(ctx context.Context, c cases.Case) (string
 // postSigned posts a JSON body to a webhook, signed as the alerts
 // webhook receiver signs (alerts.WebhookSignature over the timestamp and
 // the body, when there is a secret), and returns the answer's status and
-// at most limit bytes of its body. Errors name the URL without its query
-// or user info, where tokens live.
+// at most limit bytes of its body. Errors and the answer have their
+// credentials masked (redact): they are logged and kept in a case's
+// history, which nobody can delete, and net/http's errors quote the URL
+// with its query, where tokens live.
 func postSigned(ctx context.Context, client *http.Client, target, secret string, body []byte, now time.Time, limit int64) (status int, answer string, err error) {
-	where := redactedURL(target)
+	where := redact.URL(target)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return 0, "", fmt.Errorf("post to %s: %w", where, redactErr(err, target, where))
+		return 0, "", fmt.Errorf("post to %s: %s", where, redact.Text(err.Error()))
 	}
 	ts := strconv.FormatInt(now.Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
@@ -136,26 +140,11 @@ func postSigned(ctx context.Context, client *http.Client, target, secret string,
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, "", fmt.Errorf("post to %s: %w", where, redactErr(err, target, where))
+		return 0, "", fmt.Errorf("post to %s: %s", where, redact.Text(err.Error()))
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, limit))
-	return resp.StatusCode, strings.TrimSpace(string(b)), nil
-}
-
-// redactedURL drops a URL's query and user info, where tokens live.
-func redactedURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "the notice webhook"
-	}
-	u.User, u.RawQuery = nil, ""
-	return u.String()
-}
-
-// redactErr keeps an error's text without the full URL in it.
-func redactErr(err error, full, safe string) error {
-	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), full, safe))
+	return resp.StatusCode, redact.Text(strings.TrimSpace(string(b))), nil
 }
 
 func stateFindings(st *registry.State) []checker.Finding {
@@ -169,10 +158,14 @@ func stateFindings(st *registry.State) []checker.Finding {
 func validHTTPURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return err
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // it quotes the URL, token and all
+		}
+		return fmt.Errorf("%q: %w", redact.URL(raw), err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q: want an http:// or https:// URL", raw)
+		return fmt.Errorf("%q: want an http:// or https:// URL", redact.URL(raw))
 	}
 	return nil
 }

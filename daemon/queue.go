@@ -33,12 +33,15 @@ type storeQueue struct {
 	// time: a run checks what was due when it started, and ends even if
 	// an interval shorter than the run makes sites due again.
 	dueBy time.Time
+	// health records whether leases and stores succeed, for /readyz.
+	health *writeHealth
 }
 
 var _ crawler.Queue = (*storeQueue)(nil)
 
 func (q *storeQueue) Lease(ctx context.Context, owner string, n int, ttl time.Duration) ([]crawler.Job, error) {
 	leases, err := q.st.Lease(ctx, owner, n, ttl)
+	q.health.record(ctx, err)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +93,9 @@ func (q *storeQueue) Complete(ctx context.Context, owner string, o crawler.Outco
 	} else {
 		err = q.st.Complete(ctx, owner, res, o.Next, r.Deadlines, o.BadgeShown)
 	}
+	if !errors.Is(err, registry.ErrLeaseLost) {
+		q.health.record(ctx, err) // a lost lease was a write the registry took
+	}
 	if err == nil && q.cases != nil {
 		q.cases.afterCheck(ctx, o)
 	}
@@ -139,6 +145,7 @@ func (q batchQueue) CompleteBatch(ctx context.Context, owner string, os []crawle
 		cs[i] = registry.Completion{Result: registryResult(o), Next: o.Next, Deadlines: o.Report.Deadlines, BadgeShown: o.BadgeShown}
 	}
 	errs, err := q.st.CompleteBatchAlerting(ctx, owner, cs, q.alerting)
+	q.health.record(ctx, err)
 	if err != nil {
 		return err
 	}

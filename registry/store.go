@@ -5,16 +5,19 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the "postgres" driver
+	"github.com/lib/pq" // the "postgres" driver
 	"github.com/prometheus/client_golang/prometheus"
 	_ "modernc.org/sqlite" // the "sqlite" driver, without cgo
 
+	"github.com/beianwatch/beianwatch/internal/redact"
 	"github.com/beianwatch/beianwatch/keyring"
 )
 
@@ -24,6 +27,12 @@ const DefaultDSN = "sqlite://beianwatch.db"
 
 // ErrNotFound is returned when no site matches.
 var ErrNotFound = errors.New("registry: not found")
+
+// ErrUnreachable is matched (errors.Is) by an Open error that a later
+// attempt may not meet: the PostgreSQL server did not answer, or answered
+// that it is starting, shutting down or out of connections. A bad DSN, a
+// refused password or a missing database do not match it.
+var ErrUnreachable = errors.New("registry: server unreachable")
 
 // Store is the registry, on SQLite or PostgreSQL. Its methods are safe for
 // concurrent use.
@@ -167,7 +176,33 @@ func (s *Store) openPostgres(ctx context.Context, dsn string) error {
 	var err error
 	s.db, err = openPool(ctx, "postgres", dsn, 16)
 	s.read = s.db
+	if err != nil && transient(err) {
+		return fmt.Errorf("%w: %w", ErrUnreachable, err)
+	}
 	return err
+}
+
+// transient reports whether a failure to connect may pass by itself: a
+// network error (no route, refused, a name not resolving yet, a
+// connection cut), or a PostgreSQL error of class 08 (connection
+// exception), 53 (insufficient resources) or 57 (operator intervention:
+// "the database system is starting up").
+func transient(err error) bool {
+	var (
+		pqErr  *pq.Error
+		netErr net.Error
+	)
+	switch {
+	case errors.As(err, &pqErr):
+		switch pqErr.Code.Class() {
+		case "08", "53", "57":
+			return true
+		}
+		return false
+	case errors.As(err, &netErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	}
+	return false
 }
 
 // openPool opens a pool of at most n connections and checks that it works.
@@ -194,23 +229,10 @@ func openPool(ctx context.Context, driver, dsn string, n int) (*sqlx.DB, error) 
 	return db, nil
 }
 
-// RedactDSN returns the DSN with any password replaced by "xxxxx", fit for
-// logs and errors.
-func RedactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme == "" {
-		if strings.Contains(strings.ToLower(dsn), "password") {
-			return "(DSN hidden: it holds a password)"
-		}
-		return dsn
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
-}
+// RedactDSN returns the DSN with its credentials masked (the password,
+// sslpassword and the like, in URL or keyword=value form), fit for logs
+// and errors. It is redact.DSN, kept here for the registry's callers.
+func RedactDSN(dsn string) string { return redact.DSN(dsn) }
 
 // inTx runs fn in one write transaction, committed if fn returns nil and
 // rolled back otherwise.

@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -30,6 +31,7 @@ func TestOpenErrors(t *testing.T) {
 		{"sqlite://" + t.TempDir() + "/missing/dir/x.db", "open registry sqlite://"},
 		{"postgres://beianwatch:s3cret@127.0.0.1:1/db?sslmode=disable", "open registry postgres://beianwatch:xxxxx@127.0.0.1:1/db"},
 		{"postgres://127.0.0.1:1/db?password=s3cret&sslmode=disable", "password=xxxxx"},
+		{"postgres://127.0.0.1:1/db?sslpassword=s3cret&sslmode=disable", "sslpassword=xxxxx"},
 	}
 	for _, tt := range tests {
 		s, err := Open(context.Background(), tt.dsn, nil, prometheus.NewRegistry())
@@ -62,7 +64,8 @@ func TestRedactDSN(t *testing.T) {
 		{"postgres://bw:s3cret@db.internal:5432/bw?sslmode=require", "postgres://bw:xxxxx@db.internal:5432/bw?sslmode=require"},
 		{"postgresql://bw@db/bw", "postgresql://bw@db/bw"},
 		{"postgres://db/bw?password=s3cret", "postgres://db/bw?password=xxxxx"},
-		{"host=db password=s3cret", "(DSN hidden: it holds a password)"},
+		{"host=db password=s3cret", "host=db password=xxxxx"},
+		{"postgres://db/bw?sslmode=verify-full&sslpassword=s3cret", "postgres://db/bw?sslmode=verify-full&sslpassword=xxxxx"},
 	}
 	for _, tt := range tests {
 		if got := RedactDSN(tt.dsn); got != tt.want {
@@ -215,4 +218,24 @@ func TestPersonalDataStaysOut(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOpenUnreachable: only a server that does not answer (yet) is worth
+// waiting for; a DSN that cannot work is not.
+func TestOpenUnreachable(t *testing.T) {
+	tests := []struct {
+		dsn  string
+		want bool
+	}{
+		{"postgres://bw:s3cret@127.0.0.1:1/bw?sslmode=disable", true},
+		{"postgres://bw@127.0.0.1:1/bw?sslmode=bogus", false},
+		{"mysql://root@localhost/db", false},
+		{"sqlite://" + t.TempDir() + "/missing/dir/x.db", false},
+	}
+	for _, tt := range tests {
+		_, err := Open(context.Background(), tt.dsn, nil, prometheus.NewRegistry())
+		if got := errors.Is(err, ErrUnreachable); got != tt.want || err == nil {
+			t.Errorf("Open(%q) = %v; ErrUnreachable %v, want %v", tt.dsn, err, got, tt.want)
+		}
+	}
 }

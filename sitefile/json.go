@@ -92,7 +92,7 @@ func (s *jsonSource) next(rec *record) error {
 // cell stores one key's value in the record, or a problem with it.
 func (s *jsonSource) cell(rec *record, key string, raw json.RawMessage, seen map[column]bool) {
 	problem := func(col, msg string) {
-		rec.problems = append(rec.problems, &RowError{File: s.name, Line: rec.line, Column: col, Message: msg})
+		rec.problems = append(rec.problems, &RowError{File: s.name, Line: rec.line, Column: quoteControl(col), Message: msg})
 	}
 	c, ok := columnByName(key)
 	switch {

@@ -67,6 +67,11 @@ func (v *validator) row(rec *record) *Row {
 	}
 	c := &rowCheck{v: v, row: row}
 	cells := &rec.cells
+	if c.controlChars(cells) {
+		// The row is refused; judging its cells would echo the control
+		// characters in messages bound for a terminal.
+		return row
+	}
 	s := &row.Site
 	// An imported row is a site the provider hosts now; retiring one is
 	// done in the registry (beianwatch sites retire).

@@ -96,7 +96,7 @@ func (a *app) runCaseList(ctx context.Context, f registry.CaseFilter, format str
 
 // caseRow is one line of `case list`; the domain, of any width, last.
 func caseRow(id, state, kind, category, deadline, domain string) string {
-	return fmt.Sprintf("%-6s  %-9s  %-13s  %-23s  %-36s  %s", id, state, kind, category, deadline, domain)
+	return fmt.Sprintf("%-6s  %-9s  %-13s  %-23s  %-36s  %s", id, state, kind, printable(category), deadline, printable(domain))
 }
 
 // listDeadline is the deadline in `case list`: "end of 2027-01-04 CST",
@@ -212,8 +212,8 @@ func (a *app) runCaseShow(ctx context.Context, id int64, asJSON bool) error {
 // caseText is `case show` for people.
 func caseText(c cases.Case, history []cases.Transition, vs []cases.Verification) string {
 	var b strings.Builder
-	field := func(name, value string) { fmt.Fprintf(&b, "%-14s %s\n", name, value) }
-	fmt.Fprintf(&b, "Case %d  %s  %s  (%s)\n", c.ID, c.Kind, c.Category, c.State)
+	field := func(name, value string) { fmt.Fprintf(&b, "%-14s %s\n", name, printable(value)) }
+	fmt.Fprintf(&b, "Case %d  %s  %s  (%s)\n", c.ID, c.Kind, printable(string(c.Category)), c.State)
 	field("Site", fmt.Sprintf("%s (site %d)", c.Domain, c.SiteID))
 	if len(c.Codes) > 1 {
 		field("Codes", strings.Join(c.Codes, ", "))
@@ -267,7 +267,7 @@ func caseText(c cases.Case, history []cases.Transition, vs []cases.Verification)
 		if from == "" {
 			from = "-"
 		}
-		fmt.Fprintf(&b, "  %s  %-9s → %-9s  %s  %s\n", cstTime(t.At), from, t.To, t.Actor, t.Reason)
+		fmt.Fprintf(&b, "  %s  %-9s → %-9s  %s  %s\n", cstTime(t.At), from, t.To, printable(t.Actor), printable(t.Reason))
 	}
 	if len(vs) == 0 {
 		b.WriteString("\nVerifications: none\n")
@@ -282,7 +282,7 @@ func caseText(c cases.Case, history []cases.Transition, vs []cases.Verification)
 		case v.HashMatched:
 			detail = "same body (sha256)"
 		}
-		fmt.Fprintf(&b, "  %s  %-11s  %3d  %s  %s\n", cstTime(v.CheckedAt), v.Outcome, v.Status, v.URL, detail)
+		fmt.Fprintf(&b, "  %s  %-11s  %3d  %s  %s\n", cstTime(v.CheckedAt), v.Outcome, v.Status, printable(v.URL), printable(detail))
 	}
 	return b.String()
 }

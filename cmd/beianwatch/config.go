@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/internal/redact"
 )
 
 // envName is the environment variable that sets a flag: BEIANWATCH_ and
@@ -262,8 +262,8 @@ type section struct {
 }
 
 // printConfig writes the effective settings as YAML that --config reads,
-// with secrets masked: the password in a DSN, and any setting whose name
-// says secret, token or password.
+// with secrets masked (redact): the credentials in the DSN and in every
+// URL, and any setting whose name says it is a secret.
 func printConfig(w io.Writer, cmd *cobra.Command, sections ...section) error {
 	settings := map[string]any{}
 	for _, s := range sections {
@@ -288,11 +288,15 @@ func printConfig(w io.Writer, cmd *cobra.Command, sections ...section) error {
 		}
 		switch {
 		case f.Name == "db":
-			v = registry.RedactDSN(f.Value.String())
-		case strings.Contains(f.Name, "secret"), strings.Contains(f.Name, "token"), strings.Contains(f.Name, "password"):
+			v = redact.DSN(f.Value.String())
+		case redact.IsSecretName(f.Name) && !strings.HasSuffix(f.Name, "-file"):
 			if f.Value.String() != "" {
-				v = "***"
+				v = redact.Mask
 			}
+		case f.Value.Type() == "string" && strings.Contains(f.Value.String(), "://"):
+			// Every URL-valued setting (escalation and notice webhooks,
+			// contact pages): their tokens live in the URL.
+			v = redact.URL(f.Value.String())
 		}
 		settings[f.Name] = v
 	})

@@ -144,6 +144,29 @@ func httpStatus(code int) string {
 	return strconv.Itoa(code)
 }
 
+// printable escapes the control characters in stored text (\x1b, \n,
+// \u009b …) for human output: text from an import, a page or a webhook's
+// answer must not move the cursor, recolour or clear an operator's
+// terminal, nor fake a line of its own. JSON output needs no such care.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if !isControl(r) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r) // '\x1b', '\n', '\u009b'
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
+}
+
+// isControl reports C0 and C1 control characters and DEL.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (0x80 <= r && r < 0xa0) }
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"

@@ -228,6 +228,9 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config, p
 	a.tuneGC()
 	d, err := daemon.New(ctx, opts)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // shut down while waiting for the registry: nothing went wrong
+		}
 		return a.trouble(err)
 	}
 	defer d.Close()

@@ -121,8 +121,15 @@ func TestServeHTTP(t *testing.T) {
 	if code, _ := get("/healthz"); code != 200 {
 		t.Errorf("/healthz = %d, want 200", code)
 	}
-	if code, body := get("/readyz"); code != 200 {
-		t.Errorf("/readyz = %d %q, want 200", code, body)
+	// Alive at once, ready once the registry is open and migrated.
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		code, body := get("/readyz")
+		if code == 200 {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("/readyz = %d %q after 10 s, want 200", code, body)
+		}
 	}
 	if _, body := get("/metrics"); !strings.Contains(body, `beianwatch_checks_total{result="pass"} 0`) || !strings.Contains(body, "go_goroutines") {
 		t.Errorf("/metrics lacks the crawl counters or the Go collector:\n%.2000s", body)

@@ -223,7 +223,7 @@ func primaryDomain(s *registry.Site) string {
 // listRow is one line of `sites list`. ICP numbers take up to 24 cells
 // (京ICP备2021000001号-12: Chinese characters are two cells wide).
 func listRow(id, verdict, next, icp, psb, domains string) string {
-	return fmt.Sprintf("%-6s  %-9s  %-23s  %s  %s  %s", id, verdict, next, padCells(icp, 24), padCells(psb, 14), domains)
+	return fmt.Sprintf("%-6s  %-9s  %-23s  %s  %s  %s", id, verdict, next, padCells(printable(icp), 24), padCells(printable(psb), 14), printable(domains))
 }
 
 // siteVerdict is the current verdict, or "retired".

@@ -138,12 +138,12 @@ func showView(s *registry.Site, st *registry.State, rs []registry.Result) showJS
 // siteText is `sites show` for people.
 func siteText(s *registry.Site, st *registry.State, rs []registry.Result) string {
 	var b strings.Builder
-	line := func(label, value string) { fmt.Fprintf(&b, "  %-14s %s\n", label, value) }
+	line := func(label, value string) { fmt.Fprintf(&b, "  %-14s %s\n", label, printable(value)) }
 	status := "active"
 	if !s.Active {
 		status = "retired"
 	}
-	fmt.Fprintf(&b, "Site %d  %s  (%s)\n", s.ID, orDash(s.Name), status)
+	fmt.Fprintf(&b, "Site %d  %s  (%s)\n", s.ID, printable(orDash(s.Name)), status)
 	line("Domains", domainList(s.Domains))
 	line("IPs", orDash(strings.Join(ipStrings(s), ", ")))
 	line("Check URL", orDash(s.CheckURL))
@@ -178,7 +178,7 @@ func siteText(s *registry.Site, st *registry.State, rs []registry.Result) string
 	fmt.Fprintf(&b, "Latest checks (%d)\n", len(rs))
 	for _, r := range rs {
 		fmt.Fprintf(&b, "  %s  %-5s  %3s  %s  %s%s\n", cstTime(r.CheckedAt), r.Verdict, httpStatus(r.HTTPStatus),
-			orDash(r.FinalURL), r.Duration, errSuffix(r.Error))
+			printable(orDash(r.FinalURL)), r.Duration, printable(errSuffix(r.Error)))
 	}
 	return b.String()
 }

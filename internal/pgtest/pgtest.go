@@ -91,6 +91,18 @@ func (s *Server) Restart(ctx context.Context) error {
 	return s.pgCtl(ctx, "restart", "-m", "fast")
 }
 
+// Halt stops the server as an operator or an outage would (pg_ctl stop
+// -m fast: clients are disconnected), keeping its files and port, so that
+// a test can see its clients cope with the server gone; Resume starts it
+// again.
+func (s *Server) Halt(ctx context.Context) error {
+	return s.run(ctx, "pg_ctl", "-D", s.data(), "-m", "fast", "-w", "stop")
+}
+
+// Resume starts a server Halt stopped, on the same port, waiting until it
+// accepts connections.
+func (s *Server) Resume(ctx context.Context) error { return s.pgCtl(ctx, "start") }
+
 // Stop stops the server at once and removes its files.
 func (s *Server) Stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
