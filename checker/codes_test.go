@@ -35,11 +35,11 @@ func TestCatalog(t *testing.T) {
 	}
 }
 
-// TestREADMECodes keeps README's table of finding codes (between the
-// codes:begin and codes:end markers) in step with the catalog; -update
-// rewrites it.
+// TestREADMECodes keeps the documented table of finding codes
+// (docs/checker.md, between the codes:begin and codes:end markers) in
+// step with the catalog; -update rewrites it.
 func TestREADMECodes(t *testing.T) {
-	const path = "../README.md"
+	const path = "../docs/checker.md"
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestREADMECodes(t *testing.T) {
 	begin, end := "<!-- codes:begin -->\n", "<!-- codes:end -->"
 	i, j := strings.Index(readme, begin), strings.Index(readme, end)
 	if i < 0 || j < i {
-		t.Fatalf("README.md lacks the %q and %q markers", begin, end)
+		t.Fatalf("%s lacks the %q and %q markers", path, begin, end)
 	}
 	var table strings.Builder
 	table.WriteString("| code | severity | meaning |\n|---|---|---|\n")
@@ -66,7 +66,7 @@ func TestREADMECodes(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("README.md's table of finding codes is out of date; run go test ./checker -run TestREADMECodes -update")
+	t.Errorf("%s's table of finding codes is out of date; run go test ./checker -run TestREADMECodes -update", path)
 }
 
 // TestCodeTitles: every code has a short title in English and in Chinese.
