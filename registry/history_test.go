@@ -120,3 +120,38 @@ func TestHistoryFlips(t *testing.T) {
 		}
 	})
 }
+
+func TestRecheck(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := mustOpenStore(t, dsn)
+		// Three sites due in a day, one retired.
+		ids := setUpSites(t, s, siteSetup{due: 24 * time.Hour}, siteSetup{due: 24 * time.Hour},
+			siteSetup{due: 24 * time.Hour}, siteSetup{due: 24 * time.Hour, retired: true})
+		if _, err := s.db.ExecContext(ctx, s.db.Rebind("UPDATE site_state SET verdict = 'fail' WHERE site_id = ?"), ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		due := func() int {
+			n, err := s.DueCount(ctx, testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := due(); n != 0 {
+			t.Fatalf("due before recheck = %d, want 0", n)
+		}
+		if n, err := s.RecheckSites(ctx, checker.VerdictFail); err != nil || n != 1 || due() != 1 {
+			t.Errorf("RecheckSites(fail) = %d, %v, due %d; want 1, 1", n, err, due())
+		}
+		if n, err := s.RecheckDomains(ctx, []string{"site1.example.cn", "SITE1.example.cn", "site3.example.cn"}); err != nil || n != 1 || due() != 2 {
+			t.Errorf("RecheckDomains = %d, %v, due %d; want 1 (site3 retired), 2", n, err, due())
+		}
+		if _, err := s.RecheckDomains(ctx, []string{"site2.example.cn", "nowhere.example.cn"}); !errors.Is(err, ErrNotFound) || due() != 2 {
+			t.Errorf("RecheckDomains(unknown) = %v, due %d; want ErrNotFound, 2", err, due())
+		}
+		if n, err := s.RecheckSites(ctx, ""); err != nil || n != 3 || due() != 3 {
+			t.Errorf("RecheckSites(all) = %d, %v, due %d; want 3, 3", n, err, due())
+		}
+	})
+}
