@@ -87,8 +87,8 @@ func TestSitesCommands(t *testing.T) {
 			want:    []string{"example.cn"},
 			wantNot: []string{"中文.中国", "old.example.cn"},
 		}, {
-			args:    []string{"sites", "show", "XN--FIQ228C.xn--fiqs8s"},
-			want:    []string{"个人博客  (active)", "中文.中国 (xn--fiq228c.xn--fiqs8s)", "personal 张*", "张* 138****5678 z***@example.com", "History (latest 2 entries",
+			args: []string{"sites", "show", "XN--FIQ228C.xn--fiqs8s"},
+			want: []string{"个人博客  (active)", "中文.中国 (xn--fiq228c.xn--fiqs8s)", "personal 张*", "张* 138****5678 z***@example.com", "History (latest 2 entries",
 				"fail since 2026-11-27 10:00:00 CST (4 checks); last pass 2026-11-27 09:00:00 CST",
 				"  2026-11-27 10:00:00 CST … 2026-11-27 13:00:00 CST  ×4     fail   200  https://中文.中国/  1.5s\n"},
 			wantNot: []string{"张三丰", "13812345678", "zhangsf", "2026-11-27 08:00:00 CST  fail"},
