@@ -53,6 +53,7 @@ type options struct {
 	quiet       float64
 	rounds      int
 	cycles      int
+	vacuum      bool
 	// lexicons are lexicon files, and lexiconPhrases sizes of generated
 	// ones: each adds a cycle with serve --lexicon beside the one without.
 	lexicons       []string
@@ -82,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.pgFsync, "pg-fsync", true, "throwaway PostgreSQL with default durability (false: fsync=off, as scripts/test.sh)")
 	fs.IntVar(&o.rounds, "rounds", 1, "measure each farm this many times: in each round, for each registry, the baseline and right after it a cycle (a summary gives the ratios' median and range)")
 	fs.IntVar(&o.cycles, "cycles", 1, "run this many cycles on each registry (sites recheck --all between them) and print its size after each")
+	fs.BoolVar(&o.vacuum, "vacuum", true, "with -cycles on PostgreSQL, VACUUM the registry between cycles, as autovacuum would in the hours between real ones")
 	fs.Float64Var(&o.quiet, "quiet", 0, "before each measurement, wait (up to 15 min) until other processes use less than this many cores (0: do not wait)")
 	fs.StringVar(&lexicons, "lexicon", "", "also run the cycle with serve --lexicon `FILE` (a comma-separated list runs each) and report the CPU it adds")
 	fs.StringVar(&phrases, "lexicon-phrases", "", "also run the cycle with a generated lexicon of this many phrases (lexicontest.Generate; a comma-separated list runs each)")
