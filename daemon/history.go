@@ -12,16 +12,20 @@ import (
 // historyPruner is what the pruning loop needs of the registry.
 type historyPruner interface {
 	ClaimPeriodic(ctx context.Context, name, owner string, period time.Duration) (bool, error)
-	PruneHistory(ctx context.Context, cutoff time.Time, batch int) (int, error)
+	PruneHistory(ctx context.Context, cutoff time.Time, batch int, pace float64) (int, error)
 }
 
 const (
 	// pruneEvery is how often one replica prunes: old history only grows
 	// by an hour's worth in between.
 	pruneEvery = time.Hour
-	// pruneBatch is the rows one prune transaction deletes at most: a few
-	// milliseconds' lock on them (docs/history.md).
+	// pruneBatch is the rows one prune transaction deletes at most: a
+	// short lock on them (docs/history.md).
 	pruneBatch = 1000
+	// prunePace makes pruning rest three times as long as each batch
+	// took: it takes a quarter of one connection at most, and the crawl
+	// beside it stays within 10% of its speed (docs/history.md).
+	prunePace = 3
 )
 
 // pruning deletes the history older than retain that the registry does
@@ -72,7 +76,7 @@ func (p *pruning) once(ctx context.Context) int {
 		return 0
 	}
 	start := time.Now()
-	n, err := p.st.PruneHistory(ctx, p.now().Add(-p.retain), pruneBatch)
+	n, err := p.st.PruneHistory(ctx, p.now().Add(-p.retain), pruneBatch, prunePace)
 	p.pruned.Add(float64(n))
 	if err != nil {
 		p.logger.Error("pruning the history failed", "deleted", n, "err", err)

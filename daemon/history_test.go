@@ -27,7 +27,7 @@ func (f *fakePruner) ClaimPeriodic(context.Context, string, string, time.Duratio
 	return f.claim, f.err
 }
 
-func (f *fakePruner) PruneHistory(_ context.Context, cutoff time.Time, _ int) (int, error) {
+func (f *fakePruner) PruneHistory(_ context.Context, cutoff time.Time, _ int, _ float64) (int, error) {
 	f.cutoffs = append(f.cutoffs, cutoff)
 	return 7, nil
 }

@@ -40,9 +40,11 @@ const pruneDelete = `DELETE FROM check_results
 // entry, and the whole history of a site with a case under way or ended
 // less than CaseHold ago. It works batch rows at a time, each batch its
 // own short transaction, so that checks being stored meanwhile wait for
-// one batch at most, and returns how many entries it deleted. It stops
-// early, without error, when ctx ends.
-func (s *Store) PruneHistory(ctx context.Context, cutoff time.Time, batch int) (n int, err error) {
+// one batch at most, and after each batch it rests pace times as long as
+// the batch took, so that it takes at most 1/(1+pace) of one connection's
+// time from the crawl (0: no rest). It returns how many entries it
+// deleted, and stops early, without error, when ctx ends.
+func (s *Store) PruneHistory(ctx context.Context, cutoff time.Time, batch int, pace float64) (n int, err error) {
 	defer s.observe("prune_history", time.Now(), &err)
 	if batch <= 0 || batch > maxInList {
 		return 0, fmt.Errorf("prune history: batch %d: want 1 to %d", batch, maxInList)
@@ -53,6 +55,7 @@ func (s *Store) PruneHistory(ctx context.Context, cutoff time.Time, batch int) (
 	after, afterID := time.Unix(0, 0).UTC(), int64(0)
 	for ctx.Err() == nil {
 		var ids []int64
+		began := time.Now()
 		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 			var rows []struct {
 				CheckedAt dbTime `db:"checked_at"`
@@ -80,6 +83,14 @@ func (s *Store) PruneHistory(ctx context.Context, cutoff time.Time, batch int) (
 		}
 		if len(ids) < batch {
 			break
+		}
+		if pace > 0 {
+			t := time.NewTimer(time.Duration(pace * float64(time.Since(began))))
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+			t.Stop()
 		}
 	}
 	return n, nil

@@ -39,7 +39,7 @@ func TestPruneHistory(t *testing.T) {
 					FinalURL: "https://" + d + "/" + string(rune('a'+i))}, false)
 			}
 		}
-		n, err := s.PruneHistory(ctx, testNow.Add(-400*24*time.Hour), 1)
+		n, err := s.PruneHistory(ctx, testNow.Add(-400*24*time.Hour), 1, 0.5)
 		if err != nil || n != 2 {
 			t.Fatalf("PruneHistory = %d, %v; want 2 deleted", n, err)
 		}
@@ -68,7 +68,7 @@ func TestPruneHistory(t *testing.T) {
 				}
 			}
 		}
-		if n, err := s.PruneHistory(ctx, testNow.Add(-400*24*time.Hour), 100); err != nil || n != 0 {
+		if n, err := s.PruneHistory(ctx, testNow.Add(-400*24*time.Hour), 100, 0); err != nil || n != 0 {
 			t.Errorf("PruneHistory again = %d, %v; want 0", n, err)
 		}
 	})
