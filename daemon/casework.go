@@ -250,10 +250,7 @@ func (w *caseWork) rectify(ctx context.Context, siteID int64, r checker.Report, 
 	if err != nil {
 		return err
 	}
-	history := make([]cases.Check, len(results))
-	for i, res := range results {
-		history[i] = cases.Check{Verdict: res.Verdict, Findings: res.Findings}
-	}
+	history := checksOf(results, 4*w.policy.OpenAfter)
 	codes, ok := w.policy.ShouldOpen(history)
 	if !ok {
 		return nil
@@ -573,4 +570,19 @@ func (w *caseWork) alert(ctx context.Context, c cases.Case, rule string, firing 
 		w.caseErrors.Inc()
 		w.logger.Warn("recording a case alert failed", "case", c.ID, "rule", rule, "err", err)
 	}
+}
+
+// checksOf is the checks the history entries rs stand for, newest first,
+// at most n of them: an entry is Count checks that saw the same.
+func checksOf(rs []registry.Result, n int) []cases.Check {
+	var cs []cases.Check
+	for _, r := range rs {
+		for range max(r.Count, 1) {
+			if len(cs) == n {
+				return cs
+			}
+			cs = append(cs, cases.Check{Verdict: r.Verdict, Findings: r.Findings})
+		}
+	}
+	return cs
 }

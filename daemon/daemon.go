@@ -31,6 +31,7 @@ type Daemon struct {
 	cases *caseWork
 	disp  *alerts.Dispatcher
 	gauge *registryGauges
+	prune *pruning
 
 	ln   net.Listener
 	srv  *http.Server
@@ -121,6 +122,7 @@ func (d *Daemon) build() error {
 	if d.gauge, err = newRegistryGauges(d.st, d.st, o.PerSiteMetrics, o.StatsInterval, o.Logger, o.Metrics); err != nil {
 		return err
 	}
+	d.prune = newPruning(d.st, d.owner, o.Retain, o.now, o.Logger, o.Metrics)
 	d.q = &storeQueue{st: d.st, logger: o.Logger, providerRanges: o.ProviderRanges, policy: o.Policy, byTag: o.TagPolicies,
 		health: &writeHealth{now: o.now}}
 	var route func(alerts.Alert) []string
@@ -201,6 +203,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go d.gauge.Run(bg)
+	go d.prune.Run(bg)
 	if o.Once {
 		d.q.dueBy = o.now()
 	}

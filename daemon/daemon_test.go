@@ -165,6 +165,7 @@ func TestOptionsValidate(t *testing.T) {
 		{"stats", func(o *Options) { o.StatsInterval = 0 }, "invalid --stats-interval 0s: must be positive"},
 		{"case interval", func(o *Options) { o.Cases.VerifyInterval = 0 }, "invalid --case-interval 0s: must be positive"},
 		{"grace", func(o *Options) { o.Grace = -time.Second }, "invalid --grace -1s or --per-host-delay 0s: must not be negative"},
+		{"retain", func(o *Options) { o.Retain = -time.Hour }, "invalid --retain -1h0m0s: must not be negative"},
 		{"short lease", func(o *Options) { o.LeaseTTL = 20 * time.Second },
 			"invalid --lease-ttl 20s: must be more than twice --timeout (15s), or leases expire during checks"},
 		{"short lease, default timeout", func(o *Options) { o.LeaseTTL, o.Fetch.Timeout = 30*time.Second, 0 },

@@ -26,9 +26,11 @@
 //     values;
 //   - the outbox (alerts.Dispatcher), which delivers alerts to their
 //     receivers and never loses one;
+//   - history pruning (pruning): every hour one replica deletes the
+//     history older than Options.Retain that nothing needs;
 //   - the HTTP server: /metrics, /healthz and /readyz.
 //
 // Each loop's registry needs are a small interface beside it (caseStore,
-// statsSource, caseCounter); *registry.Store satisfies them all, and
+// statsSource, caseCounter, historyPruner); *registry.Store satisfies them all, and
 // tests use fakes where a rule is what is under test.
 package daemon

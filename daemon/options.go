@@ -92,6 +92,10 @@ type Options struct {
 	// overdue.
 	Escalation Escalation
 
+	// Retain is how long history that changed nothing is kept (see
+	// registry.PruneHistory); 0 keeps it all.
+	Retain time.Duration
+
 	// Version is the build's version, for beianwatch_build_info.
 	Version string
 	// Logger and Metrics are required; Metrics is also what /metrics
@@ -109,11 +113,15 @@ func DefaultOptions() Options {
 	return Options{
 		Listen: DefaultListen, Concurrency: 32, PerHost: 1, Robots: crawler.RobotsIgnore,
 		Interval: 24 * time.Hour, RecheckInterval: time.Hour, LeaseTTL: 5 * time.Minute, Grace: 10 * time.Second,
-		StatsInterval: 30 * time.Second, UnreachableAfter: 3,
+		StatsInterval: 30 * time.Second, UnreachableAfter: 3, Retain: DefaultRetain,
 		Cases: policy, AutoRectify: true, Calendar: workday.Default(),
 		Fetch: crawler.FetchConfig{Timeout: crawler.DefaultTimeout, MaxBody: crawler.DefaultMaxBody},
 	}
 }
+
+// DefaultRetain is how long history is kept by default: more than a year,
+// so that last year's same season can be compared.
+const DefaultRetain = 400 * 24 * time.Hour
 
 // DefaultListen is the HTTP server's default address.
 const DefaultListen = ":9325"
@@ -165,6 +173,9 @@ func (o *Options) Validate() error {
 		if s.v <= 0 {
 			return fmt.Errorf("invalid %s %v: must be positive", s.name, s.v)
 		}
+	}
+	if o.Retain < 0 {
+		return fmt.Errorf("invalid --retain %v: must not be negative", o.Retain)
 	}
 	if o.Grace < 0 || o.PerHostDelay < 0 {
 		return fmt.Errorf("invalid --grace %v or --per-host-delay %v: must not be negative", o.Grace, o.PerHostDelay)

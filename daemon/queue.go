@@ -1,10 +1,13 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/beianwatch/beianwatch/checker"
@@ -124,7 +127,22 @@ func registryResult(o crawler.Outcome) registry.Result {
 		Duration:   o.Duration,
 		Error:      r.Error,
 		Policy:     r.Policy,
+		Numbers:    shownNumbers(&r),
 	}
+}
+
+// shownNumbers are the ICP and PSB numbers the page shows, each once,
+// sorted: a history entry changes when they do.
+func shownNumbers(r *checker.Report) string {
+	var ns []string
+	for _, n := range r.ICP {
+		ns = append(ns, cmp.Or(n.Number, n.Text))
+	}
+	for _, n := range r.PSB {
+		ns = append(ns, cmp.Or(n.Number, n.Text))
+	}
+	slices.Sort(ns)
+	return strings.Join(slices.Compact(ns), " ")
 }
 
 // batchQueue is a storeQueue that also stores outcomes in batches, one

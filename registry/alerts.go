@@ -78,7 +78,7 @@ func (s *Store) CompleteAlerting(ctx context.Context, owner string, r Result, ne
 		if err := updateState(ctx, tx, owner, r, next, d, badgeShown); err != nil {
 			return err
 		}
-		if err := insertResult(ctx, tx, r); err != nil {
+		if err := s.storeResults(ctx, tx, []Result{r}); err != nil {
 			return err
 		}
 		if fn == nil {

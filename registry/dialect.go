@@ -31,6 +31,12 @@ type dialect struct {
 	// sitesByID is the FROM clause of siteSelect for a list of ids given
 	// as one array parameter (empty: use siteFrom with IN).
 	sitesByID string
+	// latestResults is the latest history entry of each site of an array
+	// of ids (empty: latestSQL for each).
+	latestResults string
+	// extendResults makes entries one check longer, given their ids and
+	// the checks' times as two arrays (empty: one statement an entry).
+	extendResults string
 	// findingCodes counts active sites by the code and severity of the
 	// findings in their state.
 	findingCodes string
@@ -71,6 +77,12 @@ CROSS JOIN LATERAL (SELECT * FROM site_state WHERE site_id = ids.id OFFSET 0) st
 LEFT JOIN LATERAL (SELECT * FROM operators WHERE id = s.operator_id OFFSET 0) o ON true
 LEFT JOIN LATERAL (SELECT * FROM contacts WHERE id = s.contact_id OFFSET 0) c ON true
 `,
+	// LATERAL reads each site's latest entry from check_results_site, as
+	// latestSQL does; a plain join would rank the whole history.
+	latestResults: `SELECT r.* FROM unnest(?::bigint[]) AS ids (id)
+CROSS JOIN LATERAL (` + resultSelect + `WHERE site_id = ids.id ORDER BY checked_at DESC, id DESC LIMIT 1) r`,
+	extendResults: `UPDATE check_results SET last_seen_at = v.at, seen_count = check_results.seen_count + 1
+		FROM unnest(?::bigint[], ?::timestamptz[]) AS v (id, at) WHERE check_results.id = v.id`,
 	findingCodes: `SELECT f->>'code' AS code, f->>'severity' AS severity, COUNT(DISTINCT st.site_id) AS n
 		FROM site_state st CROSS JOIN LATERAL jsonb_array_elements(st.findings) f
 		WHERE st.active GROUP BY 1, 2`,

@@ -1,6 +1,7 @@
 // Package registry stores what a hosting provider knows about its
-// customers' filings (sites, domains, operators, contacts) and every check
-// of them, in an embedded SQLite file or in PostgreSQL.
+// customers' filings (sites, domains, operators, contacts) and the history
+// of their checks (an entry per change, extended by each repeat), in an
+// embedded SQLite file or in PostgreSQL.
 //
 // One Store serves both engines; the DSN picks the engine. Queries are
 // written once with ? placeholders and rebound for PostgreSQL; the few that

@@ -187,11 +187,12 @@ func (s *Store) CompleteBatchAlerting(ctx context.Context, owner string, cs []Co
 			}
 			stored = append(stored, k)
 		}
-		err = s.bulkInsert(ctx, tx, "check_results", resultCols, len(stored), func(args []any, k int) []any {
-			return resultArgs(args, unique[stored[k]].Result)
-		})
-		if err != nil {
-			return fmt.Errorf("insert results: %w", err)
+		rs := make([]Result, len(stored))
+		for i, k := range stored {
+			rs[i] = unique[k].Result
+		}
+		if err := s.storeResults(ctx, tx, rs); err != nil {
+			return err
 		}
 		if fn == nil || len(stored) == 0 {
 			return nil

@@ -15,7 +15,8 @@ import (
 )
 
 // SaveResult records a check of site r.SiteID in one transaction: the
-// result joins the history and the site's state moves on: verdict,
+// result joins the history (extending its latest entry when it repeats
+// it: see sameEntry) and the site's state moves on: verdict,
 // findings, last check, next check due at next, the deadlines d, and the
 // proof the deadlines rest on. badgeShown says the check saw the PSB
 // badge. The site's lease is released. It returns ErrNotFound for an
@@ -41,7 +42,7 @@ func (s *Store) saveResult(ctx context.Context, owner string, r Result, next tim
 		if err := updateState(ctx, tx, owner, r, next, d, badgeShown); err != nil {
 			return err
 		}
-		return insertResult(ctx, tx, r)
+		return s.storeResults(ctx, tx, []Result{r})
 	})
 }
 
@@ -319,68 +320,6 @@ func whyNoState(ctx context.Context, tx *sqlx.Tx, owner string, id int64) error 
 		return ErrNotFound
 	}
 	return ErrLeaseLost
-}
-
-func insertResult(ctx context.Context, tx *sqlx.Tx, r Result) error {
-	_, err := tx.ExecContext(ctx, tx.Rebind(insertSQL("check_results", resultCols, 1, "")), resultArgs(nil, r)...)
-	if err != nil {
-		return fmt.Errorf("insert result: %w", err)
-	}
-	return nil
-}
-
-// resultCols are the check_results columns a check writes (id is the
-// database's).
-var resultCols = []string{"site_id", "checked_at", "target", "final_url", "http_status", "verdict", "findings",
-	"evidence", "body_sha256", "duration_ms", "error", "policy"}
-
-// resultArgs appends r's values for resultCols to args.
-func resultArgs(args []any, r Result) []any {
-	return append(args, r.SiteID, ts(r.CheckedAt), r.Target, r.FinalURL, r.HTTPStatus, string(r.Verdict),
-		jsonList[checker.Finding](r.Findings), r.Evidence, r.BodySHA256, r.Duration.Milliseconds(), r.Error, r.Policy)
-}
-
-type resultRow struct {
-	ID         int64                     `db:"id"`
-	SiteID     int64                     `db:"site_id"`
-	CheckedAt  dbTime                    `db:"checked_at"`
-	Target     string                    `db:"target"`
-	FinalURL   string                    `db:"final_url"`
-	HTTPStatus int                       `db:"http_status"`
-	Verdict    string                    `db:"verdict"`
-	Findings   jsonList[checker.Finding] `db:"findings"`
-	Evidence   string                    `db:"evidence"`
-	BodySHA256 string                    `db:"body_sha256"`
-	DurationMS int64                     `db:"duration_ms"`
-	Error      string                    `db:"error"`
-	Policy     string                    `db:"policy"`
-}
-
-// Results returns the site's latest checks, newest first, at most limit of
-// them (all when limit is 0). Durations are kept to the millisecond.
-func (s *Store) Results(ctx context.Context, siteID int64, limit int) (_ []Result, err error) {
-	defer s.observe("results", time.Now(), &err)
-	q := `SELECT id, site_id, checked_at, target, final_url, http_status, verdict, findings,
-		evidence, body_sha256, duration_ms, error, policy
-		FROM check_results WHERE site_id = ? ORDER BY checked_at DESC, id DESC`
-	args := []any{siteID}
-	if limit > 0 {
-		q, args = q+" LIMIT ?", append(args, limit)
-	}
-	var rows []resultRow
-	if err := sqlx.SelectContext(ctx, s.read, &rows, s.read.Rebind(q), args...); err != nil {
-		return nil, fmt.Errorf("results of site %d: %w", siteID, err)
-	}
-	rs := make([]Result, len(rows))
-	for i, r := range rows {
-		rs[i] = Result{
-			ID: r.ID, SiteID: r.SiteID, CheckedAt: time.Time(r.CheckedAt), Target: r.Target,
-			FinalURL: r.FinalURL, HTTPStatus: r.HTTPStatus, Verdict: checker.Verdict(r.Verdict),
-			Findings: r.Findings, Evidence: r.Evidence, BodySHA256: r.BodySHA256,
-			Duration: time.Duration(r.DurationMS) * time.Millisecond, Error: r.Error, Policy: r.Policy,
-		}
-	}
-	return rs, nil
 }
 
 // RetireSite marks the site listing the domain as retired: no longer

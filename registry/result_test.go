@@ -132,6 +132,7 @@ func TestSaveResultRoundTrip(t *testing.T) {
 			Duration:   1234 * time.Millisecond,
 			Error:      "",
 			Policy:     "strict.yaml@1a2b3c4d",
+			Numbers:    "11010502000001 京ICP备2021000001号-1",
 		}
 		if err := s.SaveResult(ctx, want, testNow, checker.Deadlines{}, false); err != nil {
 			t.Fatal(err)
@@ -142,6 +143,7 @@ func TestSaveResultRoundTrip(t *testing.T) {
 		}
 		want.ID = rs[0].ID
 		want.CheckedAt = time.Date(2026, 11, 27, 16, 30, 0, 123456000, time.UTC)
+		want.LastSeenAt, want.Count = want.CheckedAt, 1
 		if diff := cmp.Diff(want, rs[0]); diff != "" {
 			t.Errorf("Results round trip (-want +got):\n%s", diff)
 		}

@@ -151,6 +151,15 @@ type Result struct {
 	// Policy names the policy the check was judged under
 	// (checker.Report.Policy); "legacy" for checks stored before policies.
 	Policy string
+	// Numbers are the ICP and PSB numbers the page shows, sorted, space
+	// separated ("" before migration 00008).
+	Numbers string
+
+	// A history entry stands for Count checks in a row that saw the same
+	// thing (see sameEntry): CheckedAt is the first, LastSeenAt the last.
+	// A check being stored needs neither.
+	LastSeenAt time.Time
+	Count      int
 }
 
 // Deadlines judges the site's two filing clocks at now from the registry's

@@ -280,7 +280,7 @@ func TestViewsEscapeControlCharacters(t *testing.T) {
 	history := []cases.Transition{{To: cases.Open, Actor: evil, Reason: evil}}
 	vs := []cases.Verification{{URL: evil, Error: evil}}
 	for name, out := range map[string]string{
-		"sites show": siteText(s, st, rs),
+		"sites show": siteText(s, st, rs, historySince(rs)),
 		"sites list": listRow("1", "pass", "-", evil, evil, evil),
 		"case show":  caseText(c, history, vs),
 		"case list":  caseRow("1", "open", "takedown", evil, "-", evil),

@@ -53,10 +53,11 @@ type serveOptions struct {
 	escalationKey   string
 	escalationHuman bool
 	policy          string
+	retain          retainValue
 }
 
 func (a *app) serveCmd() *cobra.Command {
-	o := serveOptions{fetchOptions: fetchOptions{maxBody: crawler.DefaultMaxBody}}
+	o := serveOptions{fetchOptions: fetchOptions{maxBody: crawler.DefaultMaxBody}, retain: retainValue(daemon.DefaultRetain)}
 	cmd := &cobra.Command{
 		Use:   "serve [flags]",
 		Short: "Run the daemon: check every registered site on schedule",
@@ -143,6 +144,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.StringVar(&o.escalationKey, "escalation-secret-file", "", "sign escalation calls with the secret in this `FILE` (HMAC-SHA256)")
 	f.BoolVar(&o.escalationHuman, "escalation-require-confirmation", false, "call the escalation webhook only after a person ran 'case confirm'")
 	f.StringVar(&o.policy, "policy", "", "judge sites by the policy `FILE` (YAML: unknown_dates, severity) instead of the built-in one; the config file's policies section sets one per site tag")
+	f.Var(&o.retain, "retain", "keep history that changed nothing this long (`DAYS`, or a duration; 0: forever); verdict changes and what cases need are kept")
 	f.BoolVar(&o.noMigrate, "no-migrate", false, "do not bring the registry's schema up to date first")
 	o.fetchOptions.addFlags(f, a.version)
 	f.SortFlags = false
@@ -189,6 +191,7 @@ func (a *app) daemonOptions(o serveOptions, ac *alerts.Config) (daemon.Options, 
 		StatsInterval: o.statsInterval, Alerts: ac, UnreachableAfter: o.unreachableN,
 		Cases: policy, AutoRectify: o.rectifyAfter > 0, Calendar: cal,
 		Escalation: daemon.Escalation{URL: o.escalationURL, RequireConfirmation: o.escalationHuman},
+		Retain:     time.Duration(o.retain),
 		Version:    a.version, Logger: a.logger, Metrics: a.metrics,
 	}
 	if o.listen != "" && (!o.once || listenGiven(o)) {

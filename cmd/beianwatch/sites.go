@@ -14,8 +14,13 @@ import (
 	"github.com/beianwatch/beianwatch/registry"
 )
 
-// showResults is how many of a site's latest checks `sites show` prints.
-const showResults = 5
+// showResults is how many of a site's latest history entries `sites
+// show` prints; sinceResults how many it reads to say since when the
+// verdict holds and when the site last passed.
+const (
+	showResults  = 5
+	sinceResults = 200
+)
 
 // sitesListOptions are the flags of `beianwatch sites list`.
 type sitesListOptions struct {
@@ -30,10 +35,11 @@ type sitesListOptions struct {
 
 func (a *app) sitesCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "sites [list|show DOMAIN|retire DOMAIN]",
+		Use:   "sites [list|show DOMAIN|retire DOMAIN|recheck]",
 		Short: "Look at the registry's sites from the shell",
 		Long: `Sites lists the registry's sites, shows one with its state and latest checks,
-or retires one. With no subcommand it lists the active sites.
+retires one, or makes sites due now (recheck). With no subcommand it lists
+the active sites.
 
 Contacts and personal operators' names are stored encrypted and shown
 masked (张*, 138****5678, z***@example.com); use sites show
@@ -48,7 +54,7 @@ trouble (a usage error, an unreachable or outdated registry).`,
 			return a.runSitesList(cmd.Context(), sitesListOptions{})
 		},
 	}
-	cmd.AddCommand(a.sitesListCmd(), a.sitesShowCmd(), a.sitesRetireCmd())
+	cmd.AddCommand(a.sitesListCmd(), a.sitesShowCmd(), a.sitesRetireCmd(), a.sitesRecheckCmd())
 	return cmd
 }
 
@@ -103,6 +109,62 @@ it back.`,
 			return a.runSitesRetire(cmd.Context(), args[0])
 		},
 	}
+}
+
+func (a *app) sitesRecheckCmd() *cobra.Command {
+	var all bool
+	var verdict string
+	cmd := &cobra.Command{
+		Use:   "recheck [--all | --verdict V | DOMAIN…]",
+		Short: "Make sites due now: serve checks them next",
+		Long: `Recheck makes active sites due now, so that the running serve checks them
+next (or serve --once, when run). It prints how many sites it made due.
+Retired sites are not checked.`,
+		Example: `  beianwatch sites recheck example.cn 示例.中国
+  beianwatch sites recheck --verdict fail
+  beianwatch sites recheck --all && beianwatch serve --once`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runSitesRecheck(cmd.Context(), all, verdict, args)
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "every active site")
+	cmd.Flags().StringVar(&verdict, "verdict", "", "the active sites whose current `VERDICT` is pass, fail, error or unchecked")
+	return cmd
+}
+
+func (a *app) runSitesRecheck(ctx context.Context, all bool, verdict string, domains []string) error {
+	chosen := 0
+	for _, b := range []bool{all, verdict != "", len(domains) > 0} {
+		if b {
+			chosen++
+		}
+	}
+	switch {
+	case chosen != 1:
+		return errors.New("recheck: give exactly one of --all, --verdict or domains")
+	case verdict != "" && !isVerdict(checker.Verdict(verdict)):
+		return fmt.Errorf("invalid --verdict %q: want pass, fail, error or unchecked", verdict)
+	}
+	st, err := a.openCurrentStore(ctx)
+	if err != nil {
+		return a.trouble(err)
+	}
+	defer st.Close()
+	var n int
+	if len(domains) > 0 {
+		n, err = st.RecheckDomains(ctx, domains)
+		if errors.Is(err, registry.ErrNotFound) {
+			fmt.Fprintf(a.stderr, "beianwatch: %v\n", err)
+			return &exitError{exitFail}
+		}
+	} else {
+		n, err = st.RecheckSites(ctx, checker.Verdict(verdict))
+	}
+	if err != nil {
+		return a.trouble(err)
+	}
+	_, err = fmt.Fprintf(a.stdout, "%d sites due now\n", n)
+	return err
 }
 
 var verdicts = []checker.Verdict{checker.VerdictPass, checker.VerdictFail, checker.VerdictError, registry.VerdictUnchecked}
@@ -168,20 +230,22 @@ func (a *app) runSitesShow(ctx context.Context, domain string, asJSON, includePe
 	if err != nil {
 		return a.siteError(domain, err)
 	}
-	results, err := st.Results(ctx, s.ID, showResults)
+	results, err := st.Results(ctx, s.ID, sinceResults)
 	if err != nil {
 		return a.trouble(err)
 	}
 	if !includePersonal {
 		maskPersonal(s)
 	}
+	since := historySince(results)
+	results = results[:min(len(results), showResults)]
 	if asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
-		return enc.Encode(showView(s, state, results))
+		return enc.Encode(showView(s, state, results, since))
 	}
-	_, err = fmt.Fprint(a.stdout, siteText(s, state, results))
+	_, err = fmt.Fprint(a.stdout, siteText(s, state, results, since))
 	return err
 }
 

@@ -55,8 +55,13 @@ func seedSites(t *testing.T, dsn string) {
 		}
 	}
 	start := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	// Two passes, then four failures: two history entries.
 	for i := range 6 {
-		check("中文.中国", start.Add(time.Duration(i)*time.Hour), checker.VerdictFail)
+		v := checker.VerdictFail
+		if i < 2 {
+			v = checker.VerdictPass
+		}
+		check("中文.中国", start.Add(time.Duration(i)*time.Hour), v)
 	}
 	check("example.cn", start, checker.VerdictPass)
 }
@@ -82,8 +87,10 @@ func TestSitesCommands(t *testing.T) {
 			want:    []string{"example.cn"},
 			wantNot: []string{"中文.中国", "old.example.cn"},
 		}, {
-			args:    []string{"sites", "show", "XN--FIQ228C.xn--fiqs8s"},
-			want:    []string{"个人博客  (active)", "中文.中国 (xn--fiq228c.xn--fiqs8s)", "personal 张*", "张* 138****5678 z***@example.com", "Latest checks (5)", "  2026-11-27 13:00:00 CST  fail   200  https://中文.中国/  1.5s\n"},
+			args: []string{"sites", "show", "XN--FIQ228C.xn--fiqs8s"},
+			want: []string{"个人博客  (active)", "中文.中国 (xn--fiq228c.xn--fiqs8s)", "personal 张*", "张* 138****5678 z***@example.com", "History (latest 2 entries",
+				"fail since 2026-11-27 10:00:00 CST (4 checks); last pass 2026-11-27 09:00:00 CST",
+				"  2026-11-27 10:00:00 CST … 2026-11-27 13:00:00 CST  ×4     fail   200  https://中文.中国/  1.5s\n"},
 			wantNot: []string{"张三丰", "13812345678", "zhangsf", "2026-11-27 08:00:00 CST  fail"},
 		}, {
 			args: []string{"sites", "show", "example.cn"},
@@ -100,6 +107,23 @@ func TestSitesCommands(t *testing.T) {
 			args:       []string{"sites", "show"},
 			wantCode:   exitTrouble,
 			wantStderr: "accepts 1 arg",
+		}, {
+			args: []string{"sites", "recheck", "中文.中国", "EXAMPLE.cn"},
+			want: []string{"2 sites due now\n"},
+		}, {
+			args: []string{"sites", "recheck", "--verdict", "unchecked"},
+			want: []string{"1 sites due now\n"},
+		}, {
+			args: []string{"sites", "recheck", "--all"},
+			want: []string{"3 sites due now\n"},
+		}, {
+			args:       []string{"sites", "recheck", "example.cn", "nowhere.cn"},
+			wantCode:   exitFail,
+			wantStderr: "nowhere.cn",
+		}, {
+			args:       []string{"sites", "recheck", "--all", "example.cn"},
+			wantCode:   exitTrouble,
+			wantStderr: "exactly one of",
 		}}
 		for _, tt := range tests {
 			r := runInProcess(t, append(tt.args, "--db", dsn)...)
@@ -145,8 +169,9 @@ func TestSitesJSON(t *testing.T) {
 		if c.ContactName != "张*" || c.ContactPhone != "138****5678" || c.ContactEmail != "z***@example.com" || c.OperatorName != "张*" {
 			t.Errorf("sites show --json personal data = %q %q %q %q, want masked", c.ContactName, c.ContactPhone, c.ContactEmail, c.OperatorName)
 		}
-		if len(shown.Results) != 5 || !shown.Results[0].CheckedAt.After(shown.Results[4].CheckedAt) {
-			t.Errorf("sites show --json: %d results, want the 5 newest first", len(shown.Results))
+		if len(shown.Results) != 2 || shown.Results[0].Count != 4 || shown.Results[1].Count != 2 ||
+			!shown.Results[0].CheckedAt.After(shown.Results[1].CheckedAt) || shown.Since.Checks != 4 || shown.Since.LastPassAt == nil {
+			t.Errorf("sites show --json: %+v, %+v; want 2 entries newest first, 4 failing checks then 2 passing", shown.Results, shown.Since)
 		}
 		if shown.State.Verdict != checker.VerdictFail || shown.State.FirstLiveAt == nil || c.DomainsASCII[0] != "xn--fiq228c.xn--fiqs8s" {
 			t.Errorf("sites show --json state %+v, domains %q", shown.State, c.DomainsASCII)

@@ -94,15 +94,57 @@ type resultJSON struct {
 	// Policy is the policy the check was judged under ("legacy" before
 	// policies).
 	Policy string `json:"policy"`
+	// An entry stands for Count checks in a row that saw the same, the
+	// first at CheckedAt, the last at LastSeenAt.
+	LastSeenAt time.Time `json:"last_seen_at"`
+	Count      int       `json:"count"`
+}
+
+// sinceJSON answers from the history: since when the current verdict
+// holds, over how many checks, and when the site last passed (null when
+// unknown: never, or before the entries read).
+type sinceJSON struct {
+	Verdict    checker.Verdict `json:"verdict"`
+	Since      *time.Time      `json:"since"`
+	Checks     int             `json:"checks"`
+	LastPassAt *time.Time      `json:"last_pass_at"`
+}
+
+// historySince reads sinceJSON from history entries, newest first.
+func historySince(rs []registry.Result) sinceJSON {
+	var v sinceJSON
+	if len(rs) == 0 {
+		return v
+	}
+	v.Verdict = rs[0].Verdict
+	current := true // still in the run of entries with the latest verdict
+	for _, r := range rs {
+		if r.Verdict == checker.VerdictPass && v.LastPassAt == nil {
+			v.LastPassAt = timeOrNull(r.LastSeenAt)
+		}
+		if current = current && r.Verdict == v.Verdict; current {
+			v.Since, v.Checks = timeOrNull(r.CheckedAt), v.Checks+max(r.Count, 1)
+		}
+	}
+	return v
+}
+
+// timeOrDash is cstTime of t, "-" for nil.
+func timeOrDash(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return cstTime(*t)
 }
 
 type showJSON struct {
 	Site    siteJSON     `json:"site"`
 	State   stateJSON    `json:"state"`
+	Since   sinceJSON    `json:"history"`
 	Results []resultJSON `json:"results"` // newest first
 }
 
-func showView(s *registry.Site, st *registry.State, rs []registry.Result) showJSON {
+func showView(s *registry.Site, st *registry.State, rs []registry.Result, since sinceJSON) showJSON {
 	v := showJSON{
 		Site: siteJSON{
 			ID: s.ID, Domains: unicodeDomains(s.Domains), DomainsASCII: asciiDomains(s.Domains), SiteName: s.Name,
@@ -123,6 +165,7 @@ func showView(s *registry.Site, st *registry.State, rs []registry.Result) showJS
 			ConsecutiveFailures: st.ConsecutiveFailures, LeaseOwner: st.LeaseOwner,
 			LeaseExpiresAt: timeOrNull(st.LeaseExpiresAt), Deadlines: st.Deadlines,
 		},
+		Since:   since,
 		Results: make([]resultJSON, len(rs)),
 	}
 	for i, r := range rs {
@@ -130,13 +173,14 @@ func showView(s *registry.Site, st *registry.State, rs []registry.Result) showJS
 			CheckedAt: r.CheckedAt, Target: r.Target, FinalURL: r.FinalURL, HTTPStatus: r.HTTPStatus,
 			Verdict: r.Verdict, Findings: nonNil(r.Findings), BodySHA256: r.BodySHA256,
 			DurationMS: r.Duration.Milliseconds(), Error: r.Error, Policy: r.Policy,
+			LastSeenAt: r.LastSeenAt, Count: r.Count,
 		}
 	}
 	return v
 }
 
 // siteText is `sites show` for people.
-func siteText(s *registry.Site, st *registry.State, rs []registry.Result) string {
+func siteText(s *registry.Site, st *registry.State, rs []registry.Result, since sinceJSON) string {
 	var b strings.Builder
 	line := func(label, value string) { fmt.Fprintf(&b, "  %-14s %s\n", label, printable(value)) }
 	status := "active"
@@ -175,10 +219,13 @@ func siteText(s *registry.Site, st *registry.State, rs []registry.Result) string
 		line("Lease", st.LeaseOwner+" until "+cstTime(st.LeaseExpiresAt))
 	}
 
-	fmt.Fprintf(&b, "Latest checks (%d)\n", len(rs))
+	fmt.Fprintf(&b, "History (latest %d entries; first seen … last seen, checks)\n", len(rs))
+	if since.Since != nil {
+		line("Since", fmt.Sprintf("%s since %s (%d checks); last pass %s", since.Verdict, cstTime(*since.Since), since.Checks, timeOrDash(since.LastPassAt)))
+	}
 	for _, r := range rs {
-		fmt.Fprintf(&b, "  %s  %-5s  %3s  %s  %s%s\n", cstTime(r.CheckedAt), r.Verdict, httpStatus(r.HTTPStatus),
-			printable(orDash(r.FinalURL)), r.Duration, printable(errSuffix(r.Error)))
+		fmt.Fprintf(&b, "  %s … %s  ×%-4d  %-5s  %3s  %s  %s%s\n", cstTime(r.CheckedAt), cstTime(r.LastSeenAt), r.Count,
+			r.Verdict, httpStatus(r.HTTPStatus), printable(orDash(r.FinalURL)), r.Duration, printable(errSuffix(r.Error)))
 	}
 	return b.String()
 }

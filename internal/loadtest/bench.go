@@ -53,6 +53,8 @@ type row struct {
 	// dbCPU the throwaway PostgreSQL server's, and otherCPU what the rest
 	// of the machine used meanwhile.
 	farmCPU, dbCPU, otherCPU time.Duration
+	// sizes are the registry's after each of -cycles.
+	sizes []sizeAt
 }
 
 func (b *bench) close() {
@@ -235,7 +237,10 @@ func (b *bench) cycle(ctx context.Context, f *farm.Farm, csv, db, tag string, le
 		b.logf("%s: %d of %d verdicts as the farm knows them; %d wrong, %d unchecked", what,
 			r.verify.right, n, r.verify.wrong, r.verify.unchecked)
 	}
-	return r, nil
+	if b.o.cycles > 1 {
+		r.sizes, err = b.cycles(ctx, dsn, f, db, tag, r.serve.wall)
+	}
+	return r, err
 }
 
 func writeCSV(f *farm.Farm, name string) error {

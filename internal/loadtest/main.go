@@ -6,6 +6,7 @@
 //	go run ./internal/loadtest                          # 10,000 sites, SQLite, no latency
 //	go run ./internal/loadtest -latency 0,50ms -db both # the README's table
 //	go run ./internal/loadtest -sites 10000,100000      # does memory grow with the registry?
+//	go run ./internal/loadtest -cycles 10 -db both -baseline=false # does history stay small?
 //	go run ./internal/loadtest -lexicon-phrases 1000,100000 -baseline=false # what --lexicon adds
 //
 // The farm (internal/farm) runs in this process: it is the other side of
@@ -51,6 +52,8 @@ type options struct {
 	pgFsync     bool
 	quiet       float64
 	rounds      int
+	cycles      int
+	vacuum      bool
 	// lexicons are lexicon files, and lexiconPhrases sizes of generated
 	// ones: each adds a cycle with serve --lexicon beside the one without.
 	lexicons       []string
@@ -79,6 +82,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 0, "the farm's keep-alive timeout (0: 75s, nginx's default)")
 	fs.BoolVar(&o.pgFsync, "pg-fsync", true, "throwaway PostgreSQL with default durability (false: fsync=off, as scripts/test.sh)")
 	fs.IntVar(&o.rounds, "rounds", 1, "measure each farm this many times: in each round, for each registry, the baseline and right after it a cycle (a summary gives the ratios' median and range)")
+	fs.IntVar(&o.cycles, "cycles", 1, "run this many cycles on each registry (sites recheck --all between them) and print its size after each")
+	fs.BoolVar(&o.vacuum, "vacuum", true, "with -cycles on PostgreSQL, VACUUM the registry between cycles, as autovacuum would in the hours between real ones")
 	fs.Float64Var(&o.quiet, "quiet", 0, "before each measurement, wait (up to 15 min) until other processes use less than this many cores (0: do not wait)")
 	fs.StringVar(&lexicons, "lexicon", "", "also run the cycle with serve --lexicon `FILE` (a comma-separated list runs each) and report the CPU it adds")
 	fs.StringVar(&phrases, "lexicon-phrases", "", "also run the cycle with a generated lexicon of this many phrases (lexicontest.Generate; a comma-separated list runs each)")
@@ -125,6 +130,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.concurrency < 1 {
 		return o, fmt.Errorf("invalid -concurrency %d", o.concurrency)
 	}
+	if o.cycles < 1 {
+		return o, fmt.Errorf("invalid -cycles %d", o.cycles)
+	}
 	if o.rounds < 1 {
 		return o, fmt.Errorf("invalid -rounds %d", o.rounds)
 	}
@@ -146,6 +154,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer b.close()
 	rows, err := b.runAll(ctx)
 	b.printTable(stdout, rows)
+	printCycles(stdout, rows)
 	if err != nil {
 		fmt.Fprintf(stderr, "loadtest: %v\n", err)
 		return 1
