@@ -55,7 +55,7 @@ const siteColumns = `SELECT s.id, s.name, s.icp_number, s.icp_approved_on, s.lau
 	st.consecutive_failures, st.lease_owner, st.lease_expires_at,
 	st.psb_filing_status, st.psb_filing_due, st.psb_filing_days_left,
 	st.badge_status, st.badge_due, st.badge_days_left,
-	st.failing_since, st.fail_streak
+	st.failing_since, st.fail_streak, st.last_pass_at
 `
 
 const siteFrom = `FROM sites s
@@ -112,6 +112,7 @@ type siteRow struct {
 	BadgeDaysLeft       sql.NullInt64             `db:"badge_days_left"`
 	FailingSince        dbTime                    `db:"failing_since"`
 	FailStreak          int                       `db:"fail_streak"`
+	LastPassAt          dbTime                    `db:"last_pass_at"`
 }
 
 func (r *siteRow) site() *Site {
@@ -161,6 +162,7 @@ func (r *siteRow) state() *State {
 		ConsecutiveFailures: r.ConsecutiveFailures,
 		FailingSince:        time.Time(r.FailingSince),
 		FailStreak:          r.FailStreak,
+		LastPassAt:          time.Time(r.LastPassAt),
 		LeaseOwner:          r.LeaseOwner,
 		LeaseExpiresAt:      time.Time(r.LeaseExpiresAt),
 		Deadlines: checker.Deadlines{

@@ -231,6 +231,7 @@ const stateSet = `verdict = {verdict}, findings = {findings}, last_check_at = {c
 	consecutive_failures = CASE WHEN {verdict} = 'error' THEN site_state.consecutive_failures + 1 ELSE 0 END,
 	failing_since = CASE {verdict} WHEN 'fail' THEN COALESCE(site_state.failing_since, {checked_at}) WHEN 'error' THEN site_state.failing_since END,
 	fail_streak = CASE {verdict} WHEN 'fail' THEN site_state.fail_streak + 1 WHEN 'error' THEN site_state.fail_streak ELSE 0 END,
+	last_pass_at = CASE {verdict} WHEN 'pass' THEN {checked_at} ELSE site_state.last_pass_at END,
 	lease_owner = '', lease_expires_at = NULL,
 	psb_filing_status = {psb_status}, psb_filing_due = {psb_due}, psb_filing_days_left = {psb_left},
 	badge_status = {badge_status}, badge_due = {badge_due}, badge_days_left = {badge_left}`

@@ -121,6 +121,8 @@ type State struct {
 	// that ends in error neither starts nor ends a run.
 	FailingSince time.Time
 	FailStreak   int
+	// LastPassAt is the latest check that passed (zero if none).
+	LastPassAt time.Time
 	// LeaseOwner and LeaseExpiresAt hand the site to one crawler replica.
 	LeaseOwner     string
 	LeaseExpiresAt time.Time

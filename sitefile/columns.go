@@ -49,6 +49,9 @@ const (
 	colPSBFilingDeadline
 	colBadgeDeadline
 	colLastCheckAt
+	colLastPassAt
+	colFailingSince
+	colFailingChecks
 	numColumns
 )
 
@@ -84,6 +87,9 @@ var columnNames = [numColumns]string{
 	colPSBFilingDeadline: "psb_filing_deadline",
 	colBadgeDeadline:     "badge_deadline",
 	colLastCheckAt:       "last_check_at",
+	colLastPassAt:        "last_pass_at",
+	colFailingSince:      "failing_since",
+	colFailingChecks:     "failing_checks",
 }
 
 func (c column) String() string { return columnNames[c] }

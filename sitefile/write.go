@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,7 +22,9 @@ type WriteOptions struct {
 	// Format is FormatCSV (or "") or FormatJSON.
 	Format string
 	// WithResults adds the result columns: verdict, findings (their
-	// codes), psb_filing_deadline, badge_deadline and last_check_at.
+	// codes), psb_filing_deadline, badge_deadline, last_check_at,
+	// last_pass_at, failing_since and failing_checks (the checks of the
+	// current run of failures).
 	WithResults bool
 	// IncludePersonal writes personal data as stored. Otherwise names,
 	// phones and emails are masked (张*, 138****5678, z***@example.com).
@@ -212,12 +215,16 @@ func (w *Writer) result(c column, s *registry.Site, st *registry.State) any {
 	case colBadgeDeadline:
 		return deadlineText(s.Deadlines(st, w.opts.Now).Badge)
 	case colLastCheckAt:
-		if st.LastCheckAt.IsZero() {
+		return exportTime(st.LastCheckAt)
+	case colLastPassAt:
+		return exportTime(st.LastPassAt)
+	case colFailingSince:
+		return exportTime(st.FailingSince)
+	case colFailingChecks:
+		if st.FailingSince.IsZero() {
 			return ""
 		}
-		// Beijing time, with its offset: the people reading the export
-		// are there, and the offset keeps it unambiguous.
-		return st.LastCheckAt.In(checker.CST).Format(time.RFC3339)
+		return strconv.Itoa(st.FailStreak)
 	}
 	panic(fmt.Sprintf("sitefile: no value for column %d", c))
 }
@@ -284,4 +291,14 @@ func (w *Writer) writeJSON(values []any) error {
 	}
 	_, err := w.buf.WriteString("}")
 	return err
+}
+
+// exportTime is a time in an export: Beijing time with its offset (the
+// people reading the export are there, and the offset keeps it
+// unambiguous), "" for none.
+func exportTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(checker.CST).Format(time.RFC3339)
 }

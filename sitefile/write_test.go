@@ -42,8 +42,9 @@ func testStates() []*registry.State {
 	at := time.Date(2026, 11, 26, 20, 30, 0, 0, time.UTC)
 	return []*registry.State{
 		{Verdict: checker.VerdictFail, LastCheckAt: at, BadgeFirstSeenAt: at.AddDate(-1, 0, 0),
-			Findings: []checker.Finding{{Code: checker.CodeICPMismatch}, {Code: checker.CodePSBNoIcon}}},
-		{Verdict: checker.VerdictPass, LastCheckAt: at, Findings: []checker.Finding{}},
+			Findings:     []checker.Finding{{Code: checker.CodeICPMismatch}, {Code: checker.CodePSBNoIcon}},
+			FailingSince: at.Add(-48 * time.Hour), FailStreak: 9, LastPassAt: at.Add(-49 * time.Hour)},
+		{Verdict: checker.VerdictPass, LastCheckAt: at, LastPassAt: at, Findings: []checker.Finding{}},
 	}
 }
 

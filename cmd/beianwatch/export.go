@@ -38,9 +38,10 @@ masked (张*, 138****5678, z***@example.com) unless --include-personal is
 given. A masked export does not re-import its masked cells: import rejects
 them rather than overwrite the real values with stars.
 
-With --with-results, five columns follow: verdict, findings (codes, ;
+With --with-results, eight columns follow: verdict, findings (codes, ;
 separated), psb_filing_deadline and badge_deadline (status and due date, as
-"pending 2026-12-20"), and last_check_at.`,
+"pending 2026-12-20"), last_check_at, last_pass_at, and while the site fails
+failing_since and failing_checks (how many checks saw it fail since).`,
 		Example: `  beianwatch export > sites.csv
   beianwatch export --with-results --output report.csv
   beianwatch export --format json --include-personal --output backup.json`,
