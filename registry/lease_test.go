@@ -304,7 +304,7 @@ func TestComplete(t *testing.T) {
 					wantResults := 0
 					if tt.wantErr == nil {
 						want.Verdict, want.LastCheckAt, want.NextCheckAt = checker.VerdictPass, testNow, next
-						want.FirstLiveAt, want.BadgeFirstSeenAt, want.BadgeShown = testNow, testNow, true
+						want.FirstLiveAt, want.BadgeFirstSeenAt, want.BadgeShown, want.LastPassAt = testNow, testNow, true, testNow
 						want.LeaseOwner, want.LeaseExpiresAt, want.Deadlines = "", time.Time{}, checker.Deadlines{}
 						wantResults = 1
 					}

@@ -52,23 +52,23 @@ func TestSaveResultState(t *testing.T) {
 		name:   "badge shown",
 		result: Result{CheckedAt: at(4), Verdict: checker.VerdictPass, HTTPStatus: 200},
 		shown:  true,
-		want: State{Verdict: checker.VerdictPass, LastCheckAt: at(4),
+		want: State{Verdict: checker.VerdictPass, LastCheckAt: at(4), LastPassAt: at(4),
 			FirstLiveAt: at(3), BadgeLastMissingAt: at(3), BadgeFirstSeenAt: at(4), BadgeShown: true},
 	}, {
 		name:   "badge gone again",
 		result: Result{CheckedAt: at(5), Verdict: checker.VerdictFail, HTTPStatus: 301},
-		want: State{Verdict: checker.VerdictFail, LastCheckAt: at(5),
+		want: State{Verdict: checker.VerdictFail, LastCheckAt: at(5), LastPassAt: at(4),
 			FirstLiveAt: at(3), BadgeLastMissingAt: at(5), BadgeFirstSeenAt: at(4), FailingSince: at(5), FailStreak: 1},
 	}, {
 		name:   "badge back",
 		result: Result{CheckedAt: at(6), Verdict: checker.VerdictPass, HTTPStatus: 200},
 		shown:  true,
-		want: State{Verdict: checker.VerdictPass, LastCheckAt: at(6),
+		want: State{Verdict: checker.VerdictPass, LastCheckAt: at(6), LastPassAt: at(6),
 			FirstLiveAt: at(3), BadgeLastMissingAt: at(5), BadgeFirstSeenAt: at(4), BadgeShown: true},
 	}, {
 		name:   "error keeps the badge proof",
 		result: Result{CheckedAt: at(7), Verdict: checker.VerdictError, HTTPStatus: 404},
-		want: State{Verdict: checker.VerdictError, LastCheckAt: at(7), ConsecutiveFailures: 1,
+		want: State{Verdict: checker.VerdictError, LastCheckAt: at(7), ConsecutiveFailures: 1, LastPassAt: at(6),
 			FirstLiveAt: at(3), BadgeLastMissingAt: at(5), BadgeFirstSeenAt: at(4), BadgeShown: true},
 	}}
 	forEachEngine(t, func(t *testing.T, dsn string) {
