@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -12,10 +11,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/beianwatch/beianwatch/internal/logbuf"
 	"github.com/beianwatch/beianwatch/internal/pgtest"
 	"github.com/beianwatch/beianwatch/registry"
 )
@@ -48,24 +47,6 @@ func TestWriteHealth(t *testing.T) {
 			t.Errorf("%s: failingFor() = %v, want %v", s.name, got, s.want)
 		}
 	}
-}
-
-// syncBuffer is a log sink the daemon's goroutines may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestReadinessFollowsTheRegistry runs the daemon against a PostgreSQL
@@ -108,7 +89,7 @@ func TestReadinessFollowsTheRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs logbuf.Buffer
 	opts := testOptions(t)
 	opts.DSN, opts.Listen = dsn, fmt.Sprintf("127.0.0.1:%d", port)
 	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))

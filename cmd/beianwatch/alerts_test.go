@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/beianwatch/beianwatch/internal/amtest"
+	"github.com/beianwatch/beianwatch/internal/logbuf"
 )
 
 // amAlert is what Alertmanager's GET /api/v2/alerts says of an alert.
@@ -92,7 +93,7 @@ func TestAlertsToAlertmanager(t *testing.T) {
 	}
 	mustRun(t, 0, "import", "--db", dsn, csvPath)
 
-	log := &syncBuffer{}
+	log := &logbuf.Buffer{}
 	opts := daemonOptions(t, dsn, log, "alert.test:127.0.0.1:"+u.Port())
 	opts.Alerts, opts.AutoRectify = alertsConfig(t, cfgPath), false
 	opts.Interval, opts.RecheckInterval = time.Second, time.Second

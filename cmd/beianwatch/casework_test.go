@@ -21,6 +21,7 @@ import (
 	"github.com/beianwatch/beianwatch/alerts"
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/daemon"
+	"github.com/beianwatch/beianwatch/internal/logbuf"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
@@ -142,7 +143,7 @@ func TestTakedownLifecycle(t *testing.T) {
 	// Three replicas, started through the daemon package.
 	replicas := make([]*testDaemon, 3)
 	for i := range replicas {
-		log := &syncBuffer{}
+		log := &logbuf.Buffer{}
 		opts := daemonOptions(t, dsn, log, "take.test:127.0.0.1:"+port, "down.test:127.0.0.1:"+downPort)
 		opts.Owner, opts.NoMigrate, opts.AutoRectify = "r"+strconv.Itoa(i), true, false
 		opts.Alerts = alertsConfig(t, cfgPath)

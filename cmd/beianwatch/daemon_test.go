@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"sync"
@@ -12,40 +11,23 @@ import (
 	"github.com/beianwatch/beianwatch/alerts"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/daemon"
+	"github.com/beianwatch/beianwatch/internal/logbuf"
 )
 
 // testDaemon is a daemon started through its package, as wtf's
 // MustRunMain starts its program: typed options, not flag strings.
 type testDaemon struct {
 	*daemon.Daemon
-	log    *syncBuffer
+	log    *logbuf.Buffer
 	cancel context.CancelFunc
 	done   chan error
 	once   sync.Once
 	err    error
 }
 
-// syncBuffer is a log sink that goroutines share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // daemonOptions are the daemon's defaults on dsn, with loopback allowed,
 // no listener, the given host pins (HOST:ADDR:PORT) and its log kept.
-func daemonOptions(t *testing.T, dsn string, log *syncBuffer, resolve ...string) daemon.Options {
+func daemonOptions(t *testing.T, dsn string, log *logbuf.Buffer, resolve ...string) daemon.Options {
 	t.Helper()
 	o := daemon.DefaultOptions()
 	o.DSN, o.Listen, o.Fetch.AllowPrivate = dsn, "", true
@@ -72,7 +54,7 @@ func alertsConfig(t *testing.T, file string) *alerts.Config {
 }
 
 // startDaemon runs the daemon of opts until the test ends or Stop.
-func startDaemon(t *testing.T, opts daemon.Options, log *syncBuffer) *testDaemon {
+func startDaemon(t *testing.T, opts daemon.Options, log *logbuf.Buffer) *testDaemon {
 	t.Helper()
 	d, err := daemon.New(context.Background(), opts)
 	if err != nil {

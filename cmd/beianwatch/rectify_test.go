@@ -18,6 +18,7 @@ import (
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/daemon"
+	"github.com/beianwatch/beianwatch/internal/logbuf"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
@@ -56,7 +57,7 @@ func TestRectificationLifecycle(t *testing.T) {
 	}
 	mustRun(t, 0, "import", "--db", dsn, csvPath)
 
-	log := &syncBuffer{}
+	log := &logbuf.Buffer{}
 	opts := daemonOptions(t, dsn, log, "rect.test:127.0.0.1:"+port)
 	opts.NoMigrate, opts.Interval, opts.RecheckInterval = true, time.Second, time.Second
 	d := startDaemon(t, opts, log)
