@@ -167,6 +167,9 @@ type Scheduler struct {
 	metrics *metrics
 	now     func() time.Time
 	rand    func() float64
+	// dueSoon is the widest of checker.DueSoonWindows, read once: next
+	// runs for every site.
+	dueSoon int
 
 	mu      sync.Mutex
 	summary Summary
@@ -190,7 +193,7 @@ func NewScheduler(cfg ScheduleConfig, c *Collector, logger *slog.Logger, reg pro
 	}
 	return &Scheduler{
 		cfg: cfg, fetch: c.Fetch, recycle: c.Recycle, logger: logger.With("component", "scheduler"), metrics: m,
-		now: time.Now, rand: rand.Float64, idle: make(chan struct{}, 1),
+		now: time.Now, rand: rand.Float64, idle: make(chan struct{}, 1), dueSoon: slices.Max(checker.DueSoonWindows()),
 	}, nil
 }
 
@@ -492,7 +495,7 @@ func (s *Scheduler) next(j Job, r checker.Report) time.Time {
 	case r.Verdict == checker.VerdictError:
 		d = s.cfg.RetryBase << min(j.Failures, 20)
 		d = min(d, s.cfg.Interval)
-	case r.Verdict == checker.VerdictFail || dueWithin(r.Deadlines, slices.Max(checker.DueSoonWindows())):
+	case r.Verdict == checker.VerdictFail || dueWithin(r.Deadlines, s.dueSoon):
 		d = min(s.cfg.RecheckInterval, s.cfg.Interval)
 	}
 	jitter := time.Duration((s.rand()*0.2 - 0.1) * float64(d))
