@@ -33,10 +33,12 @@ type Daemon struct {
 	gauge *registryGauges
 	prune *pruning
 
-	ln   net.Listener
-	srv  *http.Server
-	once sync.Once
-	sum  crawler.Summary
+	ln  net.Listener
+	srv *http.Server
+	// probeFetcher fetches /probe's targets (nil without a listener).
+	probeFetcher *crawler.Fetcher
+	once         sync.Once
+	sum          crawler.Summary
 	// built is set once New has opened the registry and built the rest:
 	// the HTTP server answers before (/healthz yes, /readyz no).
 	built atomic.Bool
@@ -63,7 +65,9 @@ func New(ctx context.Context, opts Options) (_ *Daemon, err error) {
 		}
 		// Alive (and not ready) while the registry is awaited: a liveness
 		// probe must not kill a replica that waits for its database.
-		d.serveHTTP()
+		if err := d.serveHTTP(); err != nil {
+			return nil, err
+		}
 	}
 	if d.st, err = openStore(ctx, &d.opts); err != nil {
 		return nil, err
@@ -256,6 +260,9 @@ func (d *Daemon) Close() error {
 		if d.col != nil {
 			d.col.Close()
 		}
+		if d.probeFetcher != nil {
+			d.probeFetcher.Close()
+		}
 		if d.st != nil {
 			err = d.st.Close()
 		}
@@ -263,11 +270,18 @@ func (d *Daemon) Close() error {
 	return err
 }
 
-// serveHTTP serves the metrics and health endpoints on the listener.
-func (d *Daemon) serveHTTP() {
+// serveHTTP serves the metrics, health and probe endpoints on the
+// listener.
+func (d *Daemon) serveHTTP() error {
 	o := &d.opts
+	ph, err := d.probeHandler()
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{Registry: o.Metrics}))
+	// Answers before the registry is open, without its expectations.
+	mux.Handle("GET /probe", ph)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", d.ready)
 	d.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -277,6 +291,7 @@ func (d *Daemon) serveHTTP() {
 		}
 	}()
 	o.Logger.Info("listening", "addr", d.ln.Addr().String())
+	return nil
 }
 
 // ready answers /readyz: the registry open, reachable and taking the

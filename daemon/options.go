@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"os"
 	"strconv"
@@ -33,11 +34,18 @@ type Options struct {
 	// rows left in clear by versions before 00009. Nil: a registry
 	// holding personal data cannot be read.
 	Keys *keyring.Keyring
-	// Listen is the HTTP server's address (/metrics, /healthz, /readyz);
+	// Listen is the HTTP server's address (/metrics, /healthz, /readyz,
+	// /probe);
 	// "" for none, "127.0.0.1:0" for any free port (see Daemon.Addr).
 	Listen string
 	// Once checks every site due when Run starts, then Run returns.
 	Once bool
+	// ProbeConcurrency bounds the /probe checks running at once (0:
+	// probe.DefaultConcurrency); more are answered 503.
+	ProbeConcurrency int
+	// ProbeAuth, when set, wraps /probe: the one place its access is
+	// decided (a bearer token with the probe scope).
+	ProbeAuth func(http.Handler) http.Handler
 
 	// Fetch configures each request (timeouts, size cap, connection
 	// safety); the rest configure the crawl (see crawler.CollectorConfig
@@ -160,7 +168,8 @@ func (o *Options) Validate() error {
 	for _, s := range []struct {
 		name string
 		v    int
-	}{{"--per-ip", o.PerIP}, {"--batch", o.Batch}, {"--per-site-metrics-limit", o.PerSiteMetrics}} {
+	}{{"--per-ip", o.PerIP}, {"--batch", o.Batch}, {"--per-site-metrics-limit", o.PerSiteMetrics},
+		{"--probe-concurrency", o.ProbeConcurrency}} {
 		if s.v < 0 {
 			return fmt.Errorf("invalid %s %d: must not be negative", s.name, s.v)
 		}

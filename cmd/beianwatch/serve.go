@@ -16,6 +16,7 @@ import (
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/daemon"
 	"github.com/beianwatch/beianwatch/lexicon"
+	"github.com/beianwatch/beianwatch/probe"
 )
 
 // serveOptions are the flags of `beianwatch serve`.
@@ -42,6 +43,7 @@ type serveOptions struct {
 	statsInterval   time.Duration
 	perSiteMetrics  bool
 	perSiteLimit    int
+	probeConc       int
 	unreachableN    int
 	cases           caseOptions
 	caseInterval    time.Duration
@@ -130,6 +132,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.DurationVar(&o.statsInterval, "stats-interval", def.StatsInterval, "how often the registry-wide gauges (beianwatch_sites …) are read from the registry")
 	f.BoolVar(&o.perSiteMetrics, "per-site-metrics", false, "add beianwatch_site_verdict{domain,verdict} for the worst sites")
 	f.IntVar(&o.perSiteLimit, "per-site-metrics-limit", 1000, "`N` sites at most in beianwatch_site_verdict")
+	f.IntVar(&o.probeConc, "probe-concurrency", probe.DefaultConcurrency, "`N` /probe checks at once; more are answered 503 with Retry-After")
 	f.IntVar(&o.unreachableN, "unreachable-after", def.UnreachableAfter, "`N` checks in a row that end in error before a site_unreachable alert fires")
 	f.DurationVar(&o.caseInterval, "case-interval", def.Cases.VerifyInterval, "time between re-fetches of a takedown case's URLs")
 	f.DurationVar(&o.cases.takedownDeadline, "takedown-deadline", def.Cases.TakedownDeadline, "a takedown's default time to respond (as for 'case open')")
@@ -200,6 +203,7 @@ func (a *app) daemonOptions(o serveOptions, ac *alerts.Config) (daemon.Options, 
 	if o.perSiteMetrics {
 		d.PerSiteMetrics = o.perSiteLimit
 	}
+	d.ProbeConcurrency = o.probeConc
 	if o.perSiteLimit < 0 {
 		return daemon.Options{}, fmt.Errorf("invalid --per-site-metrics-limit %d: must not be negative", o.perSiteLimit)
 	}
