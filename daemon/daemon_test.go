@@ -160,6 +160,7 @@ func TestOptionsValidate(t *testing.T) {
 		{"per ip", func(o *Options) { o.PerIP = -2 }, "invalid --per-ip -2: must not be negative"},
 		{"batch", func(o *Options) { o.Batch = -1 }, "invalid --batch -1: must not be negative"},
 		{"per-site metrics", func(o *Options) { o.PerSiteMetrics = -1 }, "invalid --per-site-metrics-limit -1: must not be negative"},
+		{"probe concurrency", func(o *Options) { o.ProbeConcurrency = -1 }, "invalid --probe-concurrency -1: must not be negative"},
 		{"interval", func(o *Options) { o.Interval = 0 }, "invalid --interval 0s: must be positive"},
 		{"recheck", func(o *Options) { o.RecheckInterval = -time.Second }, "invalid --recheck-interval -1s: must be positive"},
 		{"stats", func(o *Options) { o.StatsInterval = 0 }, "invalid --stats-interval 0s: must be positive"},
