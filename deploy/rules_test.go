@@ -35,13 +35,14 @@ func loadRules(t *testing.T) *rulefmt.RuleGroups {
 }
 
 // TestPromtool runs the promtool checks of the rules, their unit tests and
-// the compose bundle's Prometheus configuration.
+// the compose bundle's Prometheus configuration, and the /probe sample.
 func TestPromtool(t *testing.T) {
 	promtool := lookTool(t, "promtool", "prometheus")
 	for _, args := range [][]string{
 		{"check", "rules", "rules.yml"},
 		{"test", "rules", "rules_test.yml", "rules_daily_test.yml"},
 		{"check", "config", "prometheus.yml"},
+		{"check", "config", "probe.yml"},
 	} {
 		cmd := exec.Command(promtool, args...)
 		cmd.Dir = "prometheus"

@@ -109,7 +109,6 @@ func TestScrapedMetricsCoverRulesAndDashboard(t *testing.T) {
 // as job beianwatch with rules.yml loaded, and returns its URL.
 func startPrometheus(t *testing.T, bin, target string) string {
 	t.Helper()
-	dir := t.TempDir()
 	rules, err := filepath.Abs(rulesFile)
 	if err != nil {
 		t.Fatal(err)
@@ -123,19 +122,7 @@ scrape_configs:
     static_configs:
       - targets: [%q]
 `, rules, target)
-	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	cmd := exec.Command(bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
-	startProcess(t, "prometheus", cmd)
-	promURL := "http://" + addr
-	if err := waitFor(30*time.Second, httpOK(promURL+"/-/ready")); err != nil {
-		t.Fatalf("prometheus never became ready: %v", err)
-	}
-	return promURL
+	return startPrometheusWith(t, bin, []byte(cfg))
 }
 
 // apiResponse is the envelope of Prometheus' HTTP API.
