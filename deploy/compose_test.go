@@ -29,8 +29,9 @@ type composeFile struct {
 			Test []string `yaml:"test"`
 		} `yaml:"healthcheck"`
 		Build *struct {
-			Context    string `yaml:"context"`
-			Dockerfile string `yaml:"dockerfile"`
+			Context    string            `yaml:"context"`
+			Dockerfile string            `yaml:"dockerfile"`
+			Args       map[string]string `yaml:"args"`
 		} `yaml:"build"`
 	} `yaml:"services"`
 }
@@ -275,6 +276,31 @@ func TestAlertmanagerRoutes(t *testing.T) {
 			}
 			if got := strings.TrimSpace(string(out)); got != want[sev] {
 				t.Errorf("alert %s (severity %s) goes to %q, want %q", r.Alert, sev, got, want[sev])
+			}
+		}
+	}
+}
+
+// TestComposeMirrorArgs: compose passes every mirror argument of the
+// Dockerfile from the environment, with the Dockerfile's default when it is
+// unset, and takes the other images from the same REGISTRY.
+func TestComposeMirrorArgs(t *testing.T) {
+	c := loadCompose(t)
+	for name, s := range c.Services {
+		if s.Build == nil {
+			if !strings.HasPrefix(s.Image, "${REGISTRY:-docker.io}/") {
+				t.Errorf("service %s: image %s is not from ${REGISTRY:-docker.io}", name, s.Image)
+			}
+			continue
+		}
+		for arg, def := range mirrorArgs {
+			if got, want := s.Build.Args[arg], "${"+arg+":-"+def+"}"; got != want {
+				t.Errorf("service %s: build arg %s = %q, want %q", name, arg, got, want)
+			}
+		}
+		for arg := range s.Build.Args {
+			if _, ok := mirrorArgs[arg]; !ok {
+				t.Errorf("service %s: build arg %s is not one of the Dockerfile's mirror arguments", name, arg)
 			}
 		}
 	}
