@@ -181,15 +181,17 @@ func TestComposeStack(t *testing.T) {
 		} `yaml:"providers"`
 	}
 	readYAML(t, "grafana/provisioning/dashboards/dashboards.yml", &prov)
-	mounted := false
-	for _, v := range c.Services["grafana"].Volumes {
-		parts := strings.Split(v, ":")
-		if len(parts) >= 2 && parts[0] == "./"+dashboardFile && path.Dir(parts[1]) == prov.Providers[0].Options.Path {
-			mounted = true
+	for _, file := range []string{dashboardFile, dashboardZHFile} {
+		mounted := false
+		for _, v := range c.Services["grafana"].Volumes {
+			parts := strings.Split(v, ":")
+			if len(parts) >= 2 && parts[0] == "./"+file && path.Dir(parts[1]) == prov.Providers[0].Options.Path {
+				mounted = true
+			}
 		}
-	}
-	if !mounted {
-		t.Errorf("grafana does not mount %s into the provider's path %s", dashboardFile, prov.Providers[0].Options.Path)
+		if !mounted {
+			t.Errorf("grafana does not mount %s into the provider's path %s", file, prov.Providers[0].Options.Path)
+		}
 	}
 }
 

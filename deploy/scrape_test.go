@@ -47,7 +47,10 @@ func TestScrapedMetricsCoverRulesAndDashboard(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(alerting), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"serve", "--config", cfg, "--db", dsn, "--listen", listen, "--log-level", "debug"}, startFarm(t)...)
+	// --per-site-metrics: the dashboard's per-site table reads them, from
+	// the registry every --stats-interval.
+	args := append([]string{"serve", "--config", cfg, "--db", dsn, "--listen", listen, "--log-level", "debug",
+		"--per-site-metrics", "--stats-interval", "1s"}, startFarm(t)...)
 	serve := exec.Command(bin, args...)
 	serve.Env = cleanEnv(nil)
 	startProcess(t, "beianwatch", serve)
@@ -64,6 +67,9 @@ func TestScrapedMetricsCoverRulesAndDashboard(t *testing.T) {
 		}
 		if _, err := queryScalar(promURL, `count(beianwatch:checks:rate5m)`); err != nil {
 			return fmt.Errorf("recording rules not evaluated yet: %v", err)
+		}
+		if _, err := queryScalar(promURL, `count(beianwatch_site_verdict)`); err != nil {
+			return fmt.Errorf("per-site gauges not read after the checks yet: %v", err)
 		}
 		return nil
 	})
