@@ -128,7 +128,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res, err := h.checker.Check(ctx, target)
 	took := time.Since(start)
 	if err != nil {
-		h.logger.Info("probe failed", "target", target, "err", err)
+		// Debug, as a page's check is: a scrape job of failing sites would
+		// fill the log every interval. debug=true shows the error.
+		h.logger.Debug("probe failed", "target", target, "err", err)
 	}
 	reg := prometheus.NewRegistry()
 	register(reg, res, took)
