@@ -46,8 +46,10 @@ func (p *prober) expect(ctx context.Context, target string) (checker.Expect, err
 		return want, nil
 	}
 	host := targetHost(target)
-	if host == "" {
-		return want, nil // the fetch says what is wrong with it
+	if _, err := registry.NormalizeDomain(host); err != nil {
+		// No domain (an IP address, a malformed name): in no site, and
+		// the fetch says what is wrong with it.
+		return want, nil
 	}
 	site, state, err := p.d.st.SiteByDomain(ctx, host)
 	switch {

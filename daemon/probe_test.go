@@ -98,6 +98,19 @@ func TestDaemonProbe(t *testing.T) {
 	if code != http.StatusOK || got["beianwatch_probe_success"] != 0 || got["beianwatch_probe_findings,code=ICP_MISMATCH,severity=error"] != 1 {
 		t.Errorf("/probe of a registered site showing another number = %d %v, want ICP_MISMATCH", code, got)
 	}
+	// An address, not a domain: no registry lookup, the crawl's address
+	// rule refuses it (metadata stays refused under AllowPrivate).
+	req, _ := http.NewRequest(http.MethodGet, base+"/probe?debug=true&target=169.254.169.254", nil)
+	req.Header.Set("Authorization", "Bearer probe-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "beianwatch_probe_success 0") || !strings.Contains(string(body), "refusing to connect") {
+		t.Errorf("/probe of the metadata address:\n%s\nwant a failed probe refused by the address rule", body)
+	}
 	if resp, err := http.Get(base + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("/healthz behind ProbeAuth: %v %v", resp, err)
 	}

@@ -135,7 +135,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reg := prometheus.NewRegistry()
 	register(reg, res, took)
 	if q.Get("debug") == "true" {
-		h.debug(w, reg, res, err)
+		h.debug(w, reg, res)
 		return
 	}
 	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
@@ -159,14 +159,11 @@ func (h *Handler) scrapeTimeout(hdr http.Header) (time.Duration, error) {
 	return min(t, h.timeout), nil
 }
 
-// debug writes the report as `beianwatch check` prints it, the error if
-// any, and the metrics a scrape would have read.
-func (h *Handler) debug(w http.ResponseWriter, reg *prometheus.Registry, res Result, err error) {
+// debug writes the report as `beianwatch check` prints it (a failed
+// check's error in it) and the metrics a scrape would have read.
+func (h *Handler) debug(w http.ResponseWriter, reg *prometheus.Registry, res Result) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprint(w, reporttext.Render(res.Report, "", false))
-	if err != nil {
-		fmt.Fprintf(w, "Probe error: %v\n\n", err)
-	}
 	fmt.Fprintln(w, "Metrics that would have been returned:")
 	mfs, gerr := reg.Gather()
 	if gerr != nil {
