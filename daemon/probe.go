@@ -90,7 +90,8 @@ func (d *Daemon) probeHandler() (http.Handler, error) {
 	}
 	// A bare domain is tried over https:// and then http://, each attempt
 	// within the fetch timeout.
-	h, err := probe.New(&prober{fetcher: f, d: d}, probe.Config{Concurrency: o.ProbeConcurrency, Timeout: 2 * timeout, Logger: o.Logger})
+	h, err := probe.New(&prober{fetcher: f, d: d}, probe.Config{Concurrency: o.ProbeConcurrency, Timeout: 2 * timeout,
+		Logger: o.Logger, Metrics: o.Metrics})
 	if err != nil {
 		return nil, err
 	}

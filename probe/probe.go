@@ -61,16 +61,28 @@ type Config struct {
 	// X-Prometheus-Scrape-Timeout-Seconds, and caps the one it carries.
 	// Zero means DefaultTimeout.
 	Timeout time.Duration
-	// Logger is required.
-	Logger *slog.Logger
+	// Logger and Metrics are required; Metrics gets the count of probes
+	// by outcome (the daemon's /metrics registry, not a probe's own).
+	Logger  *slog.Logger
+	Metrics prometheus.Registerer
 }
+
+// Outcomes of a probe request, the result label of
+// beianwatch_probe_requests_total.
+const (
+	resultSuccess    = "success"     // verdict pass
+	resultFailure    = "failure"     // checked, not a pass (or not checkable)
+	resultRejected   = "rejected"    // too many at once: 503
+	resultBadRequest = "bad_request" // no target, a bad timeout header: 400
+)
 
 // Handler answers GET /probe. It is safe for concurrent use.
 type Handler struct {
-	checker Checker
-	slots   chan struct{}
-	timeout time.Duration
-	logger  *slog.Logger
+	checker  Checker
+	slots    chan struct{}
+	timeout  time.Duration
+	logger   *slog.Logger
+	requests *prometheus.CounterVec
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -82,6 +94,8 @@ func New(c Checker, cfg Config) (*Handler, error) {
 		return nil, errors.New("probe: no checker")
 	case cfg.Logger == nil:
 		return nil, errors.New("probe: no logger")
+	case cfg.Metrics == nil:
+		return nil, errors.New("probe: no metrics registry")
 	case cfg.Concurrency < 0:
 		return nil, fmt.Errorf("probe: negative concurrency %d", cfg.Concurrency)
 	case cfg.Timeout < 0:
@@ -93,8 +107,18 @@ func New(c Checker, cfg Config) (*Handler, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "beianwatch_probe_requests_total",
+		Help: "Requests to /probe by result: success (verdict pass), failure, rejected (too many at once, 503), bad_request (400).",
+	}, []string{"result"})
+	for _, r := range []string{resultSuccess, resultFailure, resultRejected, resultBadRequest} {
+		requests.WithLabelValues(r) // every result from the start, for rate()
+	}
+	if err := cfg.Metrics.Register(requests); err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
 	return &Handler{checker: c, slots: make(chan struct{}, cfg.Concurrency), timeout: cfg.Timeout,
-		logger: cfg.Logger.With("component", "probe")}, nil
+		logger: cfg.Logger.With("component", "probe"), requests: requests}, nil
 }
 
 // ServeHTTP runs one probe. A missing target is a 400 (the scrape
@@ -106,11 +130,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	target := strings.TrimSpace(q.Get("target"))
 	if target == "" {
+		h.requests.WithLabelValues(resultBadRequest).Inc()
 		http.Error(w, "target parameter is missing: /probe?target=DOMAIN or URL", http.StatusBadRequest)
 		return
 	}
 	timeout, err := h.scrapeTimeout(r.Header)
 	if err != nil {
+		h.requests.WithLabelValues(resultBadRequest).Inc()
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -118,6 +144,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case h.slots <- struct{}{}:
 		defer func() { <-h.slots }()
 	default:
+		h.requests.WithLabelValues(resultRejected).Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter/time.Second)))
 		http.Error(w, fmt.Sprintf("too many probes at once (%d): retry later", cap(h.slots)), http.StatusServiceUnavailable)
 		return
@@ -132,6 +159,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// fill the log every interval. debug=true shows the error.
 		h.logger.Debug("probe failed", "target", target, "err", err)
 	}
+	result := resultFailure
+	if res.Report.Verdict == checker.VerdictPass {
+		result = resultSuccess
+	}
+	h.requests.WithLabelValues(result).Inc()
 	reg := prometheus.NewRegistry()
 	register(reg, res, took)
 	if q.Get("debug") == "true" {

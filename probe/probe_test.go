@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -38,19 +39,46 @@ var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustPa
 // a real HTTP server on loopback, and the server's URL.
 func newHandler(t *testing.T, fc crawler.FetchConfig, pc probe.Config) string {
 	t.Helper()
+	base, _ := newHandlerMetrics(t, fc, pc)
+	return base
+}
+
+// newHandlerMetrics is newHandler that also returns the registry of the
+// handler's request counts.
+func newHandlerMetrics(t *testing.T, fc crawler.FetchConfig, pc probe.Config) (string, *prometheus.Registry) {
+	t.Helper()
 	f, err := crawler.NewFetcher(fc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(f.Close)
-	pc.Logger = slog.New(slog.DiscardHandler)
+	reg := prometheus.NewRegistry()
+	pc.Logger, pc.Metrics = slog.New(slog.DiscardHandler), reg
 	h, err := probe.New(pipeline{f}, pc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv.URL
+	return srv.URL, reg
+}
+
+// requests is beianwatch_probe_requests_total{result}.
+func requests(t *testing.T, reg *prometheus.Registry, result string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.Metric {
+			if mf.GetName() == "beianwatch_probe_requests_total" && m.Label[0].GetValue() == result {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	t.Fatalf("no beianwatch_probe_requests_total{result=%q}", result)
+	return 0
 }
 
 // site serves a testdata page at / on loopback.
@@ -204,7 +232,7 @@ func TestProbeRefusesNonPublicAddresses(t *testing.T) {
 }
 
 func TestProbeBadRequests(t *testing.T) {
-	base := newHandler(t, crawler.FetchConfig{}, probe.Config{})
+	base, reg := newHandlerMetrics(t, crawler.FetchConfig{}, probe.Config{})
 	tests := []struct {
 		name, query string
 		hdr         http.Header
@@ -224,6 +252,9 @@ func TestProbeBadRequests(t *testing.T) {
 			}
 		})
 	}
+	if got := requests(t, reg, "bad_request"); got != float64(len(tests)) {
+		t.Errorf("bad_request count = %v, want %d", got, len(tests))
+	}
 }
 
 // TestProbeSaturated: a probe beyond Concurrency is answered 503 with
@@ -241,7 +272,7 @@ func TestProbeSaturated(t *testing.T) {
 		}
 	}))
 	t.Cleanup(slow.Close)
-	base := newHandler(t, crawler.FetchConfig{AllowCIDRs: loopback}, probe.Config{Concurrency: 1})
+	base, reg := newHandlerMetrics(t, crawler.FetchConfig{AllowCIDRs: loopback}, probe.Config{Concurrency: 1})
 	done := make(chan struct{})
 	go func() {
 		resp, err := http.Get(base + "/probe?target=" + url.QueryEscape(slow.URL))
@@ -262,6 +293,11 @@ func TestProbeSaturated(t *testing.T) {
 	t.Cleanup(fast.Close)
 	if got := scrape(t, base, fast.URL); got["beianwatch_probe_success"] != 1 {
 		t.Errorf("probe after the slow one: %v, want success", got)
+	}
+	for result, want := range map[string]float64{"rejected": 1, "success": 1, "failure": 1, "bad_request": 0} {
+		if got := requests(t, reg, result); got != want {
+			t.Errorf("beianwatch_probe_requests_total{result=%q} = %v, want %v", result, got, want)
+		}
 	}
 }
 
