@@ -115,7 +115,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f := cmd.Flags()
 	f.BoolVar(&o.printConfig, "print-config", false, "print the effective settings (secrets masked) and exit")
 	f.BoolVar(&o.once, "once", false, "check every due site once, print a summary and exit")
-	f.StringVar(&o.listen, "listen", def.Listen, "`ADDR` for /metrics, /healthz and /readyz (\"\" for none; with --once only when given)")
+	f.StringVar(&o.listen, "listen", def.Listen, "`ADDR` for /metrics, /healthz, /readyz and /probe (\"\" for none; with --once only when given)")
 	f.IntVar(&o.concurrency, "concurrency", def.Concurrency, "`N` sites checked at once")
 	f.IntVar(&o.perHost, "per-host", def.PerHost, "`N` requests at once to one host name")
 	f.DurationVar(&o.perHostDelay, "per-host-delay", 0, "pause after each request to a host before its next one")
