@@ -111,7 +111,12 @@ func TestDaemonProbe(t *testing.T) {
 	if !strings.Contains(string(body), "beianwatch_probe_success 0") || !strings.Contains(string(body), "refusing to connect") {
 		t.Errorf("/probe of the metadata address:\n%s\nwant a failed probe refused by the address rule", body)
 	}
-	if resp, err := http.Get(base + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
-		t.Errorf("/healthz behind ProbeAuth: %v %v", resp, err)
+	resp, err = http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz = %d: ProbeAuth must wrap /probe alone", resp.StatusCode)
 	}
 }
