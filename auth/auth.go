@@ -75,7 +75,9 @@ type Verifier interface {
 type VerifierFunc func(ctx context.Context, secret string) (Principal, error)
 
 // Verify calls f.
-func (f VerifierFunc) Verify(ctx context.Context, secret string) (Principal, error) { return f(ctx, secret) }
+func (f VerifierFunc) Verify(ctx context.Context, secret string) (Principal, error) {
+	return f(ctx, secret)
+}
 
 type ctxKey struct{}
 
