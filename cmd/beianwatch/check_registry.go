@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
@@ -88,15 +87,5 @@ func overrideExpect(w, flags checker.Expect, changed func(string) bool) checker.
 	return w
 }
 
-// targetHost is the host name of a check target: a URL, or a domain with
-// an optional port and path. "" if there is none.
-func targetHost(target string) string {
-	if !strings.Contains(target, "://") {
-		target = "http://" + target
-	}
-	u, err := url.Parse(target)
-	if err != nil {
-		return ""
-	}
-	return u.Hostname()
-}
+// targetHost is the host name of a check target (crawler.TargetHost).
+func targetHost(target string) string { return crawler.TargetHost(target) }
