@@ -39,14 +39,6 @@ func (a *API) runCheck(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_target", "target: want a domain or an http(s) URL, at most 2048 bytes")
 		return
 	}
-	p, _ := auth.FromContext(r.Context())
-	release, wait := a.limits.acquire(p.Name)
-	if release == nil {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many on-demand checks: retry after the Retry-After seconds")
-		return
-	}
-	defer release()
 	base, siteID, err := a.cfg.Checker.Expect(r.Context(), req.Target)
 	if err != nil {
 		a.fail(w, r, err)
@@ -59,6 +51,14 @@ func (a *API) runCheck(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_expectation", fmt.Sprintf("%s: %s", errs[0].Column, errs[0].Message))
 		return
 	}
+	p, _ := auth.FromContext(r.Context())
+	release, wait := a.limits.acquire(p.Name)
+	if release == nil {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many on-demand checks: retry after the Retry-After seconds")
+		return
+	}
+	defer release()
 	rep, err := a.cfg.Checker.Check(r.Context(), req.Target, want, siteID)
 	if err != nil {
 		a.fail(w, r, err)
