@@ -60,4 +60,3 @@ func (s *Store) ResultByID(ctx context.Context, id int64) (_ Result, err error) 
 	}
 	return r.result(), nil
 }
-
