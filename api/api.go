@@ -161,6 +161,7 @@ func (a *API) Handler() http.Handler {
 	route("GET /api/v1/sites/{id}/results", auth.Read, a.listResults)
 	route("GET /api/v1/results/{id}", auth.Read, a.getResult)
 	route("POST /api/v1/checks", auth.Write, a.runCheck)
+	route("GET /api/v1/export", auth.Read, a.exportSites)
 	route("GET /api/v1/audit", auth.Admin, a.listAudit)
 	// Here the probe helper's /probe handler is mounted (Config.Probe).
 	if a.cfg.Probe != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/beianwatch/beianwatch/daemon"
 	"github.com/beianwatch/beianwatch/keyring"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/sitefile"
 )
 
 // env is a daemon serving the API on loopback over a registry of its
@@ -217,6 +218,7 @@ func TestAPI(t *testing.T) {
 		t.Run("personal", e.testPersonal)
 		t.Run("verbatim", e.testVerbatim)
 		t.Run("import", e.testImport)
+		t.Run("export", e.testExport)
 		t.Run("checks", e.testChecks)
 		t.Run("bad input", e.testBadInput)
 		t.Run("authorization", e.testAuthorization)
@@ -424,6 +426,28 @@ func (e *env) testImport(t *testing.T) {
 	}
 }
 
+// testExport: the downloads are what `beianwatch export` writes (the
+// same sitefile.Export), masked unless the token may see personal data.
+func (e *env) testExport(t *testing.T) {
+	csv := e.must(http.StatusOK, "GET", "/api/v1/export?with_results=true", "read", nil)
+	var want bytes.Buffer
+	opts := sitefile.WriteOptions{Format: sitefile.FormatCSV, WithResults: true, Now: time.Now()}
+	if _, err := sitefile.Export(context.Background(), e.st, &want, opts); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want.String(), string(csv)); diff != "" {
+		t.Errorf("API export differs from sitefile.Export's (-export +api):\n%s", diff)
+	}
+	if bytes.Contains(csv, []byte("13812345678")) || !bytes.Contains(csv, []byte("138****5678")) {
+		t.Errorf("read export: personal data not masked")
+	}
+	js := e.must(http.StatusOK, "GET", "/api/v1/export?format=json&include_personal=true", "editor", nil)
+	if !bytes.Contains(js, []byte("13812345678")) {
+		t.Errorf("editor export with include_personal: no contact phone")
+	}
+	e.must(http.StatusForbidden, "GET", "/api/v1/export?include_personal=true", "read", nil)
+}
+
 // testChecks: POST /api/v1/checks answers what `beianwatch check --json`
 // prints (the same pipeline, encoded the same way), stores the result of
 // a registered site, refuses private addresses, and is rate limited.
@@ -578,6 +602,7 @@ func (e *env) testAuthorization(t *testing.T) {
 		{"GET", fmt.Sprintf("/api/v1/sites/%d/results", id), nil, "read"},
 		{"GET", fmt.Sprintf("/api/v1/results/%d", results.Results[0].ID), nil, "read"},
 		{"POST", "/api/v1/checks", map[string]any{"target": "http://10.0.0.1/"}, "write"},
+		{"GET", "/api/v1/export", nil, "read"},
 		{"GET", "/api/v1/audit", nil, "admin"},
 	}
 	for _, ep := range endpoints {
