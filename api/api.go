@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/beianwatch/beianwatch/auth"
+	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/registry"
 )
@@ -46,6 +47,13 @@ type Store interface {
 	VerifyToken(ctx context.Context, secret string) (registry.Token, error)
 	AppendAudit(ctx context.Context, e registry.AuditEntry) error
 	ListAudit(ctx context.Context, before int64, limit int) ([]registry.AuditEntry, error)
+
+	OpenCase(ctx context.Context, c cases.Case, actor string) (cases.Case, error)
+	Case(ctx context.Context, id int64) (cases.Case, error)
+	ListCases(ctx context.Context, f registry.CaseFilter) ([]cases.Case, error)
+	CaseHistory(ctx context.Context, id int64) ([]cases.Transition, error)
+	TransitionCase(ctx context.Context, id int64, u cases.Update) (cases.Case, error)
+	ConfirmEscalation(ctx context.Context, id int64, actor string) (cases.Case, error)
 }
 
 // Checker runs on-demand checks through the crawler's pipeline, the one
@@ -78,6 +86,16 @@ type Config struct {
 	CheckRate  float64
 	CheckBurst int
 	MaxChecks  int
+	// MaxInFlight bounds the authenticated requests served at once
+	// (default 8); more wait their turn. It keeps the API's share of the
+	// registry's connections and the CPU bounded, so that the crawl
+	// beside it keeps its pace.
+	MaxInFlight int
+	// CasePolicy and Calendar count case deadlines as `case` and the
+	// daemon do; Noticer, when set, delivers `notify`'s customer notice.
+	CasePolicy cases.Policy
+	Calendar   cases.Calendar
+	Noticer    Noticer
 	// Probe, when set, is served at /probe for tokens with the probe
 	// scope.
 	Probe  http.Handler
@@ -94,6 +112,7 @@ type API struct {
 	st       Store
 	cursors  cursors
 	limits   *checkLimits
+	inFlight chan struct{}
 	logger   *slog.Logger
 	requests *prometheus.CounterVec
 }
@@ -109,7 +128,7 @@ func New(cfg Config) (*API, error) {
 		return nil, errors.New("api: cursor key shorter than 32 bytes")
 	case cfg.Metrics == nil:
 		return nil, errors.New("api: no metrics registry")
-	case cfg.MaxBody < 0 || cfg.MaxImportBody < 0 || cfg.CheckRate < 0 || cfg.CheckBurst < 0 || cfg.MaxChecks < 0:
+	case cfg.MaxBody < 0 || cfg.MaxImportBody < 0 || cfg.CheckRate < 0 || cfg.CheckBurst < 0 || cfg.MaxChecks < 0 || cfg.MaxInFlight < 0:
 		return nil, errors.New("api: negative limit")
 	}
 	if cfg.MaxBody == 0 {
@@ -127,6 +146,9 @@ func New(cfg Config) (*API, error) {
 	if cfg.MaxChecks == 0 {
 		cfg.MaxChecks = 4
 	}
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = 8
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -134,7 +156,7 @@ func New(cfg Config) (*API, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &API{cfg: cfg, st: cfg.Store, cursors: cursors{key: cfg.CursorKey}, logger: cfg.Logger.With("component", "api"),
-		limits: newCheckLimits(cfg.CheckRate, cfg.CheckBurst, cfg.MaxChecks, cfg.Now)}
+		limits: newCheckLimits(cfg.CheckRate, cfg.CheckBurst, cfg.MaxChecks, cfg.Now), inFlight: make(chan struct{}, cfg.MaxInFlight)}
 	a.requests = promauto.With(cfg.Metrics).NewCounterVec(prometheus.CounterOpts{
 		Name: "beianwatch_api_requests_total",
 		Help: "HTTP API requests by route pattern and status code.",
@@ -146,7 +168,7 @@ func New(cfg Config) (*API, error) {
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	route := func(pattern string, scope auth.Scope, h http.HandlerFunc) {
-		mux.Handle(pattern, a.count(pattern, auth.Middleware(verifier{a.st}, a.logger, auth.Require(scope, h))))
+		mux.Handle(pattern, a.count(pattern, a.queue(auth.Middleware(verifier{a.st}, a.logger, auth.Require(scope, h)))))
 	}
 	mux.Handle("GET /api/v1/openapi.json", a.count("GET /api/v1/openapi.json", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -162,6 +184,10 @@ func (a *API) Handler() http.Handler {
 	route("GET /api/v1/results/{id}", auth.Read, a.getResult)
 	route("POST /api/v1/checks", auth.Write, a.runCheck)
 	route("GET /api/v1/export", auth.Read, a.exportSites)
+	route("GET /api/v1/cases", auth.Cases, a.listCases)
+	route("POST /api/v1/cases", auth.Cases, a.openCase)
+	route("GET /api/v1/cases/{id}", auth.Cases, a.getCase)
+	route("POST /api/v1/cases/{id}/{action}", auth.Cases, a.moveCase)
 	route("GET /api/v1/audit", auth.Admin, a.listAudit)
 	// Here the probe helper's /probe handler is mounted (Config.Probe).
 	if a.cfg.Probe != nil {
@@ -171,6 +197,19 @@ func (a *API) Handler() http.Handler {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: see /api/v1/openapi.json")
 	})))
 	return mux
+}
+
+// queue serves a request once fewer than MaxInFlight are being served.
+func (a *API) queue(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case a.inFlight <- struct{}{}:
+		case <-r.Context().Done():
+			return // the client left
+		}
+		defer func() { <-a.inFlight }()
+		h.ServeHTTP(w, r)
+	})
 }
 
 // verifier lets auth check tokens against the registry.
@@ -240,6 +279,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // internal answers 500 and logs what failed (never request bodies).
 func (a *API) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		return // the client left: nothing failed, and nobody reads the answer
+	}
 	a.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	writeError(w, http.StatusInternalServerError, "internal", "the request failed; see the daemon's log")
 }

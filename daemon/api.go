@@ -24,6 +24,8 @@ type APIOptions struct {
 	CheckRate  float64
 	CheckBurst int
 	MaxChecks  int
+	// MaxInFlight bounds the API requests served at once (more wait).
+	MaxInFlight int
 	// MaxBody bounds request bodies; imports may be up to MaxImportBody.
 	MaxBody       int64
 	MaxImportBody int64
@@ -45,7 +47,8 @@ func (d *Daemon) buildAPI() error {
 	a, err := api.New(api.Config{
 		Store: d.st, Checker: &onDemand{st: d.st, q: d.q, fetch: d.col.Fetch, now: o.now},
 		CursorKey: key, MaxBody: o.API.MaxBody, MaxImportBody: o.API.MaxImportBody,
-		CheckRate: o.API.CheckRate, CheckBurst: o.API.CheckBurst, MaxChecks: o.API.MaxChecks,
+		CheckRate: o.API.CheckRate, CheckBurst: o.API.CheckBurst, MaxChecks: o.API.MaxChecks, MaxInFlight: o.API.MaxInFlight,
+		CasePolicy: o.Cases, Calendar: o.Calendar,
 		Probe: o.API.Probe, Logger: o.Logger, Metrics: o.Metrics, Now: o.Now,
 	})
 	if err != nil {

@@ -120,7 +120,7 @@ func DefaultOptions() Options {
 		StatsInterval: 30 * time.Second, UnreachableAfter: 3, Retain: DefaultRetain,
 		Cases: policy, AutoRectify: true, Calendar: workday.Default(),
 		Fetch: crawler.FetchConfig{Timeout: crawler.DefaultTimeout, MaxBody: crawler.DefaultMaxBody},
-		API:   APIOptions{CheckRate: 1, CheckBurst: 5, MaxChecks: 4, MaxBody: 1 << 20, MaxImportBody: 32 << 20},
+		API:   APIOptions{CheckRate: 1, CheckBurst: 5, MaxChecks: 4, MaxInFlight: 8, MaxBody: 1 << 20, MaxImportBody: 32 << 20},
 	}
 }
 
@@ -182,8 +182,8 @@ func (o *Options) Validate() error {
 	switch a := o.API; {
 	case a.CheckRate < 0:
 		return fmt.Errorf("invalid --api-check-rate %v: must not be negative", a.CheckRate)
-	case a.CheckBurst < 0 || a.MaxChecks < 0:
-		return fmt.Errorf("invalid --api-check-burst %d or --api-max-checks %d: must not be negative", a.CheckBurst, a.MaxChecks)
+	case a.CheckBurst < 0 || a.MaxChecks < 0 || a.MaxInFlight < 0:
+		return fmt.Errorf("invalid --api-check-burst %d, --api-max-checks %d or --api-max-in-flight %d: must not be negative", a.CheckBurst, a.MaxChecks, a.MaxInFlight)
 	case a.MaxBody < 0 || a.MaxImportBody < 0:
 		return fmt.Errorf("invalid --api-max-body %d or --api-max-import-body %d: must not be negative", a.MaxBody, a.MaxImportBody)
 	case a.Disabled && a.MetricsTokenRequired:

@@ -154,6 +154,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.Float64Var(&o.api.CheckRate, "api-check-rate", def.API.CheckRate, "on-demand checks (POST /api/v1/checks) a token may start a second")
 	f.IntVar(&o.api.CheckBurst, "api-check-burst", def.API.CheckBurst, "`N` on-demand checks a token may start at once after a pause")
 	f.IntVar(&o.api.MaxChecks, "api-max-checks", def.API.MaxChecks, "`N` on-demand checks running at once, over all tokens")
+	f.IntVar(&o.api.MaxInFlight, "api-max-in-flight", def.API.MaxInFlight, "`N` API requests served at once (more wait their turn), so that the crawl keeps its share")
 	o.apiMaxBody, o.apiMaxImport = byteSize(def.API.MaxBody), byteSize(def.API.MaxImportBody)
 	f.Var(&o.apiMaxBody, "api-max-body", "largest API request body (`SIZE`)")
 	f.Var(&o.apiMaxImport, "api-max-import-body", "largest body of POST /api/v1/sites/import (`SIZE`)")
