@@ -42,6 +42,10 @@ type Daemon struct {
 	// built is set once New has opened the registry and built the rest:
 	// the HTTP server answers before (/healthz yes, /readyz no).
 	built atomic.Bool
+	// api is the HTTP API's handler, once built (serveAPI).
+	api atomic.Value
+	// probe answers /probe, served by the API (nil with --no-api).
+	probe http.Handler
 }
 
 // New builds a daemon from opts: it binds the listener and serves the
@@ -139,6 +143,9 @@ func (d *Daemon) build() error {
 		return err
 	}
 	d.q.cases = d.cases
+	if !o.API.Disabled {
+		return d.buildAPI()
+	}
 	return nil
 }
 
@@ -270,18 +277,27 @@ func (d *Daemon) Close() error {
 	return err
 }
 
-// serveHTTP serves the metrics, health and probe endpoints on the
+// serveHTTP serves the metrics, health, probe and API endpoints on the
 // listener.
 func (d *Daemon) serveHTTP() error {
 	o := &d.opts
-	ph, err := d.probeHandler()
-	if err != nil {
-		return err
-	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{Registry: o.Metrics}))
-	// Answers before the registry is open, without its expectations.
-	mux.Handle("GET /probe", ph)
+	var metrics http.Handler = promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{Registry: o.Metrics})
+	if o.API.MetricsTokenRequired {
+		metrics = d.metricsAuth(metrics)
+	}
+	mux.Handle("GET /metrics", metrics)
+	if !o.API.Disabled {
+		// /probe is served by the API, behind its token check (scope
+		// probe).
+		ph, err := d.probeHandler()
+		if err != nil {
+			return err
+		}
+		d.probe = ph
+		mux.HandleFunc("/api/v1/", d.serveAPI)
+		mux.HandleFunc("GET /probe", d.serveAPI)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", d.ready)
 	d.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

@@ -175,6 +175,12 @@ func TestOptionsValidate(t *testing.T) {
 		{"case policy", func(o *Options) { o.Cases.RectificationDays = 0 },
 			"case policy: rectification window 0 working days: must be at least 1"},
 		{"escalation", func(o *Options) { o.Escalation.URL = "ftp://x" }, `invalid --escalation-url: "ftp://x": want an http:// or https:// URL`},
+		{"api check rate", func(o *Options) { o.API.CheckRate = -1 }, "invalid --api-check-rate -1: must not be negative"},
+		{"api in flight", func(o *Options) { o.API.MaxInFlight = -1 },
+			"invalid --api-check-burst 5, --api-max-checks 4 or --api-max-in-flight -1: must not be negative"},
+		{"api body", func(o *Options) { o.API.MaxBody = -1 }, "invalid --api-max-body -1 or --api-max-import-body 33554432: must not be negative"},
+		{"metrics token without API", func(o *Options) { o.API.Disabled, o.API.MetricsTokenRequired = true, true },
+			"invalid --metrics-token-required with --no-api: tokens are checked by the API"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -34,6 +35,22 @@ func TestProbeScrapedByPrometheus(t *testing.T) {
 	// Loopback only, not every private network: the metadata address
 	// below stays refused.
 	farm[slices.Index(farm, "--allow-private")] = "--allow-cidr=127.0.0.0/8"
+	// The job's token: one with the probe scope, in the file the job reads.
+	migrate := exec.Command(bin, "migrate", "--db", dsn)
+	migrate.Env = cleanEnv(nil)
+	if out, err := migrate.CombinedOutput(); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	create := exec.Command(bin, "token", "create", "--db", dsn, "--scope", "probe", "--name", "prometheus")
+	create.Env = cleanEnv(nil)
+	secret, err := create.Output()
+	if err != nil {
+		t.Fatalf("token create: %v", err)
+	}
+	tokenFile := filepath.Join(dir, "probe.token")
+	if err := os.WriteFile(tokenFile, bytes.TrimSpace(secret), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	serve := exec.Command(bin, append([]string{"serve", "--db", dsn, "--listen", listen}, farm...)...)
 	serve.Env = cleanEnv(nil)
 	startProcess(t, "beianwatch", serve)
@@ -42,8 +59,8 @@ func TestProbeScrapedByPrometheus(t *testing.T) {
 	}
 
 	targets := []string{"pass.example.test", "http://fail.example.test/", "169.254.169.254"}
-	promURL := startPrometheusWith(t, prometheus, probeJob(t, listen, targets))
-	err := waitFor(60*time.Second, func() error {
+	promURL := startPrometheusWith(t, prometheus, probeJob(t, listen, tokenFile, targets))
+	err = waitFor(60*time.Second, func() error {
 		v, err := queryScalar(promURL, `count(beianwatch_probe_success{job="beianwatch-probe"})`)
 		if err != nil || v != float64(len(targets)) {
 			return fmt.Errorf("probes scraped: %v (%v)", v, err)
@@ -74,8 +91,9 @@ func TestProbeScrapedByPrometheus(t *testing.T) {
 }
 
 // probeJob returns probe.yml with targets in its job, the scrape sent to
-// beianwatch at addr instead of beianwatch:9325, and short intervals.
-func probeJob(t *testing.T, addr string, targets []string) []byte {
+// beianwatch at addr instead of beianwatch:9325, the token read from
+// tokenFile, and short intervals.
+func probeJob(t *testing.T, addr, tokenFile string, targets []string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("prometheus", "probe.yml"))
 	if err != nil {
@@ -91,6 +109,11 @@ func probeJob(t *testing.T, addr string, targets []string) []byte {
 	job := cfg.ScrapeConfigs[0]
 	job["scrape_interval"], job["scrape_timeout"] = "2s", "2s"
 	job["static_configs"] = []map[string]any{{"targets": targets}}
+	authz, ok := job["authorization"].(map[string]any)
+	if !ok || authz["credentials_file"] == nil {
+		t.Fatal("probe.yml sends no token (authorization.credentials_file): /probe answers 401 without one")
+	}
+	authz["credentials_file"] = tokenFile
 	pointed := false
 	for _, r := range job["relabel_configs"].([]any) {
 		rc := r.(map[string]any)
