@@ -1,21 +1,9 @@
 package checker
 
-import "regexp"
-
-// scriptBundle matches an external script: <script … src=…>.
-var scriptBundle = regexp.MustCompile(`(?i)<script\b[^>]*\bsrc\s*=`)
-
-// NeedsRendering reports whether the static check of page could not judge
-// it and a browser might: a script shell or numbers found only in scripts
-// (PAGE_SCRIPT_RENDERED), or no filing number at all on a page that loads
-// script bundles (a footer component mounted by a framework).
-func NeedsRendering(r *Report, page *Page) bool {
-	if r.Rendered {
-		return false
-	}
-	if r.Has(CodeScriptRendered) {
-		return true
-	}
-	return r.Error == "" && len(r.ICP) == 0 && len(r.PSB) == 0 && r.Has(CodeICPMissing) &&
-		scriptBundle.Match(page.Body)
+// NeedsRendering reports whether a browser might judge a page that the
+// static check could not: a script shell (almost no text, script
+// bundles, no number) or numbers found only in scripts, both reported as
+// PAGE_SCRIPT_RENDERED. A report of a rendered page never does.
+func NeedsRendering(r *Report) bool {
+	return !r.Rendered && r.Has(CodeScriptRendered)
 }

@@ -102,9 +102,10 @@ type RenderConfig struct {
 	Mode RenderMode
 	// Budget, if set, bounds the renders.
 	Budget *RenderBudget
-	// Screenshots keeps a screenshot of every failing page rendered; a
-	// page that fails the static check is rendered for one (within the
-	// budget).
+	// Screenshots keeps a screenshot of every rendered page that fails.
+	// (Pages that fail the static check are rendered, and so shot, only
+	// with RenderAlways: a browser for every failing page would cost more
+	// than the evidence is worth on a farm of sites.)
 	Screenshots bool
 }
 
@@ -116,25 +117,20 @@ type rendered struct {
 }
 
 // render runs the render stage on a page the static check judged as r:
-// the rendered page's report when the browser was asked to judge, and a
-// screenshot of a failing page. ok is false when nothing was rendered.
+// the rendered page's report and, if it fails, a screenshot. judged is
+// false when nothing was rendered.
 func (rc RenderConfig) render(ctx context.Context, page *checker.Page, r *checker.Report, want checker.Expect, wantText bool) (out rendered, judged bool, err error) {
-	if rc.Renderer == nil || rc.Mode == RenderNever || page.URL == nil {
+	if rc.Renderer == nil || rc.Mode == RenderNever || page.URL == nil || page.Status >= 300 {
 		return out, false, nil
 	}
-	judge := rc.Mode == RenderAlways || checker.NeedsRendering(r, page)
-	shoot := rc.Screenshots && r.Verdict == checker.VerdictFail
-	if !judge && !shoot {
+	if rc.Mode != RenderAlways && !checker.NeedsRendering(r) {
 		return out, false, nil
 	}
 	if !rc.Budget.Take(page.URL.Hostname()) {
 		return out, false, errRenderBudget
 	}
 	res, err := rc.Renderer.Render(ctx, page.URL.String(), func(rp *checker.Page) bool {
-		if !judge {
-			return true // a static failure, rendered for its screenshot
-		}
-		rp.Addrs = page.Addrs
+		rp.Addrs, rp.Status = page.Addrs, page.Status
 		if wantText {
 			out.report, out.text = checker.CheckText(*rp, want)
 		} else {
@@ -147,7 +143,7 @@ func (rc RenderConfig) render(ctx context.Context, page *checker.Page, r *checke
 		return rendered{}, false, err
 	}
 	out.screenshot = res.Screenshot
-	return out, judge, nil
+	return out, true, nil
 }
 
 // errRenderBudget says the render budget was spent; the static report
