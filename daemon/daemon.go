@@ -18,6 +18,7 @@ import (
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/render"
 )
 
 // Daemon is one running replica: see the package documentation.
@@ -27,11 +28,15 @@ type Daemon struct {
 	st    *registry.Store
 	col   *crawler.Collector
 	sched *crawler.Scheduler
-	q     *storeQueue
-	cases *caseWork
-	disp  *alerts.Dispatcher
-	gauge *registryGauges
-	prune *pruning
+	// renderer renders pages drawn by script, dialling through
+	// renderFetcher's guard (both nil when rendering is off).
+	renderer      *render.Renderer
+	renderFetcher *crawler.Fetcher
+	q             *storeQueue
+	cases         *caseWork
+	disp          *alerts.Dispatcher
+	gauge         *registryGauges
+	prune         *pruning
 
 	ln  net.Listener
 	srv *http.Server
@@ -115,6 +120,9 @@ func (d *Daemon) build() error {
 	sc := crawler.ScheduleConfig{Owner: d.owner, Workers: o.Concurrency, Batch: o.Batch, LeaseTTL: o.LeaseTTL,
 		Interval: o.Interval, RecheckInterval: o.RecheckInterval, Grace: o.Grace, Once: o.Once,
 		PinFiledIP: o.PinFiledIP, Poll: o.poll()}
+	if sc.Render, err = d.buildRender(); err != nil {
+		return err
+	}
 	if o.Lexicon != nil {
 		// The lexicon's scan runs on each page the crawler fetched, on the
 		// visible text as the checker rendered it.
@@ -212,19 +220,23 @@ func (d *Daemon) Addr() net.Addr {
 func (d *Daemon) Run(ctx context.Context) error {
 	o := &d.opts
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	// The background loops end before Run returns: none of them may log
+	// or touch the registry after its caller closed them.
+	var loops sync.WaitGroup
+	defer loops.Wait()
 	defer stopBG()
-	go d.gauge.Run(bg)
-	go d.prune.Run(bg)
+	loops.Go(func() { d.gauge.Run(bg) })
+	loops.Go(func() { d.prune.Run(bg) })
 	if o.Once {
 		d.q.dueBy = o.now()
 	}
 	if d.disp != nil {
-		go d.disp.Run(bg)
+		loops.Go(func() { d.disp.Run(bg) })
 	}
 	// A calendar that learned a year (a new holiday file, an upgrade)
 	// makes provisional deadlines definitive: count them again first.
 	d.cases.recountProvisional(ctx)
-	go d.cases.Run(bg, min(10*time.Second, o.Cases.VerifyInterval))
+	loops.Go(func() { d.cases.Run(bg, min(10*time.Second, o.Cases.VerifyInterval)) })
 	o.Logger.Info("serving", "db", registry.RedactDSN(o.DSN), "owner", d.owner, "concurrency", o.Concurrency, "once", o.Once)
 	// A transaction per check cost more than the check's own writes:
 	// store them in batches.
@@ -270,6 +282,7 @@ func (d *Daemon) Close() error {
 		if d.probeFetcher != nil {
 			d.probeFetcher.Close()
 		}
+		d.closeRender()
 		if d.st != nil {
 			err = d.st.Close()
 		}

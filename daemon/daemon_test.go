@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
@@ -181,6 +182,11 @@ func TestOptionsValidate(t *testing.T) {
 		{"api body", func(o *Options) { o.API.MaxBody = -1 }, "invalid --api-max-body -1 or --api-max-import-body 33554432: must not be negative"},
 		{"metrics token without API", func(o *Options) { o.API.Disabled, o.API.MetricsTokenRequired = true, true },
 			"invalid --metrics-token-required with --no-api: tokens are checked by the API"},
+		{"render", func(o *Options) { o.Render = "sometimes" }, `invalid --render "sometimes": want auto, always or never`},
+		{"render workers", func(o *Options) { o.Render, o.RenderWorkers = crawler.RenderAlways, 0 }, "invalid --render-workers 0: must be at least 1"},
+		{"render workers unused", func(o *Options) { o.Render, o.RenderWorkers = crawler.RenderNever, 0 }, ""},
+		{"render budget", func(o *Options) { o.RenderBudget = -1 }, "invalid --render-budget -1 or --render-host-budget 2: must not be negative"},
+		{"screenshots", func(o *Options) { o.Screenshots = "always" }, `invalid --screenshots "always": want failing or never`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
