@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"github.com/beianwatch/beianwatch/auth"
 	"net/http"
 	"strconv"
 	"strings"
@@ -96,7 +97,7 @@ func (c *Console) casePage(w http.ResponseWriter, r *http.Request, u *user) {
 		c.storeError(w, r, u, "read verifications", err)
 		return
 	}
-	if u.can(ScopeCases) {
+	if u.can(auth.Cases) {
 		p.Actions = actions(cs)
 	}
 	c.render(w, r, u, http.StatusOK, "case", p)
@@ -169,6 +170,6 @@ func (c *Console) caseAction(w http.ResponseWriter, r *http.Request, u *user) {
 		c.storeError(w, r, u, "move case", err)
 		return
 	}
-	c.o.Logger.Info("case moved from the console", "case", id, "action", action, "token", u.name)
+	c.o.Logger.Info("case moved from the console", "case", id, "action", action, "token", u.Name)
 	http.Redirect(w, r, Prefix+"cases/"+strconv.FormatInt(id, 10)+"?done="+action, http.StatusSeeOther)
 }

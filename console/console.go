@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/beianwatch/beianwatch/auth"
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/registry"
 )
@@ -28,25 +29,17 @@ type Store interface {
 	CaseVerifications(ctx context.Context, id int64, limit int) ([]cases.Verification, error)
 	UpsertSites(ctx context.Context, sites []registry.Site) (registry.ImportStats, error)
 	Sessions
-	SitePager
+	SitesPage(ctx context.Context, f registry.SiteFilter, after int64, n int) ([]*registry.Site, []*registry.State, int64, error)
 }
 
-// Sessions keep the console's logins; *registry.Store implements it.
+// Sessions check the API token a user logs in with and keep the
+// console's logins; *registry.Store implements it.
 type Sessions interface {
+	VerifyToken(ctx context.Context, secret string) (registry.Token, error)
 	StartSession(ctx context.Context, idHash string, tokenID int64, now, expires time.Time) error
 	SessionAt(ctx context.Context, idHash string, now time.Time) (registry.Session, error)
 	EndSession(ctx context.Context, idHash string) error
 }
-
-// Tokens checks the API token a user logs in with.
-type Tokens interface {
-	// LoginToken returns the id of the live (not revoked, not expired)
-	// token with this secret, or an error wrapping ErrBadToken.
-	LoginToken(ctx context.Context, secret string) (int64, error)
-}
-
-// ErrBadToken is what Tokens returns for a token that does not log in.
-var ErrBadToken = errors.New("console: unknown, revoked or expired token")
 
 // Checker checks a registered site now and stores the result, as the
 // scheduler would (the daemon's pipeline).
@@ -54,11 +47,10 @@ type Checker interface {
 	CheckSite(ctx context.Context, siteID int64) error
 }
 
-// Options configure a Console. Store, Tokens, Checker, Calendar and
-// Logger are required.
+// Options configure a Console. Store, Checker, Calendar and Logger are
+// required.
 type Options struct {
 	Store   Store
-	Tokens  Tokens
 	Checker Checker
 	// Cases is the case policy (deadlines of confirmed cases, extension
 	// days); Calendar counts working days.
@@ -103,8 +95,8 @@ var staticFS embed.FS
 // New builds a console.
 func New(o Options) (*Console, error) {
 	switch {
-	case o.Store == nil || o.Tokens == nil || o.Checker == nil:
-		return nil, errors.New("console: no store, tokens or checker")
+	case o.Store == nil || o.Checker == nil:
+		return nil, errors.New("console: no store or checker")
 	case o.Calendar == nil:
 		return nil, errors.New("console: no calendar")
 	case o.Logger == nil:
@@ -138,15 +130,15 @@ func (c *Console) routes() {
 	c.mux.HandleFunc("GET /ui/login", c.loginForm)
 	c.mux.HandleFunc("POST /ui/login", c.login)
 	c.mux.Handle("POST /ui/logout", c.withSession("", c.logout))
-	c.mux.Handle("GET /ui/{$}", c.withSession(ScopeRead, c.overview))
-	c.mux.Handle("GET /ui/sites", c.withSession(ScopeRead, c.sites))
-	c.mux.Handle("GET /ui/sites/{id}", c.withSession(ScopeRead, c.site))
-	c.mux.Handle("POST /ui/sites/{id}/check", c.withSession(ScopeWrite, c.checkNow))
-	c.mux.Handle("GET /ui/cases", c.withSession(ScopeRead, c.caseList))
-	c.mux.Handle("GET /ui/cases/{id}", c.withSession(ScopeRead, c.casePage))
-	c.mux.Handle("POST /ui/cases/{id}/{action}", c.withSession(ScopeCases, c.caseAction))
-	c.mux.Handle("GET /ui/import", c.withSession(ScopeWrite, c.importForm))
-	c.mux.Handle("POST /ui/import", c.withSession(ScopeWrite, c.importFile))
+	c.mux.Handle("GET /ui/{$}", c.withSession(auth.Read, c.overview))
+	c.mux.Handle("GET /ui/sites", c.withSession(auth.Read, c.sites))
+	c.mux.Handle("GET /ui/sites/{id}", c.withSession(auth.Read, c.site))
+	c.mux.Handle("POST /ui/sites/{id}/check", c.withSession(auth.Write, c.checkNow))
+	c.mux.Handle("GET /ui/cases", c.withSession(auth.Read, c.caseList))
+	c.mux.Handle("GET /ui/cases/{id}", c.withSession(auth.Read, c.casePage))
+	c.mux.Handle("POST /ui/cases/{id}/{action}", c.withSession(auth.Cases, c.caseAction))
+	c.mux.Handle("GET /ui/import", c.withSession(auth.Write, c.importForm))
+	c.mux.Handle("POST /ui/import", c.withSession(auth.Write, c.importFile))
 }
 
 // ServeHTTP serves a console page, with the security headers every answer

@@ -94,7 +94,7 @@ func (c *Console) importFile(w http.ResponseWriter, r *http.Request, u *user) {
 			return
 		}
 		c.o.Logger.Info("sites imported from the console", "inserted", p.Stats.Inserted, "updated", p.Stats.Updated,
-			"rejected", p.Rejected, "token", u.name)
+			"rejected", p.Rejected, "token", u.Name)
 	}
 	c.render(w, r, u, http.StatusOK, "import", p)
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"fmt"
+	"github.com/beianwatch/beianwatch/auth"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -42,6 +43,7 @@ var funcs = template.FuncMap{
 	"join":   strings.Join,
 	"source": highlight,
 	"query":  func(v url.Values) template.URL { return template.URL(v.Encode()) },
+	"list":   func(s ...string) []string { return s },
 }
 
 // formatTime shows t in China Standard Time, the team's clock.
@@ -60,7 +62,7 @@ type page struct {
 	Nav  string
 	// LangURL is the page in the other language.
 	LangURL string
-	Data any
+	Data    any
 }
 
 type userView struct {
@@ -76,8 +78,8 @@ func viewOf(u *user) *userView {
 	if u == nil {
 		return nil
 	}
-	return &userView{Name: u.name, CSRF: u.csrf, Read: u.can(ScopeRead), Write: u.can(ScopeWrite),
-		Cases: u.can(ScopeCases), Admin: u.can(ScopeAdmin)}
+	return &userView{Name: u.Name, CSRF: u.csrf, Read: u.can(auth.Read), Write: u.can(auth.Write),
+		Cases: u.can(auth.Cases), Admin: u.can(auth.Admin)}
 }
 
 // render writes a page. It renders into a buffer first, so that a

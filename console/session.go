@@ -9,18 +9,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 
+	"github.com/beianwatch/beianwatch/auth"
 	"github.com/beianwatch/beianwatch/registry"
-)
-
-// Scopes, as the API's tokens carry them.
-const (
-	ScopeRead  = "read"
-	ScopeWrite = "write"
-	ScopeCases = "cases"
-	ScopeAdmin = "admin"
 )
 
 // Cookie names. The session's is scoped to the console's path.
@@ -35,17 +27,17 @@ const (
 
 // user is who a request comes from: the token behind its session.
 type user struct {
-	name   string
-	scopes []string
+	auth.Principal
 	// csrf is the token every form of the session carries.
 	csrf string
 	// sessionHash is the registry's key of the session.
 	sessionHash string
 }
 
-// can reports whether the user's token has scope; admin has them all.
-func (u *user) can(scope string) bool {
-	return scope == "" || slices.Contains(u.scopes, scope) || slices.Contains(u.scopes, ScopeAdmin)
+// can reports whether the user's token has scope ("" for any session);
+// admin has them all.
+func (u *user) can(scope auth.Scope) bool {
+	return scope == "" || u.Has(scope)
 }
 
 // handler is a console page: it runs with the request's user.
@@ -56,7 +48,7 @@ type handler func(w http.ResponseWriter, r *http.Request, u *user)
 // else gets 401. A POST must carry the session's CSRF token (403
 // without it): SameSite=Strict already keeps other sites' forms from
 // carrying the cookie, and the token covers browsers that ignore it.
-func (c *Console) withSession(scope string, h handler) http.Handler {
+func (c *Console) withSession(scope auth.Scope, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, err := c.session(r)
 		switch {
@@ -113,7 +105,11 @@ func (c *Console) session(r *http.Request) (*user, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &user{name: s.TokenName, scopes: s.Scopes, csrf: csrfFor(ck.Value), sessionHash: h}, nil
+	p := auth.Principal{Name: s.TokenName}
+	for _, sc := range s.Scopes {
+		p.Scopes = append(p.Scopes, auth.Scope(sc))
+	}
+	return &user{Principal: p, csrf: csrfFor(ck.Value), sessionHash: h}, nil
 }
 
 // hashID is the registry's key of a session id.
@@ -164,9 +160,9 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secret := strings.TrimSpace(r.PostFormValue("token"))
-	id, err := c.o.Tokens.LoginToken(r.Context(), secret)
+	tok, err := c.o.Store.VerifyToken(r.Context(), secret)
 	switch {
-	case errors.Is(err, ErrBadToken) || (err == nil && secret == ""):
+	case errors.Is(err, registry.ErrTokenUnknown) || errors.Is(err, registry.ErrTokenExpired) || secret == "":
 		c.showLogin(w, r, http.StatusUnauthorized, "err_bad_token")
 		return
 	case err != nil:
@@ -176,7 +172,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	}
 	sid := randomID()
 	now := c.o.Now()
-	if err := c.o.Store.StartSession(r.Context(), hashID(sid), id, now, now.Add(c.o.SessionTTL)); err != nil {
+	if err := c.o.Store.StartSession(r.Context(), hashID(sid), tok.ID, now, now.Add(c.o.SessionTTL)); err != nil {
 		c.o.Logger.Error("start session", "err", err)
 		c.fail(w, r, nil, http.StatusServiceUnavailable, "err_registry")
 		return
@@ -184,7 +180,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sid, Path: Prefix, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: int(c.o.SessionTTL.Seconds())})
 	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Path: Prefix + "login", MaxAge: -1})
-	c.o.Logger.Info("console login", "token_id", id)
+	c.o.Logger.Info("console login", "token", tok.Name)
 	http.Redirect(w, r, Prefix, http.StatusSeeOther)
 }
 
@@ -200,4 +196,4 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request, u *user) {
 }
 
 // actor is how the cases' history names a console user.
-func (u *user) actor() string { return "console:" + u.name }
+func (u *user) actor() string { return "console:" + u.Name }

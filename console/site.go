@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"github.com/beianwatch/beianwatch/auth"
 	"net/http"
 	"strconv"
 
@@ -58,7 +59,7 @@ func (c *Console) site(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	p := sitePage{Site: s, State: st, History: hist, Cases: cs, Checked: r.URL.Query().Get("checked") == "1",
 		Operator: s.Operator.Name, Contact: s.Contact}
-	if !u.can(ScopeAdmin) {
+	if !u.can(auth.Admin) {
 		// Personal data only for admin tokens: a person's name as
 		// operator, and the contact.
 		if s.Operator.Type == registry.OperatorPersonal {
@@ -87,6 +88,6 @@ func (c *Console) checkNow(w http.ResponseWriter, r *http.Request, u *user) {
 		c.failText(w, r, u, http.StatusBadGateway, "err_check", err.Error())
 		return
 	}
-	c.o.Logger.Info("site checked from the console", "site", id, "token", u.name)
+	c.o.Logger.Info("site checked from the console", "site", id, "token", u.Name)
 	http.Redirect(w, r, Prefix+"sites/"+strconv.FormatInt(id, 10)+"?checked=1", http.StatusSeeOther)
 }

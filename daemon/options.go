@@ -96,6 +96,10 @@ type Options struct {
 	// registry.PruneHistory); 0 keeps it all.
 	Retain time.Duration
 
+	// ConsoleSessionTTL is how long a login to the web console (served
+	// under /ui/ on Listen) lasts; 0 is console.DefaultSessionTTL.
+	ConsoleSessionTTL time.Duration
+
 	// Version is the build's version, for beianwatch_build_info.
 	Version string
 	// Logger and Metrics are required; Metrics is also what /metrics
@@ -173,6 +177,9 @@ func (o *Options) Validate() error {
 		if s.v <= 0 {
 			return fmt.Errorf("invalid %s %v: must be positive", s.name, s.v)
 		}
+	}
+	if o.ConsoleSessionTTL < 0 {
+		return fmt.Errorf("invalid --console-session-ttl %v: must not be negative", o.ConsoleSessionTTL)
 	}
 	if o.Retain < 0 {
 		return fmt.Errorf("invalid --retain %v: must not be negative", o.Retain)

@@ -50,18 +50,23 @@ func (q *storeQueue) Lease(ctx context.Context, owner string, n int, ttl time.Du
 	}
 	jobs := make([]crawler.Job, 0, len(leases))
 	for _, l := range leases {
-		want := l.Site.Expect(l.State)
-		want.ProviderRanges = q.providerRanges
-		want.Policy = q.policyFor(l.Site.Tags)
-		jobs = append(jobs, crawler.Job{
-			SiteID:     l.Site.ID,
-			Target:     target(l.Site),
-			Want:       want,
-			Failures:   l.State.ConsecutiveFailures,
-			FirstCheck: l.State.LastCheckAt.IsZero(),
-		})
+		jobs = append(jobs, q.job(l.Site, l.State))
 	}
 	return jobs, nil
+}
+
+// job is the check of a site in its state.
+func (q *storeQueue) job(s *registry.Site, st *registry.State) crawler.Job {
+	want := s.Expect(st)
+	want.ProviderRanges = q.providerRanges
+	want.Policy = q.policyFor(s.Tags)
+	return crawler.Job{
+		SiteID:     s.ID,
+		Target:     target(s),
+		Want:       want,
+		Failures:   st.ConsecutiveFailures,
+		FirstCheck: st.LastCheckAt.IsZero(),
+	}
 }
 
 // policyFor is the policy of a site with these tags: that of its first

@@ -13,6 +13,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/alerts"
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/console"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/daemon"
 	"github.com/beianwatch/beianwatch/lexicon"
@@ -54,6 +55,7 @@ type serveOptions struct {
 	escalationHuman bool
 	policy          string
 	retain          retainValue
+	consoleTTL      time.Duration
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -145,6 +147,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.BoolVar(&o.escalationHuman, "escalation-require-confirmation", false, "call the escalation webhook only after a person ran 'case confirm'")
 	f.StringVar(&o.policy, "policy", "", "judge sites by the policy `FILE` (YAML: unknown_dates, severity) instead of the built-in one; the config file's policies section sets one per site tag")
 	f.Var(&o.retain, "retain", "keep history that changed nothing this long (`DAYS`, or a duration; 0: forever); verdict changes and what cases need are kept")
+	f.DurationVar(&o.consoleTTL, "console-session-ttl", console.DefaultSessionTTL, "how long a login to the web console under /ui/ lasts")
 	f.BoolVar(&o.noMigrate, "no-migrate", false, "do not bring the registry's schema up to date first")
 	o.fetchOptions.addFlags(f, a.version)
 	f.SortFlags = false
@@ -191,8 +194,8 @@ func (a *app) daemonOptions(o serveOptions, ac *alerts.Config) (daemon.Options, 
 		StatsInterval: o.statsInterval, Alerts: ac, UnreachableAfter: o.unreachableN,
 		Cases: policy, AutoRectify: o.rectifyAfter > 0, Calendar: cal,
 		Escalation: daemon.Escalation{URL: o.escalationURL, RequireConfirmation: o.escalationHuman},
-		Retain:     time.Duration(o.retain),
-		Version:    a.version, Logger: a.logger, Metrics: a.metrics,
+		Retain:     time.Duration(o.retain), ConsoleSessionTTL: o.consoleTTL,
+		Version: a.version, Logger: a.logger, Metrics: a.metrics,
 	}
 	if o.listen != "" && (!o.once || listenGiven(o)) {
 		d.Listen = o.listen
