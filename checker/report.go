@@ -56,6 +56,9 @@ type Report struct {
 	// Policy names the policy the report was judged under: "builtin", or
 	// a policy file's name and short hash (see Policy.Name).
 	Policy string `json:"policy"`
+	// Rendered says the page was judged as a browser drew it (its DOM
+	// after the scripts ran), not as the server sent it.
+	Rendered bool `json:"rendered,omitempty"`
 }
 
 // ICP is one ICP filing or licence number found in the page.

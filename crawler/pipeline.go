@@ -24,6 +24,9 @@ type Pipeline struct {
 	Recycle func(body []byte)
 	// Now is the clock of a failed fetch's report (time.Now when nil).
 	Now func() time.Time
+	// Render, if it has a Renderer, renders the pages the static check
+	// cannot judge and judges them again as the browser drew them.
+	Render RenderConfig
 }
 
 // Run checks one job. It always returns an outcome: a fetch that fails
@@ -59,6 +62,16 @@ func (p Pipeline) Run(ctx context.Context, j Job) (Outcome, error) {
 		o.Report, text = checker.CheckText(*page, j.Want)
 	} else {
 		o.Report = checker.Check(*page, j.Want)
+	}
+	if r, judged, err := p.Render.render(ctx, page, &o.Report, j.Want, p.Scanner != nil); err != nil {
+		if o.Report.Verdict == checker.VerdictError && !errors.Is(err, errRenderBudget) {
+			o.Report.Error += "; rendering failed: " + err.Error()
+		}
+	} else {
+		if judged {
+			o.Report, text = r.report, r.text
+		}
+		o.Screenshot = r.screenshot
 	}
 	for _, b := range o.Report.PSB {
 		o.BadgeShown = o.BadgeShown || b.Visible

@@ -48,6 +48,9 @@ type Outcome struct {
 	// Matches are the phrases ScheduleConfig.Scanner found in the page's
 	// visible text (nil without a page or a scanner).
 	Matches []lexicon.Match
+	// Screenshot is a PNG of a failing page's footer region, kept by the
+	// render stage (nil when none was taken).
+	Screenshot []byte
 }
 
 // Queue hands out due sites under leases and stores outcomes. A lease
@@ -119,6 +122,8 @@ type ScheduleConfig struct {
 	// matches go to the queue as Outcome.Matches: the takedown lexicon,
 	// without a second fetch or a copy of the body.
 	Scanner Scanner
+	// Render is the render stage of every check (see Pipeline.Render).
+	Render RenderConfig
 }
 
 // Scanner finds phrases in a page's visible text; *lexicon.Lexicon is
@@ -486,7 +491,7 @@ func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 			ctx = WithPinnedAddrs(ctx, u[0].Hostname(), j.Want.FiledIPs)
 		}
 	}
-	p := Pipeline{Fetch: s.fetch, Scanner: s.cfg.Scanner, Recycle: s.recycle, Now: s.now}
+	p := Pipeline{Fetch: s.fetch, Scanner: s.cfg.Scanner, Recycle: s.recycle, Now: s.now, Render: s.cfg.Render}
 	o, err := p.Run(ctx, j)
 	if err != nil {
 		s.metrics.fetchErrors.WithLabelValues(Reason(err)).Inc()

@@ -19,6 +19,7 @@ import (
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/render"
 	"github.com/beianwatch/beianwatch/sitefile"
 )
 
@@ -43,6 +44,7 @@ type checkOptions struct {
 	// policyFile is --policy; policy the policy read from it (nil: built in).
 	policyFile string
 	policy     *checker.Policy
+	render     renderFlag
 }
 
 func (a *app) checkCmd() *cobra.Command {
@@ -67,6 +69,10 @@ PSB badge (number as text, icon, link to the PSB query page) must be on the
 page, and a missing part is an error. --launched opens the 30-day PSB filing
 window, --psb-approved the badge's; inside a window a missing part is info.
 --policy FILE changes this (unknown_dates: lenient) and any finding's severity.
+
+A page drawn by script (PAGE_SCRIPT_RENDERED) is rendered in headless Chromium
+and its DOM judged by the same rules ("rendered": true in --json): --render
+auto, the default; always renders every page, never none.
 
 Exit status: 0 if every target passed, 1 if any failed, 2 if any could not be
 checked or the command was used wrongly.`,
@@ -98,6 +104,7 @@ checked or the command was used wrongly.`,
 	f.StringVar(&o.policyFile, "policy", "", "judge by the policy `FILE` (YAML: unknown_dates, severity) instead of the built-in one")
 	f.BoolVar(&o.json, "json", false, "print one JSON report per target per line")
 	o.fetchOptions.addFlags(f, a.version)
+	addRenderFlag(f, &o.render)
 	f.IntVar(&o.concurrency, "concurrency", 4, "`N` targets checked at once")
 	f.StringVarP(&o.file, "file", "f", "", "read targets from `FILE`, one a line (# comments; - for stdin)")
 	cmd.Flags().SortFlags = false
@@ -135,6 +142,15 @@ func (a *app) runCheck(ctx context.Context, o checkOptions, args []string) error
 		return err
 	}
 	defer fetcher.Close()
+	renderer, closeRenderer, err := a.newRenderer(o.render.mode, cfg, render.DefaultWorkers)
+	if err != nil {
+		return err
+	}
+	defer closeRenderer()
+	pipe := crawler.Pipeline{Fetch: fetcher.Fetch}
+	if renderer != nil {
+		pipe.Render = crawler.RenderConfig{Renderer: renderer, Mode: o.render.mode}
+	}
 
 	p := newPrinter(a.stdout, o.json, isTerminal(a.stdout) && a.getenv("NO_COLOR") == "")
 	var bar *progressbar.ProgressBar
@@ -146,7 +162,7 @@ func (a *app) runCheck(ctx context.Context, o checkOptions, args []string) error
 	}
 	status := exitOK
 	i := 0
-	for r := range a.checkAll(ctx, fetcher, targets, wants, o.concurrency) {
+	for r := range a.checkAll(ctx, pipe, targets, wants, o.concurrency) {
 		var note string
 		if fromRegistry[i] {
 			note = "expectations from the registry (" + registry.RedactDSN(a.dsn) + ")"
@@ -181,7 +197,7 @@ func (a *app) runCheck(ctx context.Context, o checkOptions, args []string) error
 // checkAll checks the targets, n at a time, each against its expectations
 // in wants, and yields the reports in the order of the targets. It stops
 // yielding when ctx is done.
-func (a *app) checkAll(ctx context.Context, f *crawler.Fetcher, targets []string, wants []checker.Expect, n int) func(yield func(checker.Report) bool) {
+func (a *app) checkAll(ctx context.Context, f crawler.Pipeline, targets []string, wants []checker.Expect, n int) func(yield func(checker.Report) bool) {
 	return func(yield func(checker.Report) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		// One buffered channel per target lets the workers finish in any
@@ -227,9 +243,9 @@ func (a *app) checkAll(ctx context.Context, f *crawler.Fetcher, targets []string
 // checkOne checks one target through the pipeline the scheduler uses.
 // It always returns a report: a fetch failure is a report with the
 // verdict "error".
-func (a *app) checkOne(ctx context.Context, f *crawler.Fetcher, target string, want checker.Expect) checker.Report {
+func (a *app) checkOne(ctx context.Context, p crawler.Pipeline, target string, want checker.Expect) checker.Report {
 	start := time.Now()
-	o, err := crawler.Pipeline{Fetch: f.Fetch}.Run(ctx, crawler.Job{Target: target, Want: want})
+	o, err := p.Run(ctx, crawler.Job{Target: target, Want: want})
 	if err != nil {
 		a.logger.Debug("fetch failed", "target", target, "reason", crawler.Reason(err), "err", err)
 		if errors.Is(err, crawler.ErrBlockedAddress) {
