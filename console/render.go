@@ -138,7 +138,12 @@ func (c *Console) lang(w http.ResponseWriter, r *http.Request) string {
 	if ck, err := r.Cookie(langCookie); err == nil && (ck.Value == "zh" || ck.Value == "en") {
 		return ck.Value
 	}
-	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	return langOf(r.Header.Get("Accept-Language"))
+}
+
+// langOf is the language an Accept-Language header prefers.
+func langOf(accept string) string {
+	tags, _, err := language.ParseAcceptLanguage(accept)
 	if err != nil || len(tags) == 0 {
 		return "en"
 	}
