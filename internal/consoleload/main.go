@@ -162,7 +162,8 @@ var kinds = []struct {
 	}},
 	{"code", func(*rand.Rand, []int64) string { return "code=" + checker.CodeICPMismatch }},
 	{"deadline", func(*rand.Rand, []int64) string { return "deadline=7d" }},
-	{"search", func(r *rand.Rand, _ []int64) string { return "q=site" + strconv.Itoa(1+r.IntN(999)) }},
+	// A domain's first digits: a hundred sites match each.
+	{"search", func(r *rand.Rand, _ []int64) string { return fmt.Sprintf("q=site%04d", r.IntN(1000)) }},
 	{"customer", func(r *rand.Rand, _ []int64) string { return "customer=" + url.QueryEscape(customer(r.IntN(1000))) }},
 }
 
