@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -48,6 +49,7 @@ type options struct {
 	sites    int
 	clients  int
 	duration time.Duration
+	profile  string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -58,6 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.sites, "sites", 100000, "sites in the registry")
 	fs.IntVar(&o.clients, "clients", 8, "concurrent clients")
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long the clients read")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the reading (server and clients) to `FILE`")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -114,7 +117,18 @@ func load(ctx context.Context, o options, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.profile != "" {
+		f, err := os.Create(o.profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	lat, errs := read(ctx, c, base, ids, o)
+	pprof.StopCPUProfile()
 	fmt.Fprintf(stdout, "%d sites, %d clients, %v\n", o.sites, o.clients, o.duration)
 	fmt.Fprintf(stdout, "%-12s %8s %8s %8s %8s\n", "page", "requests", "p50", "p99", "max")
 	var all []time.Duration
@@ -147,7 +161,9 @@ func printRow(w io.Writer, name string, ds []time.Duration) {
 	fmt.Fprintf(w, "%-12s %8d %8s %8s %8s\n", name, len(ds), ms(pct(0.5)), ms(pct(0.99)), ms(ds[len(ds)-1]))
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + "ms" }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + "ms"
+}
 
 // kinds are the sites pages the clients read, in turn.
 var kinds = []struct {
@@ -310,4 +326,3 @@ func completion(l registry.Lease, now time.Time) registry.Completion {
 	}
 	return registry.Completion{Result: r, Next: now.Add(24 * time.Hour), Deadlines: l.Site.Deadlines(l.State, now)}
 }
-
