@@ -145,6 +145,8 @@ func Middleware(v Verifier, logger *slog.Logger, next http.Handler) http.Handler
 			w.Header().Set("WWW-Authenticate", `Bearer realm="beianwatch", error="invalid_token"`)
 			WriteError(w, http.StatusUnauthorized, CodeUnauthorized, "unknown or revoked token")
 			return
+		case err != nil && r.Context().Err() != nil:
+			return // the client left
 		case err != nil:
 			logger.Error("verify token", "err", err)
 			WriteError(w, http.StatusInternalServerError, CodeInternal, "could not check the token")

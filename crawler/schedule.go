@@ -474,16 +474,6 @@ func (s *Scheduler) stored(o Outcome) {
 	}
 }
 
-// Check checks one site at once, outside the schedule, as a scheduled
-// check would: the same pipeline, pinning and next due time, and its
-// duration. The caller stores the outcome.
-func (s *Scheduler) Check(ctx context.Context, j Job) Outcome {
-	start := s.now()
-	o := s.check(ctx, j)
-	o.Duration = s.now().Sub(start)
-	return o
-}
-
 // check fetches and judges one site, through the one Pipeline.
 func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 	if s.cfg.PinFiledIP {

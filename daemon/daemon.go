@@ -43,6 +43,8 @@ type Daemon struct {
 	built atomic.Bool
 	// ui is the web console, set once built.
 	ui atomic.Pointer[console.Console]
+	// api is the HTTP API's handler, once built (serveAPI).
+	api atomic.Value
 }
 
 // New builds a daemon from opts: it binds the listener and serves the
@@ -141,6 +143,9 @@ func (d *Daemon) build() error {
 		return err
 	}
 	d.q.cases = d.cases
+	if !o.API.Disabled {
+		return d.buildAPI()
+	}
 	return nil
 }
 
@@ -269,11 +274,23 @@ func (d *Daemon) Close() error {
 	return err
 }
 
-// serveHTTP serves the metrics and health endpoints on the listener.
+// serveHTTP serves the metrics, health and API endpoints on the listener.
 func (d *Daemon) serveHTTP() {
 	o := &d.opts
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{Registry: o.Metrics}))
+	var metrics http.Handler = promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{Registry: o.Metrics})
+	if o.API.MetricsTokenRequired {
+		metrics = d.metricsAuth(metrics)
+	}
+	mux.Handle("GET /metrics", metrics)
+	if !o.API.Disabled {
+		mux.HandleFunc("/api/v1/", d.serveAPI)
+		// The probe helper's handler (APIOptions.Probe) is served here,
+		// behind the API's token check.
+		if o.API.Probe != nil {
+			mux.HandleFunc("/probe", d.serveAPI)
+		}
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", d.ready)
 	mux.HandleFunc(console.Prefix, d.serveConsole)

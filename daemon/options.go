@@ -92,6 +92,10 @@ type Options struct {
 	// overdue.
 	Escalation Escalation
 
+	// API configures the HTTP API under /api/v1 and who may read
+	// /metrics (see APIOptions).
+	API APIOptions
+
 	// Retain is how long history that changed nothing is kept (see
 	// registry.PruneHistory); 0 keeps it all.
 	Retain time.Duration
@@ -120,6 +124,7 @@ func DefaultOptions() Options {
 		StatsInterval: 30 * time.Second, UnreachableAfter: 3, Retain: DefaultRetain,
 		Cases: policy, AutoRectify: true, Calendar: workday.Default(),
 		Fetch: crawler.FetchConfig{Timeout: crawler.DefaultTimeout, MaxBody: crawler.DefaultMaxBody},
+		API:   APIOptions{CheckRate: 1, CheckBurst: 5, MaxChecks: 4, MaxInFlight: 8, MaxBody: 1 << 20, MaxImportBody: 32 << 20},
 	}
 }
 
@@ -180,6 +185,18 @@ func (o *Options) Validate() error {
 	}
 	if o.ConsoleSessionTTL < 0 {
 		return fmt.Errorf("invalid --console-session-ttl %v: must not be negative", o.ConsoleSessionTTL)
+	}
+	switch a := o.API; {
+	case a.CheckRate < 0:
+		return fmt.Errorf("invalid --api-check-rate %v: must not be negative", a.CheckRate)
+	case a.CheckBurst < 0 || a.MaxChecks < 0 || a.MaxInFlight < 0:
+		return fmt.Errorf("invalid --api-check-burst %d, --api-max-checks %d or --api-max-in-flight %d: must not be negative", a.CheckBurst, a.MaxChecks, a.MaxInFlight)
+	case a.MaxBody < 0 || a.MaxImportBody < 0:
+		return fmt.Errorf("invalid --api-max-body %d or --api-max-import-body %d: must not be negative", a.MaxBody, a.MaxImportBody)
+	case a.Disabled && a.MetricsTokenRequired:
+		return errors.New("invalid --metrics-token-required with --no-api: tokens are checked by the API")
+	case a.Disabled && a.Probe != nil:
+		return errors.New("invalid /probe with --no-api: it is served behind the API's tokens")
 	}
 	if o.Retain < 0 {
 		return fmt.Errorf("invalid --retain %v: must not be negative", o.Retain)

@@ -57,16 +57,21 @@ func (q *storeQueue) Lease(ctx context.Context, owner string, n int, ttl time.Du
 
 // job is the check of a site in its state.
 func (q *storeQueue) job(s *registry.Site, st *registry.State) crawler.Job {
-	want := s.Expect(st)
-	want.ProviderRanges = q.providerRanges
-	want.Policy = q.policyFor(s.Tags)
 	return crawler.Job{
 		SiteID:     s.ID,
 		Target:     target(s),
-		Want:       want,
+		Want:       q.expect(s, st),
 		Failures:   st.ConsecutiveFailures,
 		FirstCheck: st.LastCheckAt.IsZero(),
 	}
+}
+
+// expect is what the site must show, judged under its policy.
+func (q *storeQueue) expect(s *registry.Site, st *registry.State) checker.Expect {
+	want := s.Expect(st)
+	want.ProviderRanges = q.providerRanges
+	want.Policy = q.policyFor(s.Tags)
+	return want
 }
 
 // policyFor is the policy of a site with these tags: that of its first

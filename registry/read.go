@@ -361,7 +361,7 @@ func (s *Store) ListSites(ctx context.Context, f SiteFilter, fn func(*Site, *Sta
 		if f.Limit > 0 {
 			n = min(n, left)
 		}
-		where, args := f.where(s.d, after, n, s.keys, checker.DateOf(s.now()))
+		where, args := f.where(s.d, after, n, s.keys, s.today())
 		var sites []*Site
 		var states []*State
 		err := s.inReadTx(ctx, func(tx *sqlx.Tx) (err error) {
@@ -386,9 +386,8 @@ func (s *Store) ListSites(ctx context.Context, f SiteFilter, fn func(*Site, *Sta
 
 // where is the filter's WHERE clause for the n sites after id after.
 func (f SiteFilter) where(d dialect, after int64, n int, keys *keyring.Keyring, today checker.Date) (string, []any) {
-	// The bound on both sides of the join: PostgreSQL does not carry an
-	// inequality across it, and would merge-join site_state from its
-	// first row up to the page, a scan that grows with the page's depth.
+	// The same bound on both sides of the join: PostgreSQL does not carry
+	// an inequality across it, and merged site_state from its start.
 	conds := []string{"s.id > ?", "st.site_id > ?"}
 	args := []any{after, after}
 	if !f.IncludeRetired {
@@ -419,12 +418,12 @@ func (f SiteFilter) where(d dialect, after int64, n int, keys *keyring.Keyring, 
 	}
 	if f.Prefix != "" {
 		dom, dargs := d.prefix("ascii", strings.ToLower(f.Prefix))
-		icp, iargs := d.prefix("p.icp_number", f.Prefix)
-		psb, pargs := d.prefix("p.psb_number", f.Prefix)
-		// One set of ids from the three prefix indexes: an OR of the three
-		// conditions is a filter on every site instead.
+		icp, iargs := d.prefix("icp_number", f.Prefix)
+		psb, pargs := d.prefix("psb_number", f.Prefix)
+		// A union, not OR: each branch is a range of an index of its own,
+		// where OR made PostgreSQL walk every site testing each.
 		conds = append(conds, "s.id IN (SELECT site_id FROM domains WHERE "+dom+
-			" UNION ALL SELECT p.id FROM sites p WHERE "+icp+" UNION ALL SELECT p.id FROM sites p WHERE "+psb+")")
+			" UNION ALL SELECT id FROM sites WHERE "+icp+" UNION ALL SELECT id FROM sites WHERE "+psb+")")
 		args = append(append(append(args, dargs...), iargs...), pargs...)
 	}
 	for _, by := range []struct{ col, purpose, value string }{
@@ -462,7 +461,7 @@ func (s *Store) SitesPage(ctx context.Context, f SiteFilter, after int64, n int)
 		return nil, nil, 0, fmt.Errorf("sites page: due within %d days: want 0 or more", f.DueWithinDays)
 	}
 	// One more than asked says whether another page follows.
-	where, args := f.where(s.d, after, n+1, s.keys, checker.DateOf(s.now()))
+	where, args := f.where(s.d, after, n+1, s.keys, s.today())
 	var sites []*Site
 	var states []*State
 	err = s.inReadTx(ctx, func(tx *sqlx.Tx) (err error) {
@@ -488,3 +487,6 @@ func siteID(ctx context.Context, tx *sqlx.Tx, ascii string) (int64, error) {
 	}
 	return id, err
 }
+
+// today is the store's date in Beijing, for deadline filters.
+func (s *Store) today() checker.Date { return checker.DateOf(s.now()) }

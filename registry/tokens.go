@@ -142,14 +142,33 @@ func (s *Store) VerifyToken(ctx context.Context, secret string) (_ Token, err er
 	case !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt):
 		return Token{}, fmt.Errorf("verify token %q: %w", t.Name, ErrTokenExpired)
 	}
-	if now.Sub(t.LastUsedAt) >= lastUsedEvery {
-		_, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), ts(now), t.ID)
+	if now.Sub(t.LastUsedAt) >= lastUsedEvery && s.claimUse(t.ID, now) {
+		// Conditional, so that replicas noting the same minute's use write
+		// the row once.
+		_, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`),
+			ts(now), t.ID, ts(now.Add(-lastUsedEvery)))
 		if err != nil {
 			return Token{}, fmt.Errorf("verify token %q: note its use: %w", t.Name, err)
 		}
 		t.LastUsedAt = utcMicro(now)
 	}
 	return t, nil
+}
+
+// claimUse says whether this call is the one that writes the token's
+// last use: one a minute per token in this process, not every request
+// that arrives before the first write commits.
+func (s *Store) claimUse(id int64, now time.Time) bool {
+	s.usedMu.Lock()
+	defer s.usedMu.Unlock()
+	if s.used == nil {
+		s.used = map[int64]time.Time{}
+	}
+	if now.Sub(s.used[id]) < lastUsedEvery {
+		return false
+	}
+	s.used[id] = now
+	return true
 }
 
 // ListTokens returns every token, revoked ones included, oldest first.

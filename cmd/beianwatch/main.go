@@ -133,6 +133,7 @@ formed, linked to the official query pages, badged, and filed in time.`,
 	root.AddCommand(a.caseCmd())
 	root.AddCommand(a.serveCmd())
 	root.AddCommand(a.keysCmd())
+	root.AddCommand(a.tokenCmd(), a.auditCmd())
 	return root
 }
 

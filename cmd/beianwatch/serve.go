@@ -56,6 +56,9 @@ type serveOptions struct {
 	policy          string
 	retain          retainValue
 	consoleTTL      time.Duration
+	api             daemon.APIOptions
+	apiMaxBody      byteSize
+	apiMaxImport    byteSize
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -115,7 +118,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f := cmd.Flags()
 	f.BoolVar(&o.printConfig, "print-config", false, "print the effective settings (secrets masked) and exit")
 	f.BoolVar(&o.once, "once", false, "check every due site once, print a summary and exit")
-	f.StringVar(&o.listen, "listen", def.Listen, "`ADDR` for /metrics, /healthz and /readyz (\"\" for none; with --once only when given)")
+	f.StringVar(&o.listen, "listen", def.Listen, "`ADDR` for /metrics, /healthz, /readyz and the API (\"\" for none; with --once only when given)")
 	f.IntVar(&o.concurrency, "concurrency", def.Concurrency, "`N` sites checked at once")
 	f.IntVar(&o.perHost, "per-host", def.PerHost, "`N` requests at once to one host name")
 	f.DurationVar(&o.perHostDelay, "per-host-delay", 0, "pause after each request to a host before its next one")
@@ -149,6 +152,15 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.Var(&o.retain, "retain", "keep history that changed nothing this long (`DAYS`, or a duration; 0: forever); verdict changes and what cases need are kept")
 	f.DurationVar(&o.consoleTTL, "console-session-ttl", console.DefaultSessionTTL, "how long a login to the web console under /ui/ lasts")
 	f.BoolVar(&o.noMigrate, "no-migrate", false, "do not bring the registry's schema up to date first")
+	f.BoolVar(&o.api.Disabled, "no-api", false, "do not serve the HTTP API under /api/v1 (docs/api.md)")
+	f.BoolVar(&o.api.MetricsTokenRequired, "metrics-token-required", false, "/metrics answers only to a bearer token with the read or probe scope ('beianwatch token create')")
+	f.Float64Var(&o.api.CheckRate, "api-check-rate", def.API.CheckRate, "on-demand checks (POST /api/v1/checks) a token may start a second")
+	f.IntVar(&o.api.CheckBurst, "api-check-burst", def.API.CheckBurst, "`N` on-demand checks a token may start at once after a pause")
+	f.IntVar(&o.api.MaxChecks, "api-max-checks", def.API.MaxChecks, "`N` on-demand checks running at once, over all tokens")
+	f.IntVar(&o.api.MaxInFlight, "api-max-in-flight", def.API.MaxInFlight, "`N` API requests served at once (more wait their turn), so that the crawl keeps its share")
+	o.apiMaxBody, o.apiMaxImport = byteSize(def.API.MaxBody), byteSize(def.API.MaxImportBody)
+	f.Var(&o.apiMaxBody, "api-max-body", "largest API request body (`SIZE`)")
+	f.Var(&o.apiMaxImport, "api-max-import-body", "largest body of POST /api/v1/sites/import (`SIZE`)")
 	o.fetchOptions.addFlags(f, a.version)
 	f.SortFlags = false
 	return cmd
@@ -195,8 +207,10 @@ func (a *app) daemonOptions(o serveOptions, ac *alerts.Config) (daemon.Options, 
 		Cases: policy, AutoRectify: o.rectifyAfter > 0, Calendar: cal,
 		Escalation: daemon.Escalation{URL: o.escalationURL, RequireConfirmation: o.escalationHuman},
 		Retain:     time.Duration(o.retain), ConsoleSessionTTL: o.consoleTTL,
+		API:     o.api,
 		Version: a.version, Logger: a.logger, Metrics: a.metrics,
 	}
+	d.API.MaxBody, d.API.MaxImportBody = int64(o.apiMaxBody), int64(o.apiMaxImport)
 	if o.listen != "" && (!o.once || listenGiven(o)) {
 		d.Listen = o.listen
 	}
