@@ -19,6 +19,7 @@ import (
 	"github.com/beianwatch/beianwatch/console"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/render"
 )
 
 // Daemon is one running replica: see the package documentation.
@@ -28,11 +29,15 @@ type Daemon struct {
 	st    *registry.Store
 	col   *crawler.Collector
 	sched *crawler.Scheduler
-	q     *storeQueue
-	cases *caseWork
-	disp  *alerts.Dispatcher
-	gauge *registryGauges
-	prune *pruning
+	// renderer renders pages drawn by script, dialling through
+	// renderFetcher's guard (both nil when rendering is off).
+	renderer      *render.Renderer
+	renderFetcher *crawler.Fetcher
+	q             *storeQueue
+	cases         *caseWork
+	disp          *alerts.Dispatcher
+	gauge         *registryGauges
+	prune         *pruning
 
 	ln   net.Listener
 	srv  *http.Server
@@ -115,6 +120,9 @@ func (d *Daemon) build() error {
 	sc := crawler.ScheduleConfig{Owner: d.owner, Workers: o.Concurrency, Batch: o.Batch, LeaseTTL: o.LeaseTTL,
 		Interval: o.Interval, RecheckInterval: o.RecheckInterval, Grace: o.Grace, Once: o.Once,
 		PinFiledIP: o.PinFiledIP, Poll: o.poll()}
+	if sc.Render, err = d.buildRender(); err != nil {
+		return err
+	}
 	if o.Lexicon != nil {
 		// The lexicon's scan runs on each page the crawler fetched, on the
 		// visible text as the checker rendered it.
@@ -267,6 +275,7 @@ func (d *Daemon) Close() error {
 		if d.col != nil {
 			d.col.Close()
 		}
+		d.closeRender()
 		if d.st != nil {
 			err = d.st.Close()
 		}

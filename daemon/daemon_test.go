@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
@@ -174,6 +175,11 @@ func TestOptionsValidate(t *testing.T) {
 		{"case policy", func(o *Options) { o.Cases.RectificationDays = 0 },
 			"case policy: rectification window 0 working days: must be at least 1"},
 		{"escalation", func(o *Options) { o.Escalation.URL = "ftp://x" }, `invalid --escalation-url: "ftp://x": want an http:// or https:// URL`},
+		{"render", func(o *Options) { o.Render = "sometimes" }, `invalid --render "sometimes": want auto, always or never`},
+		{"render workers", func(o *Options) { o.Render, o.RenderWorkers = crawler.RenderAlways, 0 }, "invalid --render-workers 0: must be at least 1"},
+		{"render workers unused", func(o *Options) { o.Render, o.RenderWorkers = crawler.RenderNever, 0 }, ""},
+		{"render budget", func(o *Options) { o.RenderBudget = -1 }, "invalid --render-budget -1 or --render-host-budget 2: must not be negative"},
+		{"screenshots", func(o *Options) { o.Screenshots = "always" }, `invalid --screenshots "always": want failing or never`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

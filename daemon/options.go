@@ -95,6 +95,17 @@ type Options struct {
 	// API configures the HTTP API under /api/v1 and who may read
 	// /metrics (see APIOptions).
 	API APIOptions
+	// Render picks the pages rendered in headless Chromium (crawler's
+	// render modes; "" is never). With auto a missing browser is a
+	// warning, with always an error. RenderWorkers is how many render at
+	// once; RenderBudget and RenderHostBudget cap the renders of a cycle
+	// (Interval) in total and for one host (0: no cap). Screenshots is
+	// "failing" (keep a PNG of each failing rendered page) or "never".
+	Render           crawler.RenderMode
+	RenderWorkers    int
+	RenderBudget     int
+	RenderHostBudget int
+	Screenshots      string
 
 	// Retain is how long history that changed nothing is kept (see
 	// registry.PruneHistory); 0 keeps it all.
@@ -123,10 +134,17 @@ func DefaultOptions() Options {
 		Interval: 24 * time.Hour, RecheckInterval: time.Hour, LeaseTTL: 5 * time.Minute, Grace: 10 * time.Second,
 		StatsInterval: 30 * time.Second, UnreachableAfter: 3, Retain: DefaultRetain,
 		Cases: policy, AutoRectify: true, Calendar: workday.Default(),
-		Fetch: crawler.FetchConfig{Timeout: crawler.DefaultTimeout, MaxBody: crawler.DefaultMaxBody},
-		API:   APIOptions{CheckRate: 1, CheckBurst: 5, MaxChecks: 4, MaxInFlight: 8, MaxBody: 1 << 20, MaxImportBody: 32 << 20},
+		Fetch:  crawler.FetchConfig{Timeout: crawler.DefaultTimeout, MaxBody: crawler.DefaultMaxBody},
+		API:    APIOptions{CheckRate: 1, CheckBurst: 5, MaxChecks: 4, MaxInFlight: 8, MaxBody: 1 << 20, MaxImportBody: 32 << 20},
+		Render: crawler.RenderAuto, RenderWorkers: 2, RenderBudget: 1000, RenderHostBudget: 2, Screenshots: ScreenshotsFailing,
 	}
 }
+
+// Values of Options.Screenshots (--screenshots).
+const (
+	ScreenshotsFailing = "failing"
+	ScreenshotsNever   = "never"
+)
 
 // DefaultRetain is how long history is kept by default: more than a year,
 // so that last year's same season can be compared.
@@ -201,6 +219,9 @@ func (o *Options) Validate() error {
 	if o.Retain < 0 {
 		return fmt.Errorf("invalid --retain %v: must not be negative", o.Retain)
 	}
+	if err := o.validateRender(); err != nil {
+		return err
+	}
 	if o.Grace < 0 || o.PerHostDelay < 0 {
 		return fmt.Errorf("invalid --grace %v or --per-host-delay %v: must not be negative", o.Grace, o.PerHostDelay)
 	}
@@ -247,4 +268,28 @@ func (o *Options) now() time.Time {
 // so that short intervals are kept.
 func (o *Options) poll() time.Duration {
 	return min(10*time.Second, max(min(o.Interval, o.RecheckInterval)/4, 100*time.Millisecond))
+}
+
+// validateRender checks the render settings.
+func (o *Options) validateRender() error {
+	if o.Render != "" {
+		if _, err := crawler.ParseRenderMode(string(o.Render)); err != nil {
+			return fmt.Errorf("invalid --render %q: want auto, always or never", o.Render)
+		}
+	}
+	if o.Screenshots != "" && o.Screenshots != ScreenshotsFailing && o.Screenshots != ScreenshotsNever {
+		return fmt.Errorf("invalid --screenshots %q: want failing or never", o.Screenshots)
+	}
+	if o.rendering() && o.RenderWorkers < 1 {
+		return fmt.Errorf("invalid --render-workers %d: must be at least 1", o.RenderWorkers)
+	}
+	if o.RenderBudget < 0 || o.RenderHostBudget < 0 {
+		return fmt.Errorf("invalid --render-budget %d or --render-host-budget %d: must not be negative", o.RenderBudget, o.RenderHostBudget)
+	}
+	return nil
+}
+
+// rendering says whether pages may be rendered.
+func (o *Options) rendering() bool {
+	return o.Render != "" && o.Render != crawler.RenderNever
 }

@@ -138,6 +138,8 @@ func registryResult(o crawler.Outcome) registry.Result {
 		Error:      r.Error,
 		Policy:     r.Policy,
 		Numbers:    shownNumbers(&r),
+		Rendered:   r.Rendered,
+		Screenshot: o.Screenshot,
 	}
 }
 

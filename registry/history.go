@@ -28,6 +28,7 @@ func sameEntry(prev, next Result, bodyMatters bool) bool {
 		prev.HTTPStatus/100 == next.HTTPStatus/100 &&
 		prev.Numbers == next.Numbers &&
 		prev.Policy == next.Policy &&
+		prev.Rendered == next.Rendered &&
 		(!bodyMatters || prev.BodySHA256 == next.BodySHA256) &&
 		slices.Equal(findingKeys(prev.Findings), findingKeys(next.Findings))
 }
@@ -45,7 +46,7 @@ func findingKeys(fs []checker.Finding) []string {
 // resultSelect reads check_results rows as resultRow scans them.
 const resultSelect = `SELECT id, site_id, checked_at, target, final_url, http_status, verdict, findings,
 	evidence, body_sha256, duration_ms, error, policy, numbers,
-	COALESCE(last_seen_at, checked_at) AS last_seen_at, seen_count
+	COALESCE(last_seen_at, checked_at) AS last_seen_at, seen_count, rendered
 	FROM check_results `
 
 // latestSQL is a site's latest history entry (the site's id the
@@ -77,7 +78,7 @@ func (s *Store) storeResults(ctx context.Context, tx *sqlx.Tx, rs []Result) erro
 	for _, r := range rs {
 		prev, ok := latest[r.SiteID]
 		if ok && sameEntry(prev, r, bodies[r.SiteID]) && !r.CheckedAt.Before(prev.LastSeenAt) {
-			repeats = append(repeats, Result{ID: prev.ID, CheckedAt: r.CheckedAt})
+			repeats = append(repeats, Result{ID: prev.ID, CheckedAt: r.CheckedAt, Screenshot: r.Screenshot})
 			continue
 		}
 		fresh, changed = append(fresh, r), append(changed, !ok || prev.Verdict != r.Verdict)
@@ -90,6 +91,9 @@ func (s *Store) storeResults(ctx context.Context, tx *sqlx.Tx, rs []Result) erro
 	})
 	if err != nil {
 		return fmt.Errorf("insert results: %w", err)
+	}
+	if err := storeScreenshots(ctx, tx, fresh, repeats); err != nil {
+		return fmt.Errorf("store screenshots: %w", err)
 	}
 	return nil
 }
@@ -174,14 +178,14 @@ func (s *Store) extendResults(ctx context.Context, tx *sqlx.Tx, rs []Result) err
 // resultCols are the check_results columns a new entry writes (id is the
 // database's; last_seen_at stays NULL, and seen_count 1, until a repeat).
 var resultCols = []string{"site_id", "checked_at", "target", "final_url", "http_status", "verdict", "findings",
-	"evidence", "body_sha256", "duration_ms", "error", "policy", "numbers", "verdict_change"}
+	"evidence", "body_sha256", "duration_ms", "error", "policy", "numbers", "verdict_change", "rendered"}
 
 // resultArgs appends r's values for resultCols to args; change says r's
 // verdict differs from the entry before it (or none is).
 func resultArgs(args []any, r Result, change bool) []any {
 	return append(args, r.SiteID, ts(r.CheckedAt), r.Target, r.FinalURL, r.HTTPStatus, string(r.Verdict),
 		jsonList[checker.Finding](r.Findings), r.Evidence, r.BodySHA256, r.Duration.Milliseconds(), r.Error, r.Policy,
-		r.Numbers, change)
+		r.Numbers, change, r.Rendered)
 }
 
 type resultRow struct {
@@ -201,6 +205,7 @@ type resultRow struct {
 	Numbers    string                    `db:"numbers"`
 	LastSeenAt dbTime                    `db:"last_seen_at"`
 	SeenCount  int                       `db:"seen_count"`
+	Rendered   bool                      `db:"rendered"`
 }
 
 func (r *resultRow) result() Result {
@@ -209,7 +214,7 @@ func (r *resultRow) result() Result {
 		FinalURL: r.FinalURL, HTTPStatus: r.HTTPStatus, Verdict: checker.Verdict(r.Verdict),
 		Findings: r.Findings, Evidence: r.Evidence, BodySHA256: r.BodySHA256,
 		Duration: time.Duration(r.DurationMS) * time.Millisecond, Error: r.Error, Policy: r.Policy,
-		Numbers: r.Numbers, LastSeenAt: time.Time(r.LastSeenAt), Count: r.SeenCount,
+		Numbers: r.Numbers, LastSeenAt: time.Time(r.LastSeenAt), Count: r.SeenCount, Rendered: r.Rendered,
 	}
 }
 

@@ -156,6 +156,12 @@ type Result struct {
 	// Numbers are the ICP and PSB numbers the page shows, sorted, space
 	// separated ("" before migration 00008).
 	Numbers string
+	// Rendered says the check judged the page as a browser drew it.
+	Rendered bool
+	// Screenshot is a PNG of a failing rendered page's footer, stored with
+	// the entry (see Store.Screenshot); a check being stored sets it, a
+	// history read leaves it nil.
+	Screenshot []byte
 
 	// A history entry stands for Count checks in a row that saw the same
 	// thing (see sameEntry): CheckedAt is the first, LastSeenAt the last.

@@ -49,6 +49,17 @@ func startBrowser(cfg Config, proxyURL string) (*browser, error) {
 	return b, nil
 }
 
+// died reports whether the browser is gone. The connection's loss is
+// seen a moment after a command fails on it, so it waits that moment.
+func (b *browser) died() bool {
+	select {
+	case <-b.ctx.Done():
+		return true
+	case <-time.After(time.Second):
+		return false
+	}
+}
+
 // close stops the browser and kills whatever of it is left: its process
 // group, then anything still using its profile.
 func (b *browser) close() {
@@ -76,67 +87,21 @@ func (b *browser) renderPage(ctx context.Context, cfg Config, u *url.URL, judge 
 	// The tab is the browser's child; ctx's end must end it too.
 	stop := context.AfterFunc(ctx, closeTab)
 	defer stop()
-
-	idle := make(chan struct{}, 1)
-	if err := chromedp.Do(tab); err != nil { // opens the tab
-		return crawler.Rendering{}, fmt.Errorf("open tab: %w", err)
-	}
-	if err := chromedp.Listen(tab, func(ev any) {
-		if e, ok := ev.(*page.EventLifecycleEvent); ok && e.Name == "networkIdle" {
-			select {
-			case idle <- struct{}{}:
-			default:
-			}
-		}
-	}); err != nil {
-		return crawler.Rendering{}, err
-	}
-	bctx := chromedp.FromContext(tab).BrowserContextID
-	if _, err := chromedp.CallBrowser(tab, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorDeny, BrowserContextID: bctx,
-	}); err != nil {
-		return crawler.Rendering{}, fmt.Errorf("deny downloads: %w", err)
-	}
-	steps := chromedp.Steps(
-		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-				return err
-			}
-			// Pages cannot reach file:// from http(s) anyway; this also
-			// covers a redirect or a frame that tries.
-			_, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
-				URLPatterns: []*network.BlockPattern{{URLPattern: "file://*", Block: true}},
-			})
-			if err != nil {
-				return fmt.Errorf("block file URLs: %w", err)
-			}
-			if _, err := chromedp.Call(ctx, page.SetLifecycleEventsEnabled, page.SetLifecycleEventsEnabledParams{Enabled: true}); err != nil {
-				return err
-			}
-			_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: settleScript})
-			return err
-		}),
-		chromedp.Navigate(u.String()),
-	)
-	if err := chromedp.Do(tab, steps); err != nil {
+	idle, err := prepareTab(tab)
+	if err != nil {
 		return crawler.Rendering{}, cause(ctx, err)
 	}
-	settle(tab, ctx, idle, cfg.Quiet)
-
-	dom, err := chromedp.Run(tab, chromedp.Evaluate[domSnapshot](`({html: document.documentElement.outerHTML, url: location.href})`))
-	if err != nil {
-		return crawler.Rendering{}, cause(ctx, fmt.Errorf("read DOM: %w", err))
+	// Loading and settling get Settle; what is left of Timeout reads the
+	// DOM of a page still busy then, and takes the screenshot.
+	soft, cancelSoft := context.WithTimeout(tab, cfg.Settle)
+	defer cancelSoft()
+	if err := chromedp.Do(soft, chromedp.Navigate(u.String())); err != nil && soft.Err() == nil {
+		return crawler.Rendering{}, cause(ctx, err)
 	}
-	final, err := url.Parse(dom.URL)
+	settle(tab, soft, idle, cfg.Quiet)
+	p, err := snapshot(tab, u)
 	if err != nil {
-		final = u
-	}
-	p := &checker.Page{
-		URL: final, Status: http.StatusOK,
-		// The DOM is serialised as UTF-8, whatever the page's charset was.
-		Header:    http.Header{"Content-Type": {"text/html; charset=utf-8"}},
-		Body:      []byte("<!DOCTYPE html>" + dom.HTML),
-		FetchedAt: time.Now(),
+		return crawler.Rendering{}, cause(ctx, err)
 	}
 	var res crawler.Rendering
 	if judge(p) {
@@ -145,9 +110,70 @@ func (b *browser) renderPage(ctx context.Context, cfg Config, u *url.URL, judge 
 	return res, nil
 }
 
+// prepareTab opens the tab, denies downloads, blocks file:// and installs
+// what settle watches: idle gets a token at each networkIdle.
+func prepareTab(tab context.Context) (idle chan struct{}, err error) {
+	if err := chromedp.Do(tab); err != nil { // opens the tab
+		return nil, fmt.Errorf("open tab: %w", err)
+	}
+	idle = make(chan struct{}, 1)
+	if err := chromedp.Listen(tab, func(ev any) {
+		if e, ok := ev.(*page.EventLifecycleEvent); ok && e.Name == "networkIdle" {
+			select {
+			case idle <- struct{}{}:
+			default:
+			}
+		}
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := chromedp.CallBrowser(tab, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorDeny, BrowserContextID: chromedp.FromContext(tab).BrowserContextID,
+	}); err != nil {
+		return nil, fmt.Errorf("deny downloads: %w", err)
+	}
+	if _, err := chromedp.Call(tab, network.Enable, network.EnableParams{}); err != nil {
+		return nil, err
+	}
+	// Pages cannot reach file:// from http(s) anyway; this also covers a
+	// redirect or a frame that tries.
+	if _, err := chromedp.Call(tab, network.SetBlockedURLs, network.SetBlockedURLsParams{
+		URLPatterns: []*network.BlockPattern{{URLPattern: "file://*", Block: true}},
+	}); err != nil {
+		return nil, fmt.Errorf("block file URLs: %w", err)
+	}
+	if _, err := chromedp.Call(tab, page.SetLifecycleEventsEnabled, page.SetLifecycleEventsEnabledParams{Enabled: true}); err != nil {
+		return nil, err
+	}
+	_, err = chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: settleScript})
+	return idle, err
+}
+
+// snapshot returns the page as the browser drew it, for the checker.
+func snapshot(tab context.Context, u *url.URL) (*checker.Page, error) {
+	dom, err := chromedp.Run(tab, chromedp.Evaluate[domSnapshot](`({html: document.documentElement.outerHTML, url: location.href})`))
+	if err != nil {
+		return nil, fmt.Errorf("read DOM: %w", err)
+	}
+	final, err := url.Parse(dom.URL)
+	if err != nil || (final.Scheme != "http" && final.Scheme != "https") {
+		final = u // an error page (chrome-error://) is judged under the URL asked for
+	}
+	return &checker.Page{
+		URL: final, Status: http.StatusOK,
+		// The DOM is serialised as UTF-8, whatever the page's charset was.
+		Header:    http.Header{"Content-Type": {"text/html; charset=utf-8"}},
+		Body:      []byte("<!DOCTYPE html>" + dom.HTML),
+		FetchedAt: time.Now(),
+	}, nil
+}
+
 // settle waits until the network has been idle and the DOM unchanged for
 // quiet, or ctx ends (the cap: the page is then taken as it stands).
 func settle(tab, ctx context.Context, idle <-chan struct{}, quiet time.Duration) {
+	if ctx.Err() != nil {
+		return
+	}
 	tick := time.NewTicker(quiet / 4)
 	defer tick.Stop()
 	networkIdle := false

@@ -41,9 +41,12 @@ type Config struct {
 	// context. Zero means DefaultWorkers.
 	Workers int
 	// Timeout caps one page: loading, its scripts, the DOM and the
-	// screenshot. A page still busy at the cap is judged as it stands.
-	// Zero means DefaultTimeout.
+	// screenshot. Zero means DefaultTimeout.
 	Timeout time.Duration
+	// Settle caps loading and waiting for the page to settle; a page
+	// still busy then is judged as it stands. Zero means three quarters
+	// of Timeout.
+	Settle time.Duration
 	// Quiet is how long the DOM must stay unchanged, with the network
 	// idle, before it is taken. Zero means DefaultQuiet.
 	Quiet time.Duration
@@ -90,6 +93,10 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Renderer,
 	def(&cfg.Workers, DefaultWorkers)
 	def(&cfg.Timeout, DefaultTimeout)
 	def(&cfg.Quiet, DefaultQuiet)
+	def(&cfg.Settle, cfg.Timeout*3/4)
+	if cfg.Settle >= cfg.Timeout {
+		return nil, fmt.Errorf("render: settle time %v must be less than the timeout %v", cfg.Settle, cfg.Timeout)
+	}
 	def(&cfg.MaxScreenshot, DefaultMaxScreenshot)
 	logger = logger.With("component", "render")
 	m, err := newMetrics(reg)
@@ -164,15 +171,21 @@ func (r *Renderer) Render(ctx context.Context, target string, judge func(*checke
 }
 
 func (r *Renderer) render(ctx context.Context, u *url.URL, judge func(*checker.Page) bool) (crawler.Rendering, error) {
-	b, err := r.current()
-	if err != nil {
-		return crawler.Rendering{}, err
+	for attempt := 0; ; attempt++ {
+		b, err := r.current()
+		if err != nil {
+			return crawler.Rendering{}, err
+		}
+		res, err := b.renderPage(ctx, r.cfg, u, judge)
+		if err == nil || ctx.Err() != nil || !b.died() {
+			return res, err
+		}
+		// The browser died under the page: once more on a new one.
+		if attempt > 0 {
+			return res, fmt.Errorf("%w: %w", errCrashed, err)
+		}
+		r.logger.Warn("the browser died while rendering; trying again", "err", err)
 	}
-	res, err := b.renderPage(ctx, r.cfg, u, judge)
-	if err != nil && b.ctx.Err() != nil {
-		err = fmt.Errorf("%w: %w", errCrashed, err)
-	}
-	return res, err
 }
 
 // current returns the running browser, starting one if there is none or

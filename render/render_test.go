@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -106,7 +107,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(f.Close)
 	reg := prometheus.NewRegistry()
-	r, err := render.New(render.Config{Dial: f.Transport().DialContext, Timeout: 15 * time.Second}, slog.New(slog.DiscardHandler), reg)
+	r, err := render.New(render.Config{Dial: f.Transport().DialContext, Timeout: 15 * time.Second, Settle: 4 * time.Second}, slog.New(slog.DiscardHandler), reg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +143,7 @@ func TestScriptFooters(t *testing.T) {
 		{"component.html", "浙ICP备2021018734号-2", checker.VerdictPass},
 		{"timer.html", "粤ICP备2020074512号", checker.VerdictPass},
 		{"nobadge.html", "京ICP备2021029384号-1", checker.VerdictFail}, // PSB_NO_ICON
+		{"busy.html", "京ICP备2021029384号-1", checker.VerdictPass},    // never settles: taken at the cap
 	}
 	for _, tt := range tests {
 		t.Run(tt.page, func(t *testing.T) {
@@ -209,4 +211,27 @@ func metric(t *testing.T, reg *prometheus.Registry, name string) float64 {
 		}
 	}
 	return sum
+}
+
+// TestBrowserRestart kills the browser between two pages: the second is
+// rendered by a new one.
+func TestBrowserRestart(t *testing.T) {
+	h := newHarness(t)
+	site := serveSite(t, "0")
+	if o := h.check(t, site+"/innerhtml.html", crawler.RenderAuto); !o.Report.Rendered {
+		t.Fatalf("first page not rendered: %s", o.Report.Error)
+	}
+	pids := chromium.Processes(os.Getpid())
+	if len(pids) == 0 {
+		t.Fatal("no browser process found")
+	}
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	if o := h.check(t, site+"/innerhtml.html", crawler.RenderAuto); !o.Report.Rendered || o.Report.Verdict != checker.VerdictPass {
+		t.Errorf("after the browser was killed: rendered %v, verdict %s, error %q; want true, pass", o.Report.Rendered, o.Report.Verdict, o.Report.Error)
+	}
+	if got := metric(t, h.reg, "beianwatch_render_browser_restarts_total"); got != 1 {
+		t.Errorf("beianwatch_render_browser_restarts_total = %v, want 1", got)
+	}
 }

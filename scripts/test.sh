@@ -131,13 +131,33 @@ if ! command -v prometheus-alertmanager >/dev/null && ! command -v alertmanager 
 fi
 # --- end alerts/ ---
 
+# --- render/: a real headless Chromium (Debian's chromium; never downloaded
+# by the program). Under CI=true it is installed and a missing browser fails
+# the run (the tests fail too); elsewhere those tests skip.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null && [ -z "${BEIANWATCH_CHROMIUM:-}" ]; then
+  if [ "${CI:-}" = true ]; then
+    echo "test.sh: installing chromium" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    if ! command -v chromium >/dev/null; then
+      echo "test.sh: chromium is still missing after apt-get install" >&2
+      exit 1
+    fi
+  else
+    echo "test.sh: warning: no chromium: the browser tests (render/, check and serve --render) will skip" >&2
+  fi
+fi
+# --- end render/ ---
+
 # The race detector where goroutines share memory (pools, the scheduler,
 # the daemon's loops, the dispatcher, the registry's connections); the
 # single-threaded packages below run without it, where it only made them
 # 3-5x slower (sitefile's import suites, the lexicon generator, the pure
-# calendar, cases and notices). A new package gets the race detector
-# unless it is added here.
-plain=(cases internal/amtest internal/loadtest internal/pgtest lexicon/lexicontest notice sitefile workday)
+# calendar, cases and notices; render's tests drive a real browser end to
+# end, one page at a time). A new package gets the race detector unless it
+# is added here.
+plain=(cases internal/amtest internal/loadtest internal/pgtest lexicon/lexicontest notice render sitefile workday)
 module=$(go list -m)
 race=()
 for p in $(go list ./...); do

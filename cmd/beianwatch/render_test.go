@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/internal/chromium"
@@ -21,15 +26,16 @@ const scriptFooterJS = `document.getElementById("app").innerHTML = '<footer>' +
   '<a href="https://beian.miit.gov.cn/">鲁ICP备2022031907号-1</a> ' +
   '<a href="https://beian.mps.gov.cn/#/query/webSearch?code=37010202002316"><img src="/b.png">鲁公网安备37010202002316号</a></footer>';`
 
-// TestCheckRender checks a page drawn by script with --render auto and
-// never, and that no browser process outlives the command.
-func TestCheckRender(t *testing.T) {
-	if _, err := chromium.Find(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %v", err)
-		}
-		t.Skip(err)
-	}
+// failingFooterJS writes a footer whose PSB number has no badge icon: a
+// failing rendered page.
+const failingFooterJS = `document.getElementById("app").innerHTML = '<footer>' +
+  '<a href="https://beian.miit.gov.cn/">鲁ICP备2022031907号-1</a> ' +
+  '<a href="https://beian.mps.gov.cn/#/query/webSearch?code=37010202002316">鲁公网安备37010202002316号</a></footer>';`
+
+// scriptSite serves a page whose footer /app.js writes, on 127.0.0.2 (a
+// loopback address of its own, which --allow-cidr opens alone).
+func scriptSite(t *testing.T, js string) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
 		t.Skip(err)
@@ -37,7 +43,7 @@ func TestCheckRender(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/app.js" {
 			w.Header().Set("Content-Type", "text/javascript")
-			w.Write([]byte(scriptFooterJS))
+			w.Write([]byte(js))
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -46,7 +52,25 @@ func TestCheckRender(t *testing.T) {
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func needChromium(t *testing.T) {
+	t.Helper()
+	if _, err := chromium.Find(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true and %v", err)
+		}
+		t.Skip(err)
+	}
+}
+
+// TestCheckRender checks a page drawn by script with --render auto and
+// never, and that no browser process outlives the command.
+func TestCheckRender(t *testing.T) {
+	needChromium(t)
+	site := scriptSite(t, scriptFooterJS)
 
 	tests := []struct {
 		render   string
@@ -59,7 +83,7 @@ func TestCheckRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.render, func(t *testing.T) {
-			res := runInProcess(t, "check", "--no-db", "--json", "--allow-cidr", "127.0.0.2/32", "--render", tt.render, srv.URL+"/")
+			res := runInProcess(t, "check", "--no-db", "--json", "--allow-cidr", "127.0.0.2/32", "--render", tt.render, site+"/")
 			var r checker.Report
 			if err := json.Unmarshal([]byte(res.stdout), &r); err != nil {
 				t.Fatalf("output %q: %v (stderr %s)", res.stdout, err, res.stderr)
@@ -75,4 +99,80 @@ func TestCheckRender(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServeRender runs the built program: serve --once renders a failing
+// page drawn by script and keeps its screenshot, which sites show
+// exports; then a serve killed with SIGKILL while its browser runs leaves
+// processes that the next serve sweeps away at start-up.
+func TestServeRender(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	needChromium(t)
+	site := scriptSite(t, failingFooterJS)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "beianwatch")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dsn := "sqlite://" + filepath.Join(dir, "r.db")
+	csv := filepath.Join(dir, "sites.csv")
+	if err := os.WriteFile(csv, []byte("domains,check_url\nscript.test,"+site+"/\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, append(args, "--db", dsn)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("beianwatch %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	serveArgs := []string{"serve", "--db", dsn, "--allow-cidr", "127.0.0.2/32", "--listen", ""}
+	run("import", csv)
+
+	once := exec.Command(bin, append(serveArgs, "--once")...)
+	if out, err := once.CombinedOutput(); err != nil {
+		t.Fatalf("serve --once: %v\n%s", err, out)
+	}
+	if pids := chromium.Processes(once.Process.Pid); len(pids) > 0 {
+		t.Errorf("browser processes left after serve --once: %v", pids)
+	}
+	if out := run("sites", "show", "script.test"); !strings.Contains(out, "Screenshot of check") {
+		t.Errorf("sites show says nothing of a screenshot:\n%s", out)
+	}
+	png := filepath.Join(dir, "footer.png")
+	run("sites", "show", "script.test", "--screenshot", png)
+	if b, err := os.ReadFile(png); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Errorf("--screenshot wrote %d bytes (%v), want a PNG", len(b), err)
+	}
+
+	// A serve whose browser is up, killed without a chance to clean up.
+	run("sites", "recheck", "--all")
+	first := exec.Command(bin, serveArgs...)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Minute, "the first serve's browser", func() bool { return len(chromium.Processes(first.Process.Pid)) > 0 })
+	if err := first.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	t.Logf("browser processes alive right after SIGKILL: %d", len(chromium.Processes(first.Process.Pid)))
+
+	second := exec.Command(bin, serveArgs...)
+	var stderr bytes.Buffer
+	second.Stderr = &stderr
+	if err := second.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = second.Process.Signal(syscall.SIGTERM)
+		_ = second.Wait()
+		if pids := chromium.Processes(second.Process.Pid); len(pids) > 0 {
+			t.Errorf("browser processes left after serve exited on SIGTERM: %v", pids)
+		}
+	}()
+	waitFor(t, time.Minute, "the first serve's browser processes to be gone", func() bool { return len(chromium.Processes(first.Process.Pid)) == 0 })
 }

@@ -59,6 +59,11 @@ type serveOptions struct {
 	api             daemon.APIOptions
 	apiMaxBody      byteSize
 	apiMaxImport    byteSize
+	render          renderFlag
+	renderWorkers   int
+	renderBudget    int
+	renderHost      int
+	screenshots     string
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -86,6 +91,10 @@ Sites are judged by the built-in policy (an unknown date leaves an obligation
 due), or by --policy FILE; the config file's policies section maps a site tag
 to a policy file for per-customer strictness (the site's first tag that has
 one wins).
+
+Pages drawn by script are rendered in headless Chromium (--render auto; always
+renders every page, never none), at most --render-budget a cycle, and a PNG of
+each failing rendered page's footer is kept with its result (--screenshots).
 
 With --once it checks every site that is due (all of them in a fresh
 registry), prints a summary and exits: for cron jobs and CI.`,
@@ -151,6 +160,11 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.StringVar(&o.policy, "policy", "", "judge sites by the policy `FILE` (YAML: unknown_dates, severity) instead of the built-in one; the config file's policies section sets one per site tag")
 	f.Var(&o.retain, "retain", "keep history that changed nothing this long (`DAYS`, or a duration; 0: forever); verdict changes and what cases need are kept")
 	f.DurationVar(&o.consoleTTL, "console-session-ttl", console.DefaultSessionTTL, "how long a login to the web console under /ui/ lasts")
+	addRenderFlag(f, &o.render)
+	f.IntVar(&o.renderWorkers, "render-workers", def.RenderWorkers, "`N` pages rendered at once, each in its own browser context")
+	f.IntVar(&o.renderBudget, "render-budget", def.RenderBudget, "`N` renders at most per cycle (--interval; 0: no limit)")
+	f.IntVar(&o.renderHost, "render-host-budget", def.RenderHostBudget, "`N` renders at most per host name per cycle (0: no limit)")
+	f.StringVar(&o.screenshots, "screenshots", def.Screenshots, "keep a PNG of the footer of each failing rendered page: failing or never")
 	f.BoolVar(&o.noMigrate, "no-migrate", false, "do not bring the registry's schema up to date first")
 	f.BoolVar(&o.api.Disabled, "no-api", false, "do not serve the HTTP API under /api/v1 (docs/api.md)")
 	f.BoolVar(&o.api.MetricsTokenRequired, "metrics-token-required", false, "/metrics answers only to a bearer token with the read or probe scope ('beianwatch token create')")
@@ -207,8 +221,10 @@ func (a *app) daemonOptions(o serveOptions, ac *alerts.Config) (daemon.Options, 
 		Cases: policy, AutoRectify: o.rectifyAfter > 0, Calendar: cal,
 		Escalation: daemon.Escalation{URL: o.escalationURL, RequireConfirmation: o.escalationHuman},
 		Retain:     time.Duration(o.retain), ConsoleSessionTTL: o.consoleTTL,
-		API:     o.api,
-		Version: a.version, Logger: a.logger, Metrics: a.metrics,
+		API:    o.api,
+		Render: o.render.mode, RenderWorkers: o.renderWorkers, RenderBudget: o.renderBudget, RenderHostBudget: o.renderHost,
+		Screenshots: o.screenshots,
+		Version:     a.version, Logger: a.logger, Metrics: a.metrics,
 	}
 	d.API.MaxBody, d.API.MaxImportBody = int64(o.apiMaxBody), int64(o.apiMaxImport)
 	if o.listen != "" && (!o.once || listenGiven(o)) {

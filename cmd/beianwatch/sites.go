@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -84,14 +86,22 @@ func (a *app) sitesListCmd() *cobra.Command {
 
 func (a *app) sitesShowCmd() *cobra.Command {
 	var asJSON, personal bool
+	var shot string
 	cmd := &cobra.Command{
 		Use:   "show DOMAIN",
 		Short: "Show a site, its state and its latest checks",
-		Args:  cobra.ExactArgs(1),
+		Long: `Show prints a site, its state and its latest checks. When a rendered check
+failed, serve kept a PNG of the page's footer: show says so, and
+--screenshot FILE writes the latest one (evidence for a rectification notice).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if shot != "" {
+				return a.runSitesScreenshot(cmd.Context(), args[0], shot)
+			}
 			return a.runSitesShow(cmd.Context(), args[0], asJSON, personal)
 		},
 	}
+	cmd.Flags().StringVar(&shot, "screenshot", "", "write the site's latest screenshot (PNG) to `FILE` and print nothing else")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the site as one JSON object")
 	cmd.Flags().BoolVar(&personal, "include-personal", false, "show contact names, phones and emails unmasked")
 	return cmd
@@ -245,8 +255,43 @@ func (a *app) runSitesShow(ctx context.Context, domain string, asJSON, includePe
 		enc.SetIndent("", "  ")
 		return enc.Encode(showView(s, state, results, since))
 	}
-	_, err = fmt.Fprint(a.stdout, siteText(s, state, results, since))
-	return err
+	if _, err = fmt.Fprint(a.stdout, siteText(s, state, results, since)); err != nil {
+		return err
+	}
+	switch id, at, png, err := st.LatestScreenshot(ctx, s.ID); {
+	case errors.Is(err, registry.ErrNotFound):
+	case err != nil:
+		return a.trouble(err)
+	default:
+		_, err = fmt.Fprintf(a.stdout, "\nScreenshot of check %d (%s, %d bytes): beianwatch sites show --screenshot FILE %s\n",
+			id, at.UTC().Format(time.RFC3339), len(png), domain)
+		return err
+	}
+	return nil
+}
+
+// runSitesScreenshot writes the site's latest screenshot to file.
+func (a *app) runSitesScreenshot(ctx context.Context, domain, file string) error {
+	st, err := a.openCurrentStore(ctx)
+	if err != nil {
+		return a.trouble(err)
+	}
+	defer st.Close()
+	s, _, err := st.SiteByDomain(ctx, domain)
+	if err != nil {
+		return a.siteError(domain, err)
+	}
+	_, _, png, err := st.LatestScreenshot(ctx, s.ID)
+	if errors.Is(err, registry.ErrNotFound) {
+		return a.trouble(fmt.Errorf("site %s has no screenshot (one is kept when a rendered check fails)", domain))
+	}
+	if err != nil {
+		return a.trouble(err)
+	}
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		return a.trouble(fmt.Errorf("--screenshot: %w", err))
+	}
+	return nil
 }
 
 func (a *app) runSitesRetire(ctx context.Context, domain string) error {
