@@ -21,6 +21,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/daemon"
 	"github.com/beianwatch/beianwatch/internal/logbuf"
 	"github.com/beianwatch/beianwatch/keyring"
@@ -145,6 +146,8 @@ func startEnv(t *testing.T) *env {
 	o.Fetch.AllowPrivate = true
 	o.Fetch.Timeout = 5 * time.Second
 	o.Owner = "console-test"
+	// The console's own browser is the test's; the daemon needs none.
+	o.Render = crawler.RenderNever
 	key, err := keyring.Generate("k1")
 	if err != nil {
 		t.Fatal(err)

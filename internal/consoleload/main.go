@@ -35,6 +35,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/daemon"
 	"github.com/beianwatch/beianwatch/internal/farm"
 	"github.com/beianwatch/beianwatch/keyring"
@@ -92,6 +93,7 @@ func load(ctx context.Context, o options, stdout io.Writer) error {
 	opts := daemon.DefaultOptions()
 	opts.DSN, opts.Listen, opts.Keys, opts.NoMigrate = o.dsn, "127.0.0.1:0", keys, true
 	opts.Logger, opts.Metrics = slog.New(slog.DiscardHandler), prometheus.NewRegistry()
+	opts.Render = crawler.RenderNever
 	d, err := daemon.New(ctx, opts)
 	if err != nil {
 		return err
