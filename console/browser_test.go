@@ -77,13 +77,18 @@ func startBrowser(t *testing.T) *browser {
 	if err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	// A dialog would hold the page: close each, after noting it.
+	// A dialog would hold the page: close each, after noting it. The
+	// channel is never closed: events may come until the browser is gone.
 	go func() {
-		for range dialogs {
-			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		for {
+			select {
+			case <-dialogs:
+				chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
-	t.Cleanup(func() { close(dialogs) })
 	return b
 }
 

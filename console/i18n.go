@@ -37,6 +37,7 @@ var messages = map[string][2]string{
 	"days":                 {"days", "天"},
 	"crawl":                {"Crawl", "巡检"},
 	"due_now":              {"Sites due now", "当前待检网站"},
+	"last_check_any":       {"Last check (any site)", "最近一次检测"},
 	"oldest_due":           {"Oldest due since", "最早待检时间"},
 	"calendar_known_until": {"Holiday calendar known until", "节假日日历截止"},
 	"open":                 {"Open", "进行中"},

@@ -22,6 +22,7 @@ type overviewPage struct {
 	Cases      []caseRow
 	Due        int
 	OldestDue  time.Time
+	LastCheck  time.Time
 	KnownUntil time.Time
 }
 
@@ -60,7 +61,7 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request, u *user) {
 		c.storeError(w, r, u, "count cases", err)
 		return
 	}
-	p := overviewPage{Windows: checker.DueSoonWindows(), Due: st.Due, OldestDue: st.OldestDue, KnownUntil: c.o.KnownUntil}
+	p := overviewPage{Windows: checker.DueSoonWindows(), Due: st.Due, OldestDue: st.OldestDue, LastCheck: st.LastCheck, KnownUntil: c.o.KnownUntil}
 	for _, v := range []checker.Verdict{checker.VerdictPass, checker.VerdictFail, checker.VerdictError, registry.VerdictUnchecked} {
 		p.Verdicts = append(p.Verdicts, count{string(v), st.Verdicts[string(v)]})
 	}
