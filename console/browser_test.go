@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,6 +116,17 @@ func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// submit clicks sel and waits for the page it loads: a page that holds
+// the same elements as the one before cannot be waited for by them.
+func (b *browser) submit(what, sel string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+	defer cancel()
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
 // text is the visible text of the first element sel selects.
 func (b *browser) text(sel string) string {
 	b.t.Helper()
@@ -198,14 +210,15 @@ func TestBrowser(t *testing.T) {
 	b.shot("overview")
 
 	// Filter the sites: the failing ones, then a search by domain.
-	b.do("filter failing sites", chromedp.Navigate(e.base+"/ui/sites"), chromedp.WaitVisible(chromedp.ID("site-filters")),
-		chromedp.SetValue(chromedp.ID("f-verdict"), "fail"), chromedp.Click(chromedp.ID("filter")), chromedp.WaitVisible(chromedp.ID("site-list")))
+	b.do("fill the filter", chromedp.Navigate(e.base+"/ui/sites"), chromedp.WaitVisible(chromedp.ID("site-filters")),
+		chromedp.SetValue(chromedp.ID("f-verdict"), "fail"))
+	b.submit("filter failing sites", "#filter")
 	list := b.text("#site-list")
 	if !strings.Contains(list, "flip.example.cn") || !strings.Contains(list, "evil.example.cn") || strings.Contains(list, "good.example.cn") {
 		t.Errorf("failing sites list:\n%s\nwant flip and evil, not good", list)
 	}
-	b.do("search", chromedp.SetValue(chromedp.ID("f-verdict"), ""), chromedp.SendKeys(chromedp.ID("q"), "good"),
-		chromedp.Click(chromedp.ID("filter")), chromedp.WaitVisible(chromedp.ID("site-list")))
+	b.do("type a search", chromedp.SetValue(chromedp.ID("f-verdict"), ""), chromedp.SendKeys(chromedp.ID("q"), "good"))
+	b.submit("search", "#filter")
 	if list := b.text("#site-list"); !strings.Contains(list, "good.example.cn") || strings.Contains(list, "flip.example.cn") {
 		t.Errorf("search 'good':\n%s\nwant good.example.cn alone", list)
 	}
@@ -312,6 +325,21 @@ func TestBrowser(t *testing.T) {
 	}
 	if c, err := e.st.Case(context.Background(), keep.ID); err != nil || c.State != cases.Open {
 		t.Errorf("case %d after a read-only dismissal: %v, %v; want it still open", keep.ID, c.State, err)
+	}
+
+	// Each write is in the audit log, by the token that made it.
+	entries, err := e.st.ListAudit(context.Background(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, a := range entries {
+		actions = append(actions, a.Token+" "+a.Action+" "+a.Object)
+	}
+	for _, want := range []string{"ops check.store site/" + strconv.FormatInt(ids[0], 10), fmt.Sprintf("ops case.dismiss case/%d", dismiss.ID), "ops site.import sites/1"} {
+		if !slices.Contains(actions, want) {
+			t.Errorf("audit log %q lacks %q", actions, want)
+		}
 	}
 
 	if bad := b.misdeeds(); len(bad) > 0 {

@@ -170,6 +170,7 @@ func (c *Console) caseAction(w http.ResponseWriter, r *http.Request, u *user) {
 		c.storeError(w, r, u, "move case", err)
 		return
 	}
+	c.audit(r, u, "case."+action, "case/"+strconv.FormatInt(id, 10))
 	c.o.Logger.Info("case moved from the console", "case", id, "action", action, "token", u.Name)
 	http.Redirect(w, r, Prefix+"cases/"+strconv.FormatInt(id, 10)+"?done="+action, http.StatusSeeOther)
 }

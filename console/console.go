@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -28,6 +29,7 @@ type Store interface {
 	CaseHistory(ctx context.Context, id int64) ([]cases.Transition, error)
 	CaseVerifications(ctx context.Context, id int64, limit int) ([]cases.Verification, error)
 	UpsertSites(ctx context.Context, sites []registry.Site) (registry.ImportStats, error)
+	AppendAudit(ctx context.Context, e registry.AuditEntry) error
 	Sessions
 	SitesPage(ctx context.Context, f registry.SiteFilter, after int64, n int) ([]*registry.Site, []*registry.State, int64, error)
 }
@@ -155,4 +157,18 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	c.mux.ServeHTTP(w, r)
+}
+
+// audit records a write in the registry's audit log, as the API does and
+// with its action names: the token's name, the action, the object and
+// the client's address. A failed record is logged; the write stands.
+func (c *Console) audit(r *http.Request, u *user, action, object string) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	e := registry.AuditEntry{At: c.o.Now(), Token: u.Name, Action: action, Object: object, Source: host}
+	if err := c.o.Store.AppendAudit(context.WithoutCancel(r.Context()), e); err != nil {
+		c.o.Logger.Error("audit log write failed", "action", action, "object", object, "err", err)
+	}
 }

@@ -93,6 +93,7 @@ func (c *Console) importFile(w http.ResponseWriter, r *http.Request, u *user) {
 			c.storeError(w, r, u, "import sites", err)
 			return
 		}
+		c.audit(r, u, "site.import", fmt.Sprintf("sites/%d", p.Stats.Inserted+p.Stats.Updated+p.Stats.Unchanged))
 		c.o.Logger.Info("sites imported from the console", "inserted", p.Stats.Inserted, "updated", p.Stats.Updated,
 			"rejected", p.Rejected, "token", u.Name)
 	}

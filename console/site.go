@@ -88,6 +88,7 @@ func (c *Console) checkNow(w http.ResponseWriter, r *http.Request, u *user) {
 		c.failText(w, r, u, http.StatusBadGateway, "err_check", err.Error())
 		return
 	}
+	c.audit(r, u, "check.store", "site/"+strconv.FormatInt(id, 10))
 	c.o.Logger.Info("site checked from the console", "site", id, "token", u.Name)
 	http.Redirect(w, r, Prefix+"sites/"+strconv.FormatInt(id, 10)+"?checked=1", http.StatusSeeOther)
 }
