@@ -339,7 +339,7 @@ func (d *Daemon) ready(w http.ResponseWriter, r *http.Request) {
 func (d *Daemon) buildConsole() error {
 	o := &d.opts
 	ui, err := console.New(console.Options{Store: d.st, Checker: d, Cases: o.Cases, Calendar: o.Calendar,
-		KnownUntil: o.Calendar.KnownUntil(), SessionTTL: o.ConsoleSessionTTL, Logger: o.Logger, Now: o.Now})
+		KnownUntil: o.Calendar.KnownUntil(), SessionTTL: o.ConsoleLoginTTL, Logger: o.Logger, Now: o.Now})
 	if err != nil {
 		return err
 	}

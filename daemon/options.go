@@ -111,9 +111,9 @@ type Options struct {
 	// registry.PruneHistory); 0 keeps it all.
 	Retain time.Duration
 
-	// ConsoleSessionTTL is how long a login to the web console (served
+	// ConsoleLoginTTL is how long a login to the web console (served
 	// under /ui/ on Listen) lasts; 0 is console.DefaultSessionTTL.
-	ConsoleSessionTTL time.Duration
+	ConsoleLoginTTL time.Duration
 
 	// Version is the build's version, for beianwatch_build_info.
 	Version string
@@ -201,8 +201,8 @@ func (o *Options) Validate() error {
 			return fmt.Errorf("invalid %s %v: must be positive", s.name, s.v)
 		}
 	}
-	if o.ConsoleSessionTTL < 0 {
-		return fmt.Errorf("invalid --console-session-ttl %v: must not be negative", o.ConsoleSessionTTL)
+	if o.ConsoleLoginTTL < 0 {
+		return fmt.Errorf("invalid --console-login-ttl %v: must not be negative", o.ConsoleLoginTTL)
 	}
 	switch a := o.API; {
 	case a.CheckRate < 0:
