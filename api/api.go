@@ -87,7 +87,7 @@ type Config struct {
 	CheckBurst int
 	MaxChecks  int
 	// MaxInFlight bounds the authenticated requests served at once
-	// (default 8); more wait their turn. It keeps the API's share of the
+	// (default 2, see docs/api.md); more wait their turn. It keeps the API's share of the
 	// registry's connections and the CPU bounded, so that the crawl
 	// beside it keeps its pace.
 	MaxInFlight int
@@ -147,7 +147,7 @@ func New(cfg Config) (*API, error) {
 		cfg.MaxChecks = 4
 	}
 	if cfg.MaxInFlight == 0 {
-		cfg.MaxInFlight = 8
+		cfg.MaxInFlight = 2
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

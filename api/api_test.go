@@ -32,7 +32,7 @@ import (
 // env is a daemon serving the API on loopback over a registry of its
 // own, with a token for each scope, and a test site it can fetch.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	base   string
 	client *http.Client
 	v      *validator
@@ -76,7 +76,7 @@ func forEachEngine(t *testing.T, test func(t *testing.T, dsn string)) {
 	})
 }
 
-func newEnv(t *testing.T, dsn string) *env {
+func newEnv(t testing.TB, dsn string) *env {
 	t.Helper()
 	page, err := os.ReadFile("testdata/compliant.html")
 	if err != nil {

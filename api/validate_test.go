@@ -34,7 +34,7 @@ func deliberatelyInvalid(ctx context.Context) context.Context {
 // response must be one the document lists, with its schema. It counts
 // the operations answered 2xx, so the suite can say it reached them all.
 type validator struct {
-	t      *testing.T
+	t      testing.TB
 	router routers.Router
 	doc    *openapi3.T
 	base   http.RoundTripper
@@ -44,7 +44,7 @@ type validator struct {
 	n   int
 }
 
-func newValidator(t *testing.T) *validator {
+func newValidator(t testing.TB) *validator {
 	t.Helper()
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(api.OpenAPI)

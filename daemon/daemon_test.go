@@ -180,6 +180,12 @@ func TestOptionsValidate(t *testing.T) {
 		{"render workers unused", func(o *Options) { o.Render, o.RenderWorkers = crawler.RenderNever, 0 }, ""},
 		{"render budget", func(o *Options) { o.RenderBudget = -1 }, "invalid --render-budget -1 or --render-host-budget 2: must not be negative"},
 		{"screenshots", func(o *Options) { o.Screenshots = "always" }, `invalid --screenshots "always": want failing or never`},
+		{"api check rate", func(o *Options) { o.API.CheckRate = -1 }, "invalid --api-check-rate -1: must not be negative"},
+		{"api in flight", func(o *Options) { o.API.MaxInFlight = -1 },
+			"invalid --api-check-burst 5, --api-max-checks 4 or --api-max-in-flight -1: must not be negative"},
+		{"api body", func(o *Options) { o.API.MaxBody = -1 }, "invalid --api-max-body -1 or --api-max-import-body 33554432: must not be negative"},
+		{"metrics token without API", func(o *Options) { o.API.Disabled, o.API.MetricsTokenRequired = true, true },
+			"invalid --metrics-token-required with --no-api: tokens are checked by the API"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -135,7 +135,7 @@ func DefaultOptions() Options {
 		StatsInterval: 30 * time.Second, UnreachableAfter: 3, Retain: DefaultRetain,
 		Cases: policy, AutoRectify: true, Calendar: workday.Default(),
 		Fetch:  crawler.FetchConfig{Timeout: crawler.DefaultTimeout, MaxBody: crawler.DefaultMaxBody},
-		API:    APIOptions{CheckRate: 1, CheckBurst: 5, MaxChecks: 4, MaxInFlight: 8, MaxBody: 1 << 20, MaxImportBody: 32 << 20},
+		API:    APIOptions{CheckRate: 1, CheckBurst: 5, MaxChecks: 4, MaxInFlight: 2, MaxBody: 1 << 20, MaxImportBody: 32 << 20},
 		Render: crawler.RenderAuto, RenderWorkers: 2, RenderBudget: 1000, RenderHostBudget: 2, Screenshots: ScreenshotsFailing,
 	}
 }

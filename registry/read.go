@@ -441,7 +441,10 @@ func (f SiteFilter) where(d dialect, after int64, n int, keys *keyring.Keyring, 
 			args = append(args, h)
 		}
 	}
-	return "WHERE " + strings.Join(conds, " AND ") + " ORDER BY s.id LIMIT ?", append(args, n)
+	// Ordered by the state's id, the same as the site's: SQLite reads an
+	// index on site_state (verdict, say) in that order, where ORDER BY
+	// s.id sorted every match first.
+	return "WHERE " + strings.Join(conds, " AND ") + " ORDER BY st.site_id LIMIT ?", append(args, n)
 }
 
 // SitesPage returns up to n sites the filter selects (Limit aside) with

@@ -50,6 +50,7 @@ type options struct {
 	pageSize    int
 	think       time.Duration
 	bin         string
+	serveArgs   string
 }
 
 func main() {
@@ -62,6 +63,7 @@ func main() {
 	flag.IntVar(&o.concurrency, "concurrency", 32, "serve --concurrency")
 	flag.IntVar(&o.pageSize, "limit", 50, "sites a page")
 	flag.DurationVar(&o.think, "think", 0, "each client's pause between requests (0: as fast as answered)")
+	flag.StringVar(&o.serveArgs, "serve-args", "", "extra flags for serve, space-separated (e.g. --api-max-in-flight 2)")
 	flag.StringVar(&o.bin, "bin", "", "beianwatch binary (default: go build ./cmd/beianwatch)")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
@@ -136,6 +138,7 @@ func run(ctx context.Context, o options) error {
 	for _, r := range f.Resolve() {
 		args = append(args, "--resolve", r)
 	}
+	args = append(args, strings.Fields(o.serveArgs)...)
 	serve := command(ctx, env, o.bin, args...)
 	serve.Stderr = os.Stderr
 	if err := serve.Start(); err != nil {
@@ -172,8 +175,8 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("crawl beside load:  %7.1f checks/s\n", during)
 	fmt.Printf("crawl alone again:  %7.1f checks/s\n", after)
 	fmt.Printf("crawl speed kept:   %7.0f%% (beside load / mean of alone)\n", 100*during/((before+after)/2))
-	fmt.Printf("API: %d clients, %v: %d requests, %.0f requests/s, p50 %v, p99 %v, max %v, errors %d\n",
-		o.clients, o.duration, res.n, float64(res.n)/o.duration.Seconds(), res.p(0.50), res.p(0.99), res.p(1), res.errors)
+	fmt.Printf("API: %d clients, %v: %d requests, %.0f requests/s, p50 %v, p99 %v, max %v, errors %d, %d bytes a page of %d sites\n",
+		o.clients, o.duration, res.n, float64(res.n)/o.duration.Seconds(), res.p(0.50), res.p(0.99), res.p(1), res.errors, res.bytes, o.pageSize)
 	if res.firstErr != nil {
 		fmt.Printf("first error: %v\n", res.firstErr)
 	}
@@ -283,6 +286,7 @@ func crawlRate(ctx context.Context, base string, d time.Duration) (float64, erro
 
 type result struct {
 	n, errors int
+	bytes     int64 // a response, on average
 	lat       []time.Duration
 	firstErr  error
 }
@@ -304,7 +308,7 @@ func load(ctx context.Context, base, token string, o options) result {
 	defer cancel()
 	var mu sync.Mutex
 	var all result
-	var failed atomic.Int64
+	var failed, bytesRead atomic.Int64
 	var wg sync.WaitGroup
 	for c := range o.clients {
 		wg.Go(func() {
@@ -339,7 +343,9 @@ func load(ctx context.Context, base, token string, o options) result {
 						b, _ := io.ReadAll(resp.Body)
 						err = fmt.Errorf("%s: %d %s", u, resp.StatusCode, b)
 					} else {
-						err = json.NewDecoder(resp.Body).Decode(&page)
+						cr := &countingReader{r: resp.Body}
+						err = json.NewDecoder(cr).Decode(&page)
+						bytesRead.Add(cr.n)
 					}
 					resp.Body.Close()
 				}
@@ -376,5 +382,19 @@ func load(ctx context.Context, base, token string, o options) result {
 	}
 	wg.Wait()
 	slices.Sort(all.lat)
+	if all.n > 0 {
+		all.bytes = bytesRead.Load() / int64(all.n)
+	}
 	return all
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -45,8 +45,8 @@ CREATE INDEX sites_icp_prefix ON sites (icp_number text_pattern_ops);
 CREATE INDEX sites_psb_prefix ON sites (psb_number text_pattern_ops);
 CREATE INDEX domains_ascii_prefix ON domains (ascii text_pattern_ops);
 CREATE INDEX site_state_findings ON site_state USING gin (findings jsonb_path_ops);
-CREATE INDEX site_state_psb_due ON site_state (psb_filing_due) WHERE psb_filing_status IN ('pending', 'overdue');
-CREATE INDEX site_state_badge_due ON site_state (badge_due) WHERE badge_status IN ('pending', 'overdue');
+CREATE INDEX site_state_psb_due ON site_state (psb_filing_due) WHERE psb_filing_status = 'pending';
+CREATE INDEX site_state_badge_due ON site_state (badge_due) WHERE badge_status = 'pending';
 
 -- +goose Down
 DROP INDEX site_state_badge_due;

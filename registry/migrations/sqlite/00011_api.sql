@@ -37,8 +37,8 @@ END;
 -- SQLite compares text bytewise (BINARY), so prefixes are ranges on these.
 CREATE INDEX sites_customer ON sites (customer_id, id);
 CREATE INDEX sites_psb_number ON sites (psb_number);
-CREATE INDEX site_state_psb_due ON site_state (psb_filing_due) WHERE psb_filing_status IN ('pending', 'overdue');
-CREATE INDEX site_state_badge_due ON site_state (badge_due) WHERE badge_status IN ('pending', 'overdue');
+CREATE INDEX site_state_psb_due ON site_state (psb_filing_due) WHERE psb_filing_status = 'pending';
+CREATE INDEX site_state_badge_due ON site_state (badge_due) WHERE badge_status = 'pending';
 
 -- +goose Down
 DROP INDEX site_state_badge_due;
