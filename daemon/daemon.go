@@ -220,19 +220,23 @@ func (d *Daemon) Addr() net.Addr {
 func (d *Daemon) Run(ctx context.Context) error {
 	o := &d.opts
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	// The background loops end before Run returns: none of them may log
+	// or touch the registry after its caller closed them.
+	var loops sync.WaitGroup
+	defer loops.Wait()
 	defer stopBG()
-	go d.gauge.Run(bg)
-	go d.prune.Run(bg)
+	loops.Go(func() { d.gauge.Run(bg) })
+	loops.Go(func() { d.prune.Run(bg) })
 	if o.Once {
 		d.q.dueBy = o.now()
 	}
 	if d.disp != nil {
-		go d.disp.Run(bg)
+		loops.Go(func() { d.disp.Run(bg) })
 	}
 	// A calendar that learned a year (a new holiday file, an upgrade)
 	// makes provisional deadlines definitive: count them again first.
 	d.cases.recountProvisional(ctx)
-	go d.cases.Run(bg, min(10*time.Second, o.Cases.VerifyInterval))
+	loops.Go(func() { d.cases.Run(bg, min(10*time.Second, o.Cases.VerifyInterval)) })
 	o.Logger.Info("serving", "db", registry.RedactDSN(o.DSN), "owner", d.owner, "concurrency", o.Concurrency, "once", o.Once)
 	// A transaction per check cost more than the check's own writes:
 	// store them in batches.
