@@ -22,9 +22,9 @@ type Transition struct {
 }
 
 // Human reports whether an actor is a person (at the command line or
-// through the API) rather than the daemon or a scan.
+// through the API or the console) rather than the daemon or a scan.
 func Human(actor string) bool {
-	return strings.HasPrefix(actor, "cli:") || strings.HasPrefix(actor, "api:")
+	return strings.HasPrefix(actor, "cli:") || strings.HasPrefix(actor, "api:") || strings.HasPrefix(actor, "console:")
 }
 
 // Errors of Next. They come wrapped in a *TransitionError naming the case.

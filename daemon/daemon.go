@@ -16,6 +16,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/alerts"
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/console"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/registry"
 	"github.com/beianwatch/beianwatch/render"
@@ -47,6 +48,8 @@ type Daemon struct {
 	// built is set once New has opened the registry and built the rest:
 	// the HTTP server answers before (/healthz yes, /readyz no).
 	built atomic.Bool
+	// ui is the web console, set once built.
+	ui atomic.Pointer[console.Console]
 	// api is the HTTP API's handler, once built (serveAPI).
 	api atomic.Value
 	// probe answers /probe, served by the API (nil with --no-api).
@@ -101,6 +104,9 @@ func New(ctx context.Context, opts Options) (_ *Daemon, err error) {
 		opts.Logger.Warn("the registry holds no sites: import them with 'beianwatch import sites.csv' (see 'beianwatch import --help')", "db", registry.RedactDSN(opts.DSN))
 	}
 	if err := d.build(); err != nil {
+		return nil, err
+	}
+	if err := d.buildConsole(); err != nil {
 		return nil, err
 	}
 	d.built.Store(true)
@@ -313,6 +319,7 @@ func (d *Daemon) serveHTTP() error {
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", d.ready)
+	mux.HandleFunc(console.Prefix, d.serveConsole)
 	d.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := d.srv.Serve(d.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -344,4 +351,26 @@ func (d *Daemon) ready(w http.ResponseWriter, r *http.Request) {
 	default:
 		fmt.Fprintln(w, "ready")
 	}
+}
+
+// buildConsole builds the web console on the registry and the crawler.
+func (d *Daemon) buildConsole() error {
+	o := &d.opts
+	ui, err := console.New(console.Options{Store: d.st, Checker: d, Cases: o.Cases, Calendar: o.Calendar,
+		KnownUntil: o.Calendar.KnownUntil(), SessionTTL: o.ConsoleLoginTTL, Logger: o.Logger, Now: o.Now})
+	if err != nil {
+		return err
+	}
+	d.ui.Store(ui)
+	return nil
+}
+
+// serveConsole serves the web console once the registry is open.
+func (d *Daemon) serveConsole(w http.ResponseWriter, r *http.Request) {
+	ui := d.ui.Load()
+	if ui == nil {
+		http.Error(w, "registry not open yet", http.StatusServiceUnavailable)
+		return
+	}
+	ui.ServeHTTP(w, r)
 }

@@ -115,6 +115,10 @@ type Options struct {
 	// registry.PruneHistory); 0 keeps it all.
 	Retain time.Duration
 
+	// ConsoleLoginTTL is how long a login to the web console (served
+	// under /ui/ on Listen) lasts; 0 is console.DefaultSessionTTL.
+	ConsoleLoginTTL time.Duration
+
 	// Version is the build's version, for beianwatch_build_info.
 	Version string
 	// Logger and Metrics are required; Metrics is also what /metrics
@@ -201,6 +205,9 @@ func (o *Options) Validate() error {
 		if s.v <= 0 {
 			return fmt.Errorf("invalid %s %v: must be positive", s.name, s.v)
 		}
+	}
+	if o.ConsoleLoginTTL < 0 {
+		return fmt.Errorf("invalid --console-login-ttl %v: must not be negative", o.ConsoleLoginTTL)
 	}
 	switch a := o.API; {
 	case a.CheckRate < 0:

@@ -50,16 +50,20 @@ func (q *storeQueue) Lease(ctx context.Context, owner string, n int, ttl time.Du
 	}
 	jobs := make([]crawler.Job, 0, len(leases))
 	for _, l := range leases {
-		want := q.expect(l.Site, l.State)
-		jobs = append(jobs, crawler.Job{
-			SiteID:     l.Site.ID,
-			Target:     target(l.Site),
-			Want:       want,
-			Failures:   l.State.ConsecutiveFailures,
-			FirstCheck: l.State.LastCheckAt.IsZero(),
-		})
+		jobs = append(jobs, q.job(l.Site, l.State))
 	}
 	return jobs, nil
+}
+
+// job is the check of a site in its state.
+func (q *storeQueue) job(s *registry.Site, st *registry.State) crawler.Job {
+	return crawler.Job{
+		SiteID:     s.ID,
+		Target:     target(s),
+		Want:       q.expect(s, st),
+		Failures:   st.ConsecutiveFailures,
+		FirstCheck: st.LastCheckAt.IsZero(),
+	}
 }
 
 // expect is what the site must show, judged under its policy.

@@ -26,9 +26,11 @@ type Stats struct {
 	// within 1 day).
 	DueSoon map[DueSoonKey]int
 	// Due counts sites due and not leased; OldestDue is the earliest
-	// next check among all active sites (zero if there are none).
+	// next check among all active sites (zero if there are none), and
+	// LastCheck the latest check of any (zero if none was checked).
 	Due       int
 	OldestDue time.Time
+	LastCheck time.Time
 	// PendingAlerts counts alert deliveries waiting in the outbox.
 	PendingAlerts int
 }
@@ -111,14 +113,15 @@ func (s *Store) Stats(ctx context.Context, now time.Time) (_ *Stats, err error) 
 		var due struct {
 			N      int    `db:"n"`
 			Oldest dbTime `db:"oldest"`
+			Last   dbTime `db:"last"`
 		}
 		if err := tx.GetContext(ctx, &due, tx.Rebind(`SELECT
 			COUNT(CASE WHEN next_check_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?) THEN 1 END) AS n,
-			MIN(next_check_at) AS oldest
+			MIN(next_check_at) AS oldest, MAX(last_check_at) AS last
 			FROM site_state WHERE active`), ts(now), ts(now)); err != nil {
 			return fmt.Errorf("due: %w", err)
 		}
-		st.Due, st.OldestDue = due.N, time.Time(due.Oldest)
+		st.Due, st.OldestDue, st.LastCheck = due.N, time.Time(due.Oldest), time.Time(due.Last)
 		if err := tx.GetContext(ctx, &st.PendingAlerts, `SELECT COUNT(*) FROM alert_outbox WHERE delivered_at IS NULL AND failed_at IS NULL`); err != nil {
 			return fmt.Errorf("pending alerts: %w", err)
 		}

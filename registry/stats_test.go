@@ -65,6 +65,7 @@ func TestStats(t *testing.T) {
 			DueSoon:       map[DueSoonKey]int{},
 			Due:           4,
 			OldestDue:     testNow.Add(-time.Hour),
+			LastCheck:     testNow.Add(time.Duration(len(checks)-1) * time.Minute),
 			PendingAlerts: 2,
 		}
 		for _, k := range []string{"psb_filing", "badge"} {

@@ -145,7 +145,7 @@ if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null 
       exit 1
     fi
   else
-    echo "test.sh: warning: no chromium: the browser tests (render/, check and serve --render) will skip" >&2
+    echo "test.sh: warning: no chromium: the browser tests (render/, console/, check and serve --render) will skip" >&2
   fi
 fi
 # --- end render/ ---

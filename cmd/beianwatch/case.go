@@ -395,32 +395,32 @@ counted from now. On an overdue case whose escalation waits for a person
 }
 
 func (a *app) runCaseConfirm(ctx context.Context, o *caseOptions, id int64, reason string) error {
+	p, err := o.policy()
+	if err != nil {
+		return a.trouble(err)
+	}
+	cal, err := o.calendar()
+	if err != nil {
+		return a.trouble(err)
+	}
 	st, err := a.openCurrentStore(ctx)
 	if err != nil {
 		return a.trouble(err)
 	}
 	defer st.Close()
-	c, err := st.Case(ctx, id)
-	if err != nil {
+	before, c, err := cases.Confirm(ctx, st, id, p, cal, time.Now(), a.actorName(o), reason)
+	switch {
+	case errors.Is(err, cases.ErrNothingToConfirm):
+		return a.trouble(fmt.Errorf("case %d is %s with escalation %s: nothing to confirm", id, before.State, before.Escalation))
+	case err != nil:
 		return a.caseError(id, err)
-	}
-	if c.State != cases.Suspected {
-		confirmed, err := st.ConfirmEscalation(ctx, id, a.actorName(o))
-		if errors.Is(err, cases.ErrNothingToConfirm) {
-			return a.trouble(fmt.Errorf("case %d is %s with escalation %s: nothing to confirm", id, c.State, c.Escalation))
-		}
-		if err != nil {
-			return a.caseError(id, err)
-		}
-		_, err = fmt.Fprintf(a.stdout, "case %d: escalation confirmed by %s\n", id, confirmed.EscalationConfirmedBy)
+	case before.State != cases.Suspected:
+		_, err = fmt.Fprintf(a.stdout, "case %d: escalation confirmed by %s\n", id, c.EscalationConfirmedBy)
 		return err
 	}
-	now := time.Now()
-	deadline, err := o.deadline(c.Kind, "", now)
-	if err != nil {
-		return a.trouble(err)
-	}
-	return a.moveCase(ctx, st, id, cases.Update{To: cases.Open, At: now, Actor: a.actorName(o), Reason: reason, Deadline: deadline}, "")
+	a.logger.Info("case moved", "case", id, "from", before.State, "to", c.State, "actor", a.actorName(o))
+	_, err = fmt.Fprintf(a.stdout, "case %d: %s → %s, deadline %s\n", id, before.State, c.State, deadlineText(c))
+	return err
 }
 
 // caseMoveCmd is a command that moves a case to one state with a reason.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/alerts"
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/console"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/daemon"
 	"github.com/beianwatch/beianwatch/lexicon"
@@ -56,6 +57,7 @@ type serveOptions struct {
 	escalationHuman bool
 	policy          string
 	retain          retainValue
+	consoleTTL      time.Duration
 	api             daemon.APIOptions
 	apiMaxBody      byteSize
 	apiMaxImport    byteSize
@@ -160,6 +162,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.BoolVar(&o.escalationHuman, "escalation-require-confirmation", false, "call the escalation webhook only after a person ran 'case confirm'")
 	f.StringVar(&o.policy, "policy", "", "judge sites by the policy `FILE` (YAML: unknown_dates, severity) instead of the built-in one; the config file's policies section sets one per site tag")
 	f.Var(&o.retain, "retain", "keep history that changed nothing this long (`DAYS`, or a duration; 0: forever); verdict changes and what cases need are kept")
+	f.DurationVar(&o.consoleTTL, "console-login-ttl", console.DefaultSessionTTL, "how long a login to the web console under /ui/ lasts")
 	addRenderFlag(f, &o.render)
 	f.IntVar(&o.renderWorkers, "render-workers", def.RenderWorkers, "`N` pages rendered at once, each in its own browser context")
 	f.IntVar(&o.renderBudget, "render-budget", def.RenderBudget, "`N` renders at most per cycle (--interval; 0: no limit)")
@@ -220,9 +223,9 @@ func (a *app) daemonOptions(o serveOptions, ac *alerts.Config) (daemon.Options, 
 		StatsInterval: o.statsInterval, Alerts: ac, UnreachableAfter: o.unreachableN,
 		Cases: policy, AutoRectify: o.rectifyAfter > 0, Calendar: cal,
 		Escalation: daemon.Escalation{URL: o.escalationURL, RequireConfirmation: o.escalationHuman},
-		Retain:     time.Duration(o.retain),
-		API:        o.api,
-		Render:     o.render.mode, RenderWorkers: o.renderWorkers, RenderBudget: o.renderBudget, RenderHostBudget: o.renderHost,
+		Retain:     time.Duration(o.retain), ConsoleLoginTTL: o.consoleTTL,
+		API:    o.api,
+		Render: o.render.mode, RenderWorkers: o.renderWorkers, RenderBudget: o.renderBudget, RenderHostBudget: o.renderHost,
 		Screenshots: o.screenshots,
 		Version:     a.version, Logger: a.logger, Metrics: a.metrics,
 	}
