@@ -101,9 +101,18 @@ func TestDaemonServes(t *testing.T) {
 	if code, body := get("/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz = %d %q, want 200", code, body)
 	}
-	_, metrics := get("/metrics")
-	for _, want := range []string{"beianwatch_checks_total{result=\"pass\"} 1", "beianwatch_calendar_known_until_timestamp_seconds ",
-		"beianwatch_build_info{", "beianwatch_sites{"} {
+	// The registry's gauges are read by a loop of their own: wait for
+	// its first read (a loaded machine may take a while).
+	wants := []string{"beianwatch_checks_total{result=\"pass\"} 1", "beianwatch_calendar_known_until_timestamp_seconds ",
+		"beianwatch_build_info{", "beianwatch_sites{"}
+	var metrics string
+	for range 200 {
+		if _, metrics = get("/metrics"); strings.Contains(metrics, "beianwatch_sites{") {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	for _, want := range wants {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
