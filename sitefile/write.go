@@ -42,7 +42,7 @@ type Writer struct {
 	csv     *csv.Writer // set for CSV only
 	xlsx    *xlsxWriter // set for XLSX only
 	out     io.Writer
-	n       int         // sites written
+	n       int // sites written
 	cells   []string
 	scratch bytes.Buffer // one JSON value at a time
 }
