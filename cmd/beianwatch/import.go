@@ -64,6 +64,7 @@ usage error or when the file or the registry could not be used.`,
 	f.BoolVar(&o.partial, "partial", false, "import the good rows and list the bad ones, instead of importing nothing")
 	f.BoolVar(&o.dryRun, "dry-run", false, "validate the file only; the registry is not opened")
 	f.BoolVar(&o.noMigrate, "no-migrate", false, "do not bring the registry's schema up to date first")
+	completeValues(cmd, "encoding", []string{sitefile.EncodingUTF8, sitefile.EncodingGBK, sitefile.EncodingGB18030})
 	cmd.Flags().SortFlags = false
 	return cmd
 }
