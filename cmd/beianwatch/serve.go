@@ -242,7 +242,14 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config, p
 		return a.trouble(err)
 	}
 	if o.once {
-		fmt.Fprintln(a.stdout, d.Summary())
+		var next time.Time
+		var n int
+		if d.Summary().Checked == 0 {
+			if next, n, err = d.NextDue(ctx); err != nil {
+				return a.trouble(err)
+			}
+		}
+		fmt.Fprint(a.stdout, onceSummary(d.Summary(), next, n, time.Now()))
 	}
 	return nil
 }
