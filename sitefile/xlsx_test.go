@@ -3,6 +3,7 @@ package sitefile
 import (
 	"bytes"
 	"encoding/csv"
+	"os"
 	"strings"
 	"testing"
 
@@ -126,5 +127,36 @@ func TestReadXLSXFatal(t *testing.T) {
 				t.Errorf("Read() error = %v, want %q…", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestExampleWorkbook keeps examples/sites.xlsx the workbook of
+// examples/sites.csv: go test ./sitefile -run ExampleWorkbook -update
+// writes it again after the CSV changed.
+func TestExampleWorkbook(t *testing.T) {
+	const csvFile, xlsxFile = "../examples/sites.csv", "../examples/sites.xlsx"
+	rows, bad, err := readAll(t, readFile(t, csvFile), csvFile, ReadOptions{})
+	if err != nil || len(bad) > 0 {
+		t.Fatalf("%s: %v %v", csvFile, bad, err)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, seq(sites(rows), nil), WriteOptions{Format: FormatXLSX, IncludePersonal: true}); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(xlsxFile, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	book := readFile(t, xlsxFile)
+	got, bad, err := readAll(t, book, xlsxFile, ReadOptions{})
+	if err != nil || len(bad) > 0 {
+		t.Fatalf("%s: %v %v", xlsxFile, bad, err)
+	}
+	if diff := siteDiff(sites(rows), sites(got)); diff != "" {
+		t.Errorf("%s differs from %s (go test ./sitefile -run ExampleWorkbook -update):\n%s", xlsxFile, csvFile, diff)
+	}
+	if !bytes.Equal(book, buf.Bytes()) {
+		t.Errorf("%s is not the workbook written from %s (go test ./sitefile -run ExampleWorkbook -update)", xlsxFile, csvFile)
 	}
 }
