@@ -51,7 +51,11 @@ func onceSummary(sum crawler.Summary, next time.Time, nextN int, now time.Time) 
 		b.WriteString("nothing was due: the registry has no active site (beianwatch import FILE adds some)\n")
 		return b.String()
 	}
-	fmt.Fprintf(&b, "nothing was due: the next %s due at %s (in %s)\n", plural(nextN, "site falls", "sites fall"),
+	what := fmt.Sprintf("the next %d sites fall", nextN)
+	if nextN == 1 {
+		what = "the next site falls"
+	}
+	fmt.Fprintf(&b, "nothing was due: %s due at %s (in %s)\n", what,
 		cstTime(next), max(next.Sub(now), 0).Round(time.Second))
 	b.WriteString("  beianwatch sites recheck --all (or --verdict V, or DOMAIN…) makes sites due now\n")
 	return b.String()
@@ -72,11 +76,4 @@ func errorLine(sum crawler.Summary) string {
 		parts[i] = fmt.Sprintf("%d %s (%s)", sum.Errors[c], text, c)
 	}
 	return fmt.Sprintf("%d error: %s", sum.Error, strings.Join(parts, ", "))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
