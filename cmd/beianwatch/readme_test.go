@@ -125,7 +125,7 @@ func TestREADMEFirstRun(t *testing.T) {
 		}},
 		"beianwatch sites show shop.example.com.cn": {0, []string{"PSB_FILING_OVERDUE", "fail"}, nil},
 		"beianwatch check example.cn":               {0, []string{"Verdict:   PASS", "expectations from the registry"}, nil},
-		"beianwatch export --file sites.xlsx":       {0, nil, func(t *testing.T, _ string) {
+		"beianwatch export --file sites.xlsx": {0, nil, func(t *testing.T, _ string) {
 			f, err := os.Open(filepath.Join(dir, "sites.xlsx"))
 			if err != nil {
 				t.Fatal(err)
