@@ -45,7 +45,7 @@ func readVersion() versionInfo {
 
 // String is the version's one line for people (and --version).
 func (v versionInfo) String() string {
-	s := "beianwatch " + v.Version
+	s := "beianwatch version " + v.Version
 	if v.Revision != "" {
 		rev := v.Revision
 		if len(rev) > 12 {

@@ -18,7 +18,7 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version -o json = %+v", v)
 	}
 	line := mustRun(t, 0, "version").stdout
-	if flag := mustRun(t, 0, "--version").stdout; line != flag || !strings.HasPrefix(line, "beianwatch "+v.Version+" ") {
+	if flag := mustRun(t, 0, "--version").stdout; line != flag || !strings.HasPrefix(line, "beianwatch version "+v.Version+" ") {
 		t.Errorf("version = %q, --version = %q", line, flag)
 	}
 }
