@@ -52,6 +52,7 @@ func parseList(t *testing.T, format, out string) []map[string]any {
 // TestOutputFormats runs every list command with each -o and parses what
 // it printed: the same records in every format, keyed as the JSON is.
 func TestOutputFormats(t *testing.T) {
+	t.Parallel()
 	site := newSite(t)
 	dsn := "sqlite://" + filepath.Join(t.TempDir(), "registry.db")
 	mustRun(t, 0, "import", "--db", dsn, "../../examples/sites.csv")
@@ -118,6 +119,7 @@ func TestOutputFormats(t *testing.T) {
 }
 
 func TestOutputFormatRejected(t *testing.T) {
+	t.Parallel()
 	dsn := "sqlite://" + filepath.Join(t.TempDir(), "registry.db")
 	tests := []struct {
 		args []string
@@ -144,6 +146,7 @@ func TestOutputFormatRejected(t *testing.T) {
 // TestExportXLSXRoundTrip exports a registry as a workbook and imports it
 // into another: the second exports the same CSV as the first.
 func TestExportXLSXRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	dsn1, dsn2 := "sqlite://"+filepath.Join(dir, "a.db"), "sqlite://"+filepath.Join(dir, "b.db")
 	book := filepath.Join(dir, "sites.xlsx")

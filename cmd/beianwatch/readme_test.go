@@ -79,6 +79,7 @@ func sampleFarm(t *testing.T) *httptest.Server {
 // on loopback, and a settings file named by BEIANWATCH_CONFIG (so that
 // the commands stay as written) lets the crawler reach them there.
 func TestREADMEFirstRun(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
