@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -86,15 +87,9 @@ func (o *outputFlag) format(cmd *cobra.Command) (string, error) {
 		}
 		f, given, flag, raw = a, true, "--format", o.formatAlias
 	}
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for k := range o.set {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
-		if !*o.set[name] {
-			continue
+	for _, name := range slices.Sorted(maps.Keys(o.set)) {
+		if !*o.set[name] || (given && !cmd.Flags().Changed(name)) {
+			continue // unset, or set by BEIANWATCH_* or the file, below the command line's -o
 		}
 		if given && f != o.aliases[name] {
 			return "", fmt.Errorf("--%s and -o %q disagree: --%s is the same as -o %s", name, o.value, name, o.aliases[name])
