@@ -82,6 +82,10 @@ failing_since and failing_checks (how many checks saw it fail since).`,
 // warning.
 func (a *app) exportFormat(cmd *cobra.Command, o *exportOptions) error {
 	v := strings.ToLower(strings.TrimSpace(o.out.value))
+	if !cmd.Flags().Changed("output") && !slices.Contains(exportFormats, v) && isFormat(v) {
+		// Another command's format, from BEIANWATCH_OUTPUT or the file.
+		o.out.value = ""
+	}
 	if v != "" && !slices.Contains(exportFormats, v) && o.file == "" && o.out.formatAlias == "" &&
 		cmd.Flags().Changed("output") && strings.ContainsAny(v, "./\\") {
 		fmt.Fprintf(a.stderr, "beianwatch: warning: -o %s: -o is the format now; use --file %s\n", o.out.value, o.out.value)

@@ -77,6 +77,12 @@ func (o *outputFlag) format(cmd *cobra.Command) (string, error) {
 	f := strings.ToLower(strings.TrimSpace(o.value))
 	given := cmd.Flags().Changed("output")
 	flag, raw := "-o/--output", o.value
+	if !given && !slices.Contains(o.allowed, f) && isFormat(f) {
+		// From BEIANWATCH_OUTPUT or the file, which every command reads:
+		// a format of other commands (export's xlsx, list's jsonl) leaves
+		// this one at its default. A typo is still an error.
+		f = formatTable
+	}
 	if o.formatAlias != "" {
 		a := strings.ToLower(o.formatAlias)
 		if r, ok := o.formatRenames[a]; ok {
@@ -100,6 +106,11 @@ func (o *outputFlag) format(cmd *cobra.Command) (string, error) {
 		return "", fmt.Errorf("invalid %s %q: want one of %s", flag, raw, strings.Join(o.allowed, ", "))
 	}
 	return f, nil
+}
+
+// isFormat reports whether f is a format of some command.
+func isFormat(f string) bool {
+	return slices.Contains(listFormats, f) || slices.Contains(exportFormats, f)
 }
 
 // recordWriter streams records of type T in a machine format: JSON (an

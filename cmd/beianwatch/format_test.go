@@ -168,3 +168,28 @@ func TestExportXLSXRoundTrip(t *testing.T) {
 		t.Errorf("export -o FILE: stderr = %q", r.stderr)
 	}
 }
+
+// TestOutputFromEnvironment: BEIANWATCH_OUTPUT sets -o for every command;
+// a command that lacks its format keeps its default, a typo is an error.
+func TestOutputFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite://" + filepath.Join(dir, "r.db")
+	mustRun(t, 0, "import", "--db", dsn, "../../examples/sites.csv")
+	t.Setenv("BEIANWATCH_OUTPUT", "jsonl")
+	if r := mustRun(t, 0, "sites", "list", "--db", dsn); len(parseList(t, formatJSONL, r.stdout)) != 3 {
+		t.Errorf("sites list with BEIANWATCH_OUTPUT=jsonl:\n%s", r.stdout)
+	}
+	if r := mustRun(t, 0, "sites", "list", "--db", dsn, "-o", "csv"); !strings.HasPrefix(r.stdout, "id,domains,") {
+		t.Errorf("-o csv over BEIANWATCH_OUTPUT:\n%s", r.stdout)
+	}
+	if r := mustRun(t, 0, "export", "--db", dsn); !strings.HasPrefix(r.stdout, "\ufeffdomains,") {
+		t.Errorf("export with BEIANWATCH_OUTPUT=jsonl is not its default CSV:\n%s", r.stdout)
+	}
+	if r := mustRun(t, 0, "sites", "show", "--db", dsn, "example.cn"); strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("sites show with BEIANWATCH_OUTPUT=jsonl is not one line:\n%s", r.stdout)
+	}
+	t.Setenv("BEIANWATCH_OUTPUT", "jsn")
+	if r := runInProcess(t, "sites", "list", "--db", dsn); r.code != exitTrouble || !strings.Contains(r.stderr, `invalid -o/--output "jsn"`) {
+		t.Errorf("BEIANWATCH_OUTPUT=jsn: exit %d, %q", r.code, r.stderr)
+	}
+}
