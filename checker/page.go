@@ -27,6 +27,10 @@ type Page struct {
 	// FetchedAt is when the page was fetched; deadlines are judged at this
 	// instant.
 	FetchedAt time.Time
+	// CertNotAfter is when the TLS certificate the final URL's server
+	// presented for itself (the leaf) expires; zero over http://. The
+	// checker does not judge it: /probe exports it.
+	CertNotAfter time.Time
 	// HTTPSError, when set, says why https:// failed before the page was
 	// fetched over plain http://.
 	HTTPSError string

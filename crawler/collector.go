@@ -194,10 +194,11 @@ func (c *Collector) hop(ctx context.Context, u *url.URL) (*response, error) {
 	h.Del(hdrContentType)
 	body := fl.body
 	return &response{
-		status:  s.resp.StatusCode,
-		header:  h,
-		body:    func() ([]byte, error) { return body, nil },
-		discard: func() { c.bodies.recycle(body) }, // a redirect's: read, never judged
+		status:       s.resp.StatusCode,
+		header:       h,
+		certNotAfter: fl.certNotAfter,
+		body:         func() ([]byte, error) { return body, nil },
+		discard:      func() { c.bodies.recycle(body) }, // a redirect's: read, never judged
 	}, nil
 }
 
@@ -207,6 +208,8 @@ func (c *Collector) hop(ctx context.Context, u *url.URL) (*response, error) {
 type flight struct {
 	ctx  context.Context
 	body []byte
+	// certNotAfter is the TLS leaf certificate's expiry (zero over http).
+	certNotAfter time.Time
 }
 
 // collyTransport is the RoundTripper colly uses: the Fetcher's safe
@@ -233,6 +236,7 @@ func (t *collyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.certNotAfter = leafNotAfter(resp.TLS)
 	f.body, err = t.bodies.readBody(resp, t.maxBody)
 	resp.Body.Close()
 	if err != nil {

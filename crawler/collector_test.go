@@ -36,7 +36,7 @@ func TestCollectorContract(t *testing.T) {
 		"RedirectErrors": TestFetchRedirectErrors, "NoRedirects": TestFetchNoRedirects,
 		"RedirectToBlockedHost": TestFetchRedirectToBlockedHost, "BlockedByDefault": TestFetchBlockedByDefault,
 		"InvalidTarget": TestFetchInvalidTarget, "BareDomainFallsBackToHTTP": TestFetchBareDomainFallsBackToHTTP,
-		"BareDomainBothFail": TestFetchBareDomainBothFail, "BrokenTLS": TestFetchBrokenTLS,
+		"BareDomainBothFail": TestFetchBareDomainBothFail, "BrokenTLS": TestFetchBrokenTLS, "CertExpiry": TestFetchCertExpiry,
 		"Timeout": TestFetchTimeout, "Canceled": TestFetchCanceled, "Body": TestFetchBody,
 		"UnknownEncoding": TestFetchUnknownEncodingError, "Recycle": TestFetchRecycle,
 	}

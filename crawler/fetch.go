@@ -2,6 +2,8 @@ package crawler
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -55,6 +57,9 @@ type FetchConfig struct {
 	AllowCIDRs []netip.Prefix
 	// Resolve pins host names to addresses, like curl's --resolve.
 	Resolve []ResolveRule
+	// RootCAs, when set, are the certificate authorities trusted instead
+	// of the system's (a private CA; tests' own).
+	RootCAs *x509.CertPool
 }
 
 // Fetcher fetches pages safely: only public addresses (unless allowed),
@@ -86,6 +91,7 @@ func NewFetcher(cfg FetchConfig) (*Fetcher, error) {
 		DialContext:            d.DialContext,
 		ForceAttemptHTTP2:      true,
 		TLSHandshakeTimeout:    cfg.Timeout,
+		TLSClientConfig:        &tls.Config{RootCAs: cfg.RootCAs},
 		ResponseHeaderTimeout:  cfg.Timeout,
 		MaxResponseHeaderBytes: 1 << 20,
 		// Accept-Encoding is sent and decoded by readBody, which limits
@@ -234,7 +240,8 @@ func (f *Fetcher) attempt(parent context.Context, u *url.URL) (*checker.Page, *F
 			if err != nil {
 				return nil, fail(u, h.status, err)
 			}
-			return &checker.Page{URL: u, Redirects: redirects, Status: h.status, Header: h.header, Body: body, FetchedAt: at}, nil
+			return &checker.Page{URL: u, Redirects: redirects, Status: h.status, Header: h.header, Body: body, FetchedAt: at,
+				CertNotAfter: h.certNotAfter}, nil
 		}
 		h.discard()
 
@@ -260,10 +267,22 @@ func (f *Fetcher) attempt(parent context.Context, u *url.URL) (*checker.Page, *F
 // and headers, and the body still to be read (decoded and capped) or
 // thrown away.
 type response struct {
-	status  int
-	header  http.Header
-	body    func() ([]byte, error)
-	discard func()
+	status int
+	header http.Header
+	// certNotAfter is when the TLS leaf certificate expires (zero over
+	// http://).
+	certNotAfter time.Time
+	body         func() ([]byte, error)
+	discard      func()
+}
+
+// leafNotAfter is the expiry of the certificate the server presented for
+// itself, zero without TLS.
+func leafNotAfter(cs *tls.ConnectionState) time.Time {
+	if cs == nil || len(cs.PeerCertificates) == 0 {
+		return time.Time{}
+	}
+	return cs.PeerCertificates[0].NotAfter
 }
 
 // hopper sends one GET for u, within ctx's deadline, following no
@@ -277,8 +296,9 @@ func (f *Fetcher) netHop(ctx context.Context, u *url.URL) (*response, error) {
 		return nil, err
 	}
 	return &response{
-		status: resp.StatusCode,
-		header: resp.Header,
+		status:       resp.StatusCode,
+		header:       resp.Header,
+		certNotAfter: leafNotAfter(resp.TLS),
 		body: func() ([]byte, error) {
 			defer resp.Body.Close()
 			return f.bodies.readBody(resp, f.cfg.MaxBody)

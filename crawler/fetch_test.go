@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -643,6 +644,30 @@ func TestNewFetcherErrors(t *testing.T) {
 	} {
 		if _, err := crawler.NewFetcher(cfg); err == nil {
 			t.Errorf("NewFetcher(%+v) succeeded, want an error", cfg)
+		}
+	}
+}
+
+// TestFetchCertExpiry: a page fetched over TLS carries its server's leaf
+// certificate's expiry (exported by /probe); over http:// none.
+func TestFetchCertExpiry(t *testing.T) {
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "hi") }))
+	t.Cleanup(tlsSrv.Close)
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "hi") }))
+	t.Cleanup(plain.Close)
+	roots := x509.NewCertPool()
+	roots.AddCert(tlsSrv.Certificate())
+	f := newFetcher(t, crawler.FetchConfig{AllowCIDRs: loopback, RootCAs: roots})
+	for _, tt := range []struct {
+		url  string
+		want time.Time
+	}{{tlsSrv.URL, tlsSrv.Certificate().NotAfter}, {plain.URL, time.Time{}}} {
+		p, err := f.Fetch(context.Background(), tt.url)
+		if err != nil {
+			t.Fatalf("Fetch(%s): %v", tt.url, err)
+		}
+		if !p.CertNotAfter.Equal(tt.want) {
+			t.Errorf("Fetch(%s).CertNotAfter = %v, want %v", tt.url, p.CertNotAfter, tt.want)
 		}
 	}
 }

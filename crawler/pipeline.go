@@ -49,7 +49,7 @@ func (p Pipeline) Run(ctx context.Context, j Job) (Outcome, error) {
 		o.Report.Policy = checker.PolicyName(j.Want.Policy)
 		return o, err
 	}
-	o.Addrs = page.Addrs
+	o.Addrs, o.CertNotAfter = page.Addrs, page.CertNotAfter
 	sum := sha256.Sum256(page.Body)
 	o.BodySHA256 = hex.EncodeToString(sum[:])
 	var text string

@@ -46,6 +46,9 @@ type Outcome struct {
 	Next time.Time
 	// Addrs are the addresses the target's host resolved to.
 	Addrs []netip.Addr
+	// CertNotAfter is the expiry of the TLS leaf certificate of the page
+	// judged (zero over http:// or without a page).
+	CertNotAfter time.Time
 	// Matches are the phrases ScheduleConfig.Scanner found in the page's
 	// visible text (nil without a page or a scanner).
 	Matches []lexicon.Match

@@ -93,3 +93,17 @@ func checkURL(u *url.URL) (*url.URL, error) {
 	}
 	return u, nil
 }
+
+// TargetHost is the host name of a check target as a user gives it (a
+// URL, or a domain with an optional port and path), "" if there is none:
+// what `beianwatch check` and the API look a target up by in the registry.
+func TargetHost(target string) string {
+	if !strings.Contains(target, "://") {
+		target = "http://" + target
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}

@@ -33,13 +33,19 @@ type Daemon struct {
 	gauge *registryGauges
 	prune *pruning
 
-	ln   net.Listener
-	srv  *http.Server
-	once sync.Once
-	sum  crawler.Summary
+	ln  net.Listener
+	srv *http.Server
+	// probeFetcher fetches /probe's targets (nil without a listener).
+	probeFetcher *crawler.Fetcher
+	once         sync.Once
+	sum          crawler.Summary
 	// built is set once New has opened the registry and built the rest:
 	// the HTTP server answers before (/healthz yes, /readyz no).
 	built atomic.Bool
+	// api is the HTTP API's handler, once built (serveAPI).
+	api atomic.Value
+	// probe answers /probe, served by the API (nil with --no-api).
+	probe http.Handler
 }
 
 // New builds a daemon from opts: it binds the listener and serves the
@@ -63,7 +69,9 @@ func New(ctx context.Context, opts Options) (_ *Daemon, err error) {
 		}
 		// Alive (and not ready) while the registry is awaited: a liveness
 		// probe must not kill a replica that waits for its database.
-		d.serveHTTP()
+		if err := d.serveHTTP(); err != nil {
+			return nil, err
+		}
 	}
 	if d.st, err = openStore(ctx, &d.opts); err != nil {
 		return nil, err
@@ -135,6 +143,9 @@ func (d *Daemon) build() error {
 		return err
 	}
 	d.q.cases = d.cases
+	if !o.API.Disabled {
+		return d.buildAPI()
+	}
 	return nil
 }
 
@@ -262,6 +273,9 @@ func (d *Daemon) Close() error {
 		if d.col != nil {
 			d.col.Close()
 		}
+		if d.probeFetcher != nil {
+			d.probeFetcher.Close()
+		}
 		if d.st != nil {
 			err = d.st.Close()
 		}
@@ -269,11 +283,27 @@ func (d *Daemon) Close() error {
 	return err
 }
 
-// serveHTTP serves the metrics and health endpoints on the listener.
-func (d *Daemon) serveHTTP() {
+// serveHTTP serves the metrics, health, probe and API endpoints on the
+// listener.
+func (d *Daemon) serveHTTP() error {
 	o := &d.opts
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{Registry: o.Metrics}))
+	var metrics http.Handler = promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{Registry: o.Metrics})
+	if o.API.MetricsTokenRequired {
+		metrics = d.metricsAuth(metrics)
+	}
+	mux.Handle("GET /metrics", metrics)
+	if !o.API.Disabled {
+		// /probe is served by the API, behind its token check (scope
+		// probe).
+		ph, err := d.probeHandler()
+		if err != nil {
+			return err
+		}
+		d.probe = ph
+		mux.HandleFunc("/api/v1/", d.serveAPI)
+		mux.HandleFunc("GET /probe", d.serveAPI)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", d.ready)
 	d.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -283,6 +313,7 @@ func (d *Daemon) serveHTTP() {
 		}
 	}()
 	o.Logger.Info("listening", "addr", d.ln.Addr().String())
+	return nil
 }
 
 // ready answers /readyz: the registry open, reachable and taking the

@@ -166,6 +166,7 @@ func TestOptionsValidate(t *testing.T) {
 		{"per ip", func(o *Options) { o.PerIP = -2 }, "invalid --per-ip -2: must not be negative"},
 		{"batch", func(o *Options) { o.Batch = -1 }, "invalid --batch -1: must not be negative"},
 		{"per-site metrics", func(o *Options) { o.PerSiteMetrics = -1 }, "invalid --per-site-metrics-limit -1: must not be negative"},
+		{"probe concurrency", func(o *Options) { o.ProbeConcurrency = -1 }, "invalid --probe-concurrency -1: must not be negative"},
 		{"interval", func(o *Options) { o.Interval = 0 }, "invalid --interval 0s: must be positive"},
 		{"recheck", func(o *Options) { o.RecheckInterval = -time.Second }, "invalid --recheck-interval -1s: must be positive"},
 		{"stats", func(o *Options) { o.StatsInterval = 0 }, "invalid --stats-interval 0s: must be positive"},
@@ -180,6 +181,12 @@ func TestOptionsValidate(t *testing.T) {
 		{"case policy", func(o *Options) { o.Cases.RectificationDays = 0 },
 			"case policy: rectification window 0 working days: must be at least 1"},
 		{"escalation", func(o *Options) { o.Escalation.URL = "ftp://x" }, `invalid --escalation-url: "ftp://x": want an http:// or https:// URL`},
+		{"api check rate", func(o *Options) { o.API.CheckRate = -1 }, "invalid --api-check-rate -1: must not be negative"},
+		{"api in flight", func(o *Options) { o.API.MaxInFlight = -1 },
+			"invalid --api-check-burst 5, --api-max-checks 4 or --api-max-in-flight -1: must not be negative"},
+		{"api body", func(o *Options) { o.API.MaxBody = -1 }, "invalid --api-max-body -1 or --api-max-import-body 33554432: must not be negative"},
+		{"metrics token without API", func(o *Options) { o.API.Disabled, o.API.MetricsTokenRequired = true, true },
+			"invalid --metrics-token-required with --no-api: tokens are checked by the API"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

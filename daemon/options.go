@@ -33,11 +33,15 @@ type Options struct {
 	// rows left in clear by versions before 00009. Nil: a registry
 	// holding personal data cannot be read.
 	Keys *keyring.Keyring
-	// Listen is the HTTP server's address (/metrics, /healthz, /readyz);
+	// Listen is the HTTP server's address (/metrics, /healthz, /readyz,
+	// /probe);
 	// "" for none, "127.0.0.1:0" for any free port (see Daemon.Addr).
 	Listen string
 	// Once checks every site due when Run starts, then Run returns.
 	Once bool
+	// ProbeConcurrency bounds the /probe checks running at once (0:
+	// probe.DefaultConcurrency); more are answered 503.
+	ProbeConcurrency int
 
 	// Fetch configures each request (timeouts, size cap, connection
 	// safety); the rest configure the crawl (see crawler.CollectorConfig
@@ -92,6 +96,10 @@ type Options struct {
 	// overdue.
 	Escalation Escalation
 
+	// API configures the HTTP API under /api/v1 and who may read
+	// /metrics (see APIOptions).
+	API APIOptions
+
 	// Retain is how long history that changed nothing is kept (see
 	// registry.PruneHistory); 0 keeps it all.
 	Retain time.Duration
@@ -116,6 +124,7 @@ func DefaultOptions() Options {
 		StatsInterval: 30 * time.Second, UnreachableAfter: 3, Retain: DefaultRetain,
 		Cases: policy, AutoRectify: true, Calendar: workday.Default(),
 		Fetch: crawler.FetchConfig{Timeout: crawler.DefaultTimeout, MaxBody: crawler.DefaultMaxBody},
+		API:   APIOptions{CheckRate: 1, CheckBurst: 5, MaxChecks: 4, MaxInFlight: 2, MaxBody: 1 << 20, MaxImportBody: 32 << 20},
 	}
 }
 
@@ -160,7 +169,8 @@ func (o *Options) Validate() error {
 	for _, s := range []struct {
 		name string
 		v    int
-	}{{"--per-ip", o.PerIP}, {"--batch", o.Batch}, {"--per-site-metrics-limit", o.PerSiteMetrics}} {
+	}{{"--per-ip", o.PerIP}, {"--batch", o.Batch}, {"--per-site-metrics-limit", o.PerSiteMetrics},
+		{"--probe-concurrency", o.ProbeConcurrency}} {
 		if s.v < 0 {
 			return fmt.Errorf("invalid %s %d: must not be negative", s.name, s.v)
 		}
@@ -173,6 +183,16 @@ func (o *Options) Validate() error {
 		if s.v <= 0 {
 			return fmt.Errorf("invalid %s %v: must be positive", s.name, s.v)
 		}
+	}
+	switch a := o.API; {
+	case a.CheckRate < 0:
+		return fmt.Errorf("invalid --api-check-rate %v: must not be negative", a.CheckRate)
+	case a.CheckBurst < 0 || a.MaxChecks < 0 || a.MaxInFlight < 0:
+		return fmt.Errorf("invalid --api-check-burst %d, --api-max-checks %d or --api-max-in-flight %d: must not be negative", a.CheckBurst, a.MaxChecks, a.MaxInFlight)
+	case a.MaxBody < 0 || a.MaxImportBody < 0:
+		return fmt.Errorf("invalid --api-max-body %d or --api-max-import-body %d: must not be negative", a.MaxBody, a.MaxImportBody)
+	case a.Disabled && a.MetricsTokenRequired:
+		return errors.New("invalid --metrics-token-required with --no-api: tokens are checked by the API")
 	}
 	if o.Retain < 0 {
 		return fmt.Errorf("invalid --retain %v: must not be negative", o.Retain)

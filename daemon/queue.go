@@ -50,9 +50,7 @@ func (q *storeQueue) Lease(ctx context.Context, owner string, n int, ttl time.Du
 	}
 	jobs := make([]crawler.Job, 0, len(leases))
 	for _, l := range leases {
-		want := l.Site.Expect(l.State)
-		want.ProviderRanges = q.providerRanges
-		want.Policy = q.policyFor(l.Site.Tags)
+		want := q.expect(l.Site, l.State)
 		jobs = append(jobs, crawler.Job{
 			SiteID:     l.Site.ID,
 			Target:     target(l.Site),
@@ -62,6 +60,14 @@ func (q *storeQueue) Lease(ctx context.Context, owner string, n int, ttl time.Du
 		})
 	}
 	return jobs, nil
+}
+
+// expect is what the site must show, judged under its policy.
+func (q *storeQueue) expect(s *registry.Site, st *registry.State) checker.Expect {
+	want := s.Expect(st)
+	want.ProviderRanges = q.providerRanges
+	want.Policy = q.policyFor(s.Tags)
+	return want
 }
 
 // policyFor is the policy of a site with these tags: that of its first

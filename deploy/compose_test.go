@@ -29,8 +29,9 @@ type composeFile struct {
 			Test []string `yaml:"test"`
 		} `yaml:"healthcheck"`
 		Build *struct {
-			Context    string `yaml:"context"`
-			Dockerfile string `yaml:"dockerfile"`
+			Context    string            `yaml:"context"`
+			Dockerfile string            `yaml:"dockerfile"`
+			Args       map[string]string `yaml:"args"`
 		} `yaml:"build"`
 	} `yaml:"services"`
 }
@@ -180,15 +181,17 @@ func TestComposeStack(t *testing.T) {
 		} `yaml:"providers"`
 	}
 	readYAML(t, "grafana/provisioning/dashboards/dashboards.yml", &prov)
-	mounted := false
-	for _, v := range c.Services["grafana"].Volumes {
-		parts := strings.Split(v, ":")
-		if len(parts) >= 2 && parts[0] == "./"+dashboardFile && path.Dir(parts[1]) == prov.Providers[0].Options.Path {
-			mounted = true
+	for _, file := range []string{dashboardFile, dashboardZHFile} {
+		mounted := false
+		for _, v := range c.Services["grafana"].Volumes {
+			parts := strings.Split(v, ":")
+			if len(parts) >= 2 && parts[0] == "./"+file && path.Dir(parts[1]) == prov.Providers[0].Options.Path {
+				mounted = true
+			}
 		}
-	}
-	if !mounted {
-		t.Errorf("grafana does not mount %s into the provider's path %s", dashboardFile, prov.Providers[0].Options.Path)
+		if !mounted {
+			t.Errorf("grafana does not mount %s into the provider's path %s", file, prov.Providers[0].Options.Path)
+		}
 	}
 }
 
@@ -275,6 +278,31 @@ func TestAlertmanagerRoutes(t *testing.T) {
 			}
 			if got := strings.TrimSpace(string(out)); got != want[sev] {
 				t.Errorf("alert %s (severity %s) goes to %q, want %q", r.Alert, sev, got, want[sev])
+			}
+		}
+	}
+}
+
+// TestComposeMirrorArgs: compose passes every mirror argument of the
+// Dockerfile from the environment, with the Dockerfile's default when it is
+// unset, and takes the other images from the same REGISTRY.
+func TestComposeMirrorArgs(t *testing.T) {
+	c := loadCompose(t)
+	for name, s := range c.Services {
+		if s.Build == nil {
+			if !strings.HasPrefix(s.Image, "${REGISTRY:-docker.io}/") {
+				t.Errorf("service %s: image %s is not from ${REGISTRY:-docker.io}", name, s.Image)
+			}
+			continue
+		}
+		for arg, def := range mirrorArgs {
+			if got, want := s.Build.Args[arg], "${"+arg+":-"+def+"}"; got != want {
+				t.Errorf("service %s: build arg %s = %q, want %q", name, arg, got, want)
+			}
+		}
+		for arg := range s.Build.Args {
+			if _, ok := mirrorArgs[arg]; !ok {
+				t.Errorf("service %s: build arg %s is not one of the Dockerfile's mirror arguments", name, arg)
 			}
 		}
 	}

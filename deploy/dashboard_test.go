@@ -48,15 +48,21 @@ type datasource struct {
 	UID  string `json:"uid"`
 }
 
+// loadDashboard reads the source dashboard (English).
 func loadDashboard(t *testing.T) dashboard {
 	t.Helper()
-	raw, err := os.ReadFile(dashboardFile)
+	return loadDashboardFile(t, dashboardFile)
+}
+
+func loadDashboardFile(t *testing.T, file string) dashboard {
+	t.Helper()
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var d dashboard
 	if err := json.Unmarshal(raw, &d); err != nil {
-		t.Fatalf("%s: %v", dashboardFile, err)
+		t.Fatalf("%s: %v", file, err)
 	}
 	return d
 }
@@ -179,9 +185,22 @@ func TestDashboardPromQLParses(t *testing.T) {
 // TestDashboardShape checks what Grafana would reject or show wrongly:
 // duplicate panel ids, panels off the 24-column grid or overlapping, data
 // sources that are not the dashboard's variables (a fixed uid breaks on any
-// other Grafana), and targets without a query.
+// other Grafana), and targets without a query; in both languages.
 func TestDashboardShape(t *testing.T) {
-	d := loadDashboard(t)
+	uids := map[string]string{}
+	for _, file := range []string{dashboardFile, dashboardZHFile} {
+		t.Run(file, func(t *testing.T) {
+			d := loadDashboardFile(t, file)
+			if other, ok := uids[d.UID]; ok {
+				t.Errorf("%s and %s share the uid %q: Grafana would load one of them", other, file, d.UID)
+			}
+			uids[d.UID] = file
+			checkDashboardShape(t, d)
+		})
+	}
+}
+
+func checkDashboardShape(t *testing.T, d dashboard) {
 	if d.UID == "" || d.SchemaVersion < 36 {
 		t.Errorf("uid %q, schemaVersion %d: want a uid and schemaVersion ≥ 36", d.UID, d.SchemaVersion)
 	}

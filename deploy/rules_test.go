@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bytes"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -35,7 +36,7 @@ func loadRules(t *testing.T) *rulefmt.RuleGroups {
 }
 
 // TestPromtool runs the promtool checks of the rules, their unit tests and
-// the compose bundle's Prometheus configuration.
+// the compose bundle's Prometheus configuration, and the /probe sample.
 func TestPromtool(t *testing.T) {
 	promtool := lookTool(t, "promtool", "prometheus")
 	for _, args := range [][]string{
@@ -48,6 +49,28 @@ func TestPromtool(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("promtool %v: %v\n%s", args, err, out)
 		}
+	}
+	// promtool wants probe.yml's token file to exist: a copy reads one
+	// from a temporary directory.
+	raw, err := os.ReadFile(filepath.Join("prometheus", "probe.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const tokenPath = "/etc/prometheus/beianwatch-probe.token"
+	if !bytes.Contains(raw, []byte(tokenPath)) {
+		t.Fatalf("probe.yml does not read its token from %s", tokenPath)
+	}
+	dir := t.TempDir()
+	token := filepath.Join(dir, "probe.token")
+	probe := filepath.Join(dir, "probe.yml")
+	if err := os.WriteFile(token, []byte("bw_test"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(probe, bytes.ReplaceAll(raw, []byte(tokenPath), []byte(token)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(promtool, "check", "config", probe).CombinedOutput(); err != nil {
+		t.Errorf("promtool check config probe.yml: %v\n%s", err, out)
 	}
 }
 

@@ -47,7 +47,10 @@ func TestScrapedMetricsCoverRulesAndDashboard(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(alerting), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"serve", "--config", cfg, "--db", dsn, "--listen", listen, "--log-level", "debug"}, startFarm(t)...)
+	// --per-site-metrics: the dashboard's per-site table reads them, from
+	// the registry every --stats-interval.
+	args := append([]string{"serve", "--config", cfg, "--db", dsn, "--listen", listen, "--log-level", "debug",
+		"--per-site-metrics", "--stats-interval", "1s"}, startFarm(t)...)
 	serve := exec.Command(bin, args...)
 	serve.Env = cleanEnv(nil)
 	startProcess(t, "beianwatch", serve)
@@ -64,6 +67,9 @@ func TestScrapedMetricsCoverRulesAndDashboard(t *testing.T) {
 		}
 		if _, err := queryScalar(promURL, `count(beianwatch:checks:rate5m)`); err != nil {
 			return fmt.Errorf("recording rules not evaluated yet: %v", err)
+		}
+		if _, err := queryScalar(promURL, `count(beianwatch_site_verdict)`); err != nil {
+			return fmt.Errorf("per-site gauges not read after the checks yet: %v", err)
 		}
 		return nil
 	})
@@ -109,7 +115,6 @@ func TestScrapedMetricsCoverRulesAndDashboard(t *testing.T) {
 // as job beianwatch with rules.yml loaded, and returns its URL.
 func startPrometheus(t *testing.T, bin, target string) string {
 	t.Helper()
-	dir := t.TempDir()
 	rules, err := filepath.Abs(rulesFile)
 	if err != nil {
 		t.Fatal(err)
@@ -123,19 +128,7 @@ scrape_configs:
     static_configs:
       - targets: [%q]
 `, rules, target)
-	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	cmd := exec.Command(bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
-	startProcess(t, "prometheus", cmd)
-	promURL := "http://" + addr
-	if err := waitFor(30*time.Second, httpOK(promURL+"/-/ready")); err != nil {
-		t.Fatalf("prometheus never became ready: %v", err)
-	}
-	return promURL
+	return startPrometheusWith(t, bin, []byte(cfg))
 }
 
 // apiResponse is the envelope of Prometheus' HTTP API.

@@ -36,7 +36,14 @@ type caseInputError struct {
 
 func (e *caseInputError) Error() string { return e.msg }
 
-func (e *caseInputError) Is(target error) bool { return e.notFound && target == ErrNotFound }
+func (e *caseInputError) Is(target error) bool {
+	return (e.notFound && target == ErrNotFound) || target == ErrCaseRefused
+}
+
+// ErrCaseRefused is matched (errors.Is) by OpenCase's errors for a case
+// the registry refuses as given: an unknown domain, a URL on another
+// site. Their text is what the user should read.
+var ErrCaseRefused = errors.New("registry: case refused")
 
 // CaseFilter selects the cases ListCases returns. The zero value selects
 // every case.

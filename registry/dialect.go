@@ -1,6 +1,21 @@
 package registry
 
-import "github.com/pressly/goose/v3"
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/pressly/goose/v3"
+)
+
+// prefix is the condition "column col starts with p", with its arguments.
+func (d dialect) prefix(col, p string) (string, []any) {
+	if d.likePrefix {
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(p)
+		return col + ` LIKE ? ESCAPE '\'`, []any{esc + "%"}
+	}
+	// SQLite compares text bytewise, and no UTF-8 byte is 0xFF.
+	return "(" + col + " >= ? AND " + col + " < ?)", []any{p, p + "\xff"}
+}
 
 // dialect holds what differs between the engines: the few statements that
 // cannot be written once, and limits.
@@ -16,6 +31,13 @@ type dialect struct {
 	reserveIDs string
 	// hasTag is the condition "site s carries tag ?".
 	hasTag string
+	// hasFinding is the condition "site state st has a finding of code ?"
+	// and findingArg makes its argument.
+	hasFinding string
+	findingArg func(code string) any
+	// likePrefix says prefixes are matched with LIKE (on PostgreSQL's
+	// text_pattern_ops indexes); otherwise as a range of bytes.
+	likePrefix bool
 	// copy says bulk inserts use COPY FROM STDIN.
 	copy bool
 	// skipLocked ends the lease query's row selection: on PostgreSQL it
@@ -51,6 +73,8 @@ var sqliteDialect = dialect{
 	reserveIDs: `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?)
 		SELECT (SELECT COALESCE(MAX(id), 0) FROM %[1]s) + i FROM seq`,
 	hasTag:      `EXISTS (SELECT 1 FROM json_each(s.tags) WHERE json_each.value = ?)`,
+	hasFinding:  `EXISTS (SELECT 1 FROM json_each(st.findings) f WHERE json_extract(f.value, '$.code') = ?)`,
+	findingArg:  func(code string) any { return code },
 	leaseChosen: `site_id IN (SELECT site_id FROM due)`,
 	findingCodes: `SELECT json_extract(f.value, '$.code') AS code, json_extract(f.value, '$.severity') AS severity,
 		COUNT(DISTINCT st.site_id) AS n
@@ -58,11 +82,18 @@ var sqliteDialect = dialect{
 }
 
 var postgresDialect = dialect{
-	name:        "postgres",
-	goose:       goose.DialectPostgres,
-	maxParams:   65000,
-	reserveIDs:  `SELECT nextval(pg_get_serial_sequence('%[1]s', 'id')) FROM generate_series(1, ?)`,
-	hasTag:      `s.tags @> jsonb_build_array(?::text)`,
+	name:       "postgres",
+	goose:      goose.DialectPostgres,
+	maxParams:  65000,
+	reserveIDs: `SELECT nextval(pg_get_serial_sequence('%[1]s', 'id')) FROM generate_series(1, ?)`,
+	hasTag:     `s.tags @> jsonb_build_array(?::text)`,
+	// Containment, so that the GIN index site_state_findings serves it.
+	hasFinding: `st.findings @> ?::jsonb`,
+	findingArg: func(code string) any {
+		b, _ := json.Marshal([]map[string]string{{"code": code}}) // cannot fail
+		return string(b)
+	},
+	likePrefix:  true,
 	copy:        true,
 	skipLocked:  "FOR UPDATE SKIP LOCKED",
 	leaseChosen: `site_id = ANY(ARRAY(SELECT site_id FROM due))`,

@@ -31,9 +31,35 @@ type SiteFilter struct {
 	// (NormalizePhone, NormalizeEmail), never by decrypting the rows.
 	ContactPhone string
 	ContactEmail string
+	// FindingCode keeps sites whose current findings include this code
+	// ("" for any).
+	FindingCode string
+	// Deadline keeps sites with a deadline (PSB filing or badge) in this
+	// standing ("" for any), as of the store's clock; DueWithinDays is the
+	// window of DeadlineDueSoon.
+	Deadline      DeadlineFilter
+	DueWithinDays int
+	// CustomerID keeps the customer's sites ("" for any).
+	CustomerID string
+	// Prefix keeps sites with a domain (ASCII form, any case), ICP number
+	// or PSB number starting with it ("" for any).
+	Prefix string
 	// Limit stops after this many sites (0 for all).
 	Limit int
 }
+
+// DeadlineFilter is a deadline standing SiteFilter selects by.
+type DeadlineFilter string
+
+// The deadline standings.
+const (
+	// DeadlineOverdue: a deadline passed unmet (overdue when last
+	// checked, or pending then and due before today since).
+	DeadlineOverdue DeadlineFilter = "overdue"
+	// DeadlineDueSoon: a pending deadline due from today to
+	// SiteFilter.DueWithinDays days on.
+	DeadlineDueSoon DeadlineFilter = "due_soon"
+)
 
 // listPage is how many sites ListSites reads at a time.
 const listPage = 1000
@@ -335,7 +361,7 @@ func (s *Store) ListSites(ctx context.Context, f SiteFilter, fn func(*Site, *Sta
 		if f.Limit > 0 {
 			n = min(n, left)
 		}
-		where, args := f.where(s.d, after, n, s.keys)
+		where, args := f.where(s.d, after, n, s.keys, s.today())
 		var sites []*Site
 		var states []*State
 		err := s.inReadTx(ctx, func(tx *sqlx.Tx) (err error) {
@@ -359,9 +385,11 @@ func (s *Store) ListSites(ctx context.Context, f SiteFilter, fn func(*Site, *Sta
 }
 
 // where is the filter's WHERE clause for the n sites after id after.
-func (f SiteFilter) where(d dialect, after int64, n int, keys *keyring.Keyring) (string, []any) {
-	conds := []string{"s.id > ?"}
-	args := []any{after}
+func (f SiteFilter) where(d dialect, after int64, n int, keys *keyring.Keyring, today checker.Date) (string, []any) {
+	// The same bound on both sides of the join: PostgreSQL does not carry
+	// an inequality across it, and merged site_state from its start.
+	conds := []string{"s.id > ?", "st.site_id > ?"}
+	args := []any{after, after}
 	if !f.IncludeRetired {
 		conds, args = append(conds, "s.active = ?"), append(args, true)
 	}
@@ -370,6 +398,33 @@ func (f SiteFilter) where(d dialect, after int64, n int, keys *keyring.Keyring) 
 	}
 	if f.Tag != "" {
 		conds, args = append(conds, d.hasTag), append(args, f.Tag)
+	}
+	if f.FindingCode != "" {
+		conds, args = append(conds, d.hasFinding), append(args, d.findingArg(f.FindingCode))
+	}
+	if f.CustomerID != "" {
+		conds, args = append(conds, "s.customer_id = ?"), append(args, f.CustomerID)
+	}
+	switch f.Deadline {
+	case DeadlineOverdue:
+		conds = append(conds, `((st.psb_filing_status = 'overdue' OR (st.psb_filing_status = 'pending' AND st.psb_filing_due < ?))
+			OR (st.badge_status = 'overdue' OR (st.badge_status = 'pending' AND st.badge_due < ?)))`)
+		args = append(args, dbDate(today), dbDate(today))
+	case DeadlineDueSoon:
+		last := dbDate(today.AddDays(f.DueWithinDays))
+		conds = append(conds, `((st.psb_filing_status = 'pending' AND st.psb_filing_due >= ? AND st.psb_filing_due <= ?)
+			OR (st.badge_status = 'pending' AND st.badge_due >= ? AND st.badge_due <= ?))`)
+		args = append(args, dbDate(today), last, dbDate(today), last)
+	}
+	if f.Prefix != "" {
+		dom, dargs := d.prefix("ascii", strings.ToLower(f.Prefix))
+		icp, iargs := d.prefix("icp_number", f.Prefix)
+		psb, pargs := d.prefix("psb_number", f.Prefix)
+		// A union, not OR: each branch is a range of an index of its own,
+		// where OR made PostgreSQL walk every site testing each.
+		conds = append(conds, "s.id IN (SELECT site_id FROM domains WHERE "+dom+
+			" UNION ALL SELECT id FROM sites WHERE "+icp+" UNION ALL SELECT id FROM sites WHERE "+psb+")")
+		args = append(append(append(args, dargs...), iargs...), pargs...)
 	}
 	for _, by := range []struct{ col, purpose, value string }{
 		{"phone_hash", hashPhone, NormalizePhone(f.ContactPhone)},
@@ -386,7 +441,44 @@ func (f SiteFilter) where(d dialect, after int64, n int, keys *keyring.Keyring) 
 			args = append(args, h)
 		}
 	}
-	return "WHERE " + strings.Join(conds, " AND ") + " ORDER BY s.id LIMIT ?", append(args, n)
+	// Ordered by the state's id, the same as the site's: SQLite reads an
+	// index on site_state (verdict, say) in that order, where ORDER BY
+	// s.id sorted every match first.
+	return "WHERE " + strings.Join(conds, " AND ") + " ORDER BY st.site_id LIMIT ?", append(args, n)
+}
+
+// SitesPage returns up to n sites the filter selects (Limit aside) with
+// ids above after, in id order, and their states; next is the id to pass
+// as after for the following page, 0 when there is none. It is the API's
+// and the console's paged site list: each page is one indexed range.
+func (s *Store) SitesPage(ctx context.Context, f SiteFilter, after int64, n int) (_ []*Site, _ []*State, next int64, err error) {
+	defer s.observe("sites_page", time.Now(), &err)
+	switch {
+	case n < 1:
+		return nil, nil, 0, fmt.Errorf("sites page: page size %d: want at least 1", n)
+	case (f.ContactPhone != "" || f.ContactEmail != "") && s.keys == nil:
+		return nil, nil, 0, fmt.Errorf("sites page: %w", ErrNoKey)
+	case f.Deadline != "" && f.Deadline != DeadlineOverdue && f.Deadline != DeadlineDueSoon:
+		return nil, nil, 0, fmt.Errorf("sites page: deadline %q: want overdue or due_soon", f.Deadline)
+	case f.DueWithinDays < 0:
+		return nil, nil, 0, fmt.Errorf("sites page: due within %d days: want 0 or more", f.DueWithinDays)
+	}
+	// One more than asked says whether another page follows.
+	where, args := f.where(s.d, after, n+1, s.keys, s.today())
+	var sites []*Site
+	var states []*State
+	err = s.inReadTx(ctx, func(tx *sqlx.Tx) (err error) {
+		sites, states, err = s.loadSites(ctx, tx, where, args...)
+		return err
+	})
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("sites page: %w", err)
+	}
+	if len(sites) > n {
+		sites, states = sites[:n], states[:n]
+		next = sites[n-1].ID
+	}
+	return sites, states, next, nil
 }
 
 // siteID returns the id of the site listing the ASCII domain.
@@ -398,3 +490,6 @@ func siteID(ctx context.Context, tx *sqlx.Tx, ascii string) (int64, error) {
 	}
 	return id, err
 }
+
+// today is the store's date in Beijing, for deadline filters.
+func (s *Store) today() checker.Date { return checker.DateOf(s.now()) }

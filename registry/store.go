@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -57,6 +58,10 @@ type Store struct {
 	// pageSize is how many sites ListSites reads at a time (listPage;
 	// smaller in tests, to cross pages cheaply).
 	pageSize int
+	// used is when this process last wrote each API token's last use
+	// (VerifyToken).
+	usedMu sync.Mutex
+	used   map[int64]time.Time
 }
 
 // Open opens the registry the DSN names: "sqlite://FILE" (a relative or,

@@ -161,17 +161,9 @@ func (a *app) runCaseOpen(ctx context.Context, o *caseOptions, co caseOpenOption
 	c := cases.Case{Kind: kind, Domain: co.domain, URLs: co.urls, Category: cases.Category(co.category),
 		EvidencePhrases: co.evidence, EvidenceSHA256: co.hashes, Reporter: co.reporter,
 		RegulatorOrdered: co.regulator, Notes: co.note, State: cases.Open, CreatedAt: time.Now()}
-	switch {
-	case kind == cases.Rectification && len(co.codes) == 0:
-		return errors.New("a rectification needs --code (a finding code such as PSB_MISSING)")
-	case kind == cases.Rectification && co.category != "":
-		return errors.New("a rectification takes --code, not --category")
-	case kind == cases.Rectification && co.suspected:
-		return errors.New("only takedowns start suspected")
-	case kind == cases.Takedown && len(co.codes) > 0:
-		return errors.New("a takedown takes --category, not --code")
-	case kind == cases.Rectification:
-		c.Category, c.Codes = cases.Category(co.codes[0]), co.codes
+	c.Codes = co.codes
+	if err := c.CheckNew(co.suspected); err != nil {
+		return err
 	}
 	if co.suspected {
 		c.State = cases.Suspected
@@ -215,38 +207,20 @@ func (o *caseOptions) deadline(k cases.Kind, flag string, start time.Time) (case
 	if err != nil {
 		return cases.Deadline{}, err
 	}
-	if days, ok := strings.CutSuffix(flag, "wd"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 1 {
-			return cases.Deadline{}, fmt.Errorf("invalid --deadline %q: want N working days as Nwd, N ≥ 1", flag)
-		}
-		return o.workingDays(start, n)
+	var calErr error
+	cal := func() (cases.Calendar, error) {
+		c, err := o.calendar()
+		calErr = err
+		return c, err
 	}
-	if d, err := time.ParseDuration(flag); err == nil {
-		if d <= 0 {
-			return cases.Deadline{}, fmt.Errorf("invalid --deadline %q: must be positive", flag)
-		}
-		return cases.Deadline{At: start.Add(d)}, nil
+	d, err := cases.ParseDeadline(p, cal, k, flag, start)
+	switch {
+	case calErr != nil:
+		return cases.Deadline{}, calErr
+	case err != nil:
+		return cases.Deadline{}, fmt.Errorf("invalid --%w", err)
 	}
-	if flag != "" {
-		day, err := checker.ParseDate(flag)
-		if err != nil || !day.Time().After(start) {
-			return cases.Deadline{}, fmt.Errorf("invalid --deadline %q: want a duration (24h), working days (10wd) or a future date (YYYY-MM-DD)", flag)
-		}
-		return cases.Deadline{At: cases.EndOfDay(day.Time())}, nil
-	}
-	if k == cases.Takedown {
-		return p.Deadline(k, start, nil)
-	}
-	return o.workingDays(start, p.RectificationDays)
-}
-
-func (o *caseOptions) workingDays(start time.Time, n int) (cases.Deadline, error) {
-	cal, err := o.calendar()
-	if err != nil {
-		return cases.Deadline{}, err
-	}
-	return cases.WorkingDaysDeadline(cal, start, n)
+	return d, nil
 }
 
 // caseID parses a case ID argument.

@@ -279,14 +279,39 @@ var dateFlags = strings.NewReplacer("launched_on", "--launched", "psb_filed_on",
 // date (the registry's; check has no flag for it), and returns base with
 // the dates set. Its errors name the flags.
 func checkDates(base checker.Expect, launched, psbFiled, psbApproved string, now time.Time) (checker.Expect, error) {
-	d, errs := sitefile.CheckDates(sitefile.Dates{ICPApprovedOn: base.ICPApproved.String(), LaunchedOn: launched,
-		PSBFiledOn: psbFiled, PSBApprovedOn: psbApproved}, now)
+	o := sitefile.ExpectOverride{LaunchedOn: &launched, PSBFiledOn: &psbFiled, PSBApproved: &psbApproved}
+	return applyOverride(o, base, now)
+}
+
+// applyOverride applies o to base (sitefile.ExpectOverride, which the
+// API's checks use too), its errors naming the flags.
+func applyOverride(o sitefile.ExpectOverride, base checker.Expect, now time.Time) (checker.Expect, error) {
+	w, errs := o.Apply(base, now)
 	if len(errs) > 0 {
 		e := errs[0]
 		return checker.Expect{}, fmt.Errorf("invalid %s: %s", dateFlags.Replace(e.Column), dateFlags.Replace(e.Message))
 	}
-	base.ICPApproved, base.Launched, base.PSBFiled, base.PSBApproved = d.ICPApproved, d.Launched, d.PSBFiled, d.PSBApproved
-	return base, nil
+	return w, nil
+}
+
+// override is what the flags given explicitly (changed) say, to apply
+// over the registry's expectations field by field.
+func (o checkOptions) override() sitefile.ExpectOverride {
+	var v sitefile.ExpectOverride
+	for _, f := range []struct {
+		flag string
+		dst  **string
+		val  *string
+	}{
+		{"expect-icp", &v.ICP, &o.expectICP}, {"expect-psb", &v.PSB, &o.expectPSB},
+		{"launched", &v.LaunchedOn, &o.launched}, {"psb-filed", &v.PSBFiledOn, &o.psbFiled},
+		{"psb-approved", &v.PSBApproved, &o.psbApproved},
+	} {
+		if o.changed(f.flag) {
+			*f.dst = f.val
+		}
+	}
+	return v
 }
 
 // loadPolicy reads a policy file. Its errors name the file and the line.

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
@@ -55,48 +54,17 @@ func (a *app) expectations(ctx context.Context, o checkOptions, flagWant checker
 		case err != nil:
 			return nil, nil, err
 		}
-		w := overrideExpect(site.Expect(state), flagWant, o.changed)
-		// Date flags and the registry's dates together must still be in
-		// order. (The registry's own were checked when imported.)
-		if o.changed("launched") || o.changed("psb-filed") || o.changed("psb-approved") {
-			if w, err = checkDates(w, w.Launched.String(), w.PSBFiled.String(), w.PSBApproved.String(), time.Now()); err != nil {
-				return nil, nil, fmt.Errorf("%s: with the registry's dates: %w", t, err)
-			}
+		// The flags given override the registry field by field; the dates
+		// together must still be in order. (The registry's own were
+		// checked when imported.)
+		w, err := applyOverride(o.override(), site.Expect(state), time.Now())
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: with the registry's dates: %w", t, err)
 		}
 		wants[i], fromRegistry[i] = w, true
 	}
 	return wants, fromRegistry, nil
 }
 
-// overrideExpect sets in w the fields whose flags were given.
-func overrideExpect(w, flags checker.Expect, changed func(string) bool) checker.Expect {
-	if changed("expect-icp") {
-		w.ICP = flags.ICP
-	}
-	if changed("expect-psb") {
-		w.PSB = flags.PSB
-	}
-	if changed("launched") {
-		w.Launched = flags.Launched
-	}
-	if changed("psb-filed") {
-		w.PSBFiled = flags.PSBFiled
-	}
-	if changed("psb-approved") {
-		w.PSBApproved = flags.PSBApproved
-	}
-	return w
-}
-
-// targetHost is the host name of a check target: a URL, or a domain with
-// an optional port and path. "" if there is none.
-func targetHost(target string) string {
-	if !strings.Contains(target, "://") {
-		target = "http://" + target
-	}
-	u, err := url.Parse(target)
-	if err != nil {
-		return ""
-	}
-	return u.Hostname()
-}
+// targetHost is the host name of a check target (crawler.TargetHost).
+func targetHost(target string) string { return crawler.TargetHost(target) }

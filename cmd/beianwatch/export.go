@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/beianwatch/beianwatch/registry"
 	"github.com/beianwatch/beianwatch/sitefile"
 )
 
@@ -125,7 +124,7 @@ func (a *app) runExport(ctx context.Context, o exportOptions) error {
 		fmt.Fprintf(a.stderr, "beianwatch: %v\n", err)
 		return &exitError{exitTrouble}
 	}
-	n, err := exportSites(ctx, st, out, opts)
+	n, err := sitefile.Export(ctx, st, out, opts)
 	if err := finish(err == nil); err != nil {
 		fmt.Fprintf(a.stderr, "beianwatch: export: %v\n", err)
 		return &exitError{exitTrouble}
@@ -138,24 +137,6 @@ func (a *app) runExport(ctx context.Context, o exportOptions) error {
 		fmt.Fprintf(a.stderr, "exported %d sites to %s\n", n, o.file)
 	}
 	return nil
-}
-
-// exportSites streams the active sites to w, holding one page of them at
-// a time, and returns how many it wrote.
-func exportSites(ctx context.Context, st *registry.Store, w io.Writer, opts sitefile.WriteOptions) (int, error) {
-	wr, err := sitefile.NewWriter(w, opts)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	err = st.ListSites(ctx, registry.SiteFilter{}, func(s *registry.Site, state *registry.State) error {
-		n++
-		return wr.Write(s, state)
-	})
-	if err != nil {
-		return n, err
-	}
-	return n, wr.Close()
 }
 
 // exportOutput returns where to write and a finish function to call with

@@ -144,6 +144,7 @@ formed, linked to the official query pages, badged, and filed in time.`,
 	root.AddCommand(a.caseCmd())
 	root.AddCommand(a.serveCmd())
 	root.AddCommand(a.keysCmd())
+	root.AddCommand(a.tokenCmd(), a.auditCmd())
 	root.AddCommand(a.versionCmd())
 	return root
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,9 +26,16 @@ import (
 const (
 	replicaSites   = 600
 	replicaLatency = 150 * time.Millisecond
-	replicaTTL     = 3 * time.Second
+	// The fetch timeout is 7/15 of the lease: 2.8 s, which a 150 ms page
+	// outlasts even with the daemons built with -race on a loaded machine
+	// (at 1.4 s, fetches timed out at load 15 on 2 cores).
+	replicaTTL = 6 * time.Second
+	// replicaConcurrency per daemon keeps the cycle (600 pages of 150 ms
+	// over 3×4 workers, about 8 s) longer than a lease, so the survivors
+	// are still at work when the dead replica's leases expire.
+	replicaConcurrency = 4
 	// replicaLimit bounds the cycle, from the daemons' start to the
-	// survivors' exit; the whole test takes about 12 s (20 s with -race).
+	// survivors' exit.
 	replicaLimit = 120 * time.Second
 )
 
@@ -152,7 +160,7 @@ type replica struct {
 func startReplica(t *testing.T, bin, dsn string, f *farm.Farm, owner string) *replica {
 	t.Helper()
 	args := []string{"serve", "--once", "--db", dsn, "--allow-private",
-		"--lease-ttl", replicaTTL.String(), "--batch", "10", "--concurrency", "8",
+		"--lease-ttl", replicaTTL.String(), "--batch", "10", "--concurrency", strconv.Itoa(replicaConcurrency),
 		// As long as serve allows (a lease must outlast two fetch
 		// timeouts): three daemons built with -race, the farm and the
 		// database share the machine's cores.

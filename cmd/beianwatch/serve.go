@@ -16,6 +16,7 @@ import (
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/daemon"
 	"github.com/beianwatch/beianwatch/lexicon"
+	"github.com/beianwatch/beianwatch/probe"
 )
 
 // serveOptions are the flags of `beianwatch serve`.
@@ -42,6 +43,7 @@ type serveOptions struct {
 	statsInterval   time.Duration
 	perSiteMetrics  bool
 	perSiteLimit    int
+	probeConc       int
 	unreachableN    int
 	cases           caseOptions
 	caseInterval    time.Duration
@@ -54,6 +56,9 @@ type serveOptions struct {
 	escalationHuman bool
 	policy          string
 	retain          retainValue
+	api             daemon.APIOptions
+	apiMaxBody      byteSize
+	apiMaxImport    byteSize
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -113,7 +118,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f := cmd.Flags()
 	f.BoolVar(&o.printConfig, "print-config", false, "print the effective settings (secrets masked) and exit")
 	f.BoolVar(&o.once, "once", false, "check every due site once, print a summary and exit")
-	f.StringVar(&o.listen, "listen", def.Listen, "`ADDR` for /metrics, /healthz and /readyz (\"\" for none; with --once only when given)")
+	f.StringVar(&o.listen, "listen", def.Listen, "`ADDR` for /metrics, /healthz, /readyz, /probe and the API (\"\" for none; with --once only when given)")
 	f.IntVar(&o.concurrency, "concurrency", def.Concurrency, "`N` sites checked at once")
 	f.IntVar(&o.perHost, "per-host", def.PerHost, "`N` requests at once to one host name")
 	f.DurationVar(&o.perHostDelay, "per-host-delay", 0, "pause after each request to a host before its next one")
@@ -131,6 +136,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.DurationVar(&o.statsInterval, "stats-interval", def.StatsInterval, "how often the registry-wide gauges (beianwatch_sites …) are read from the registry")
 	f.BoolVar(&o.perSiteMetrics, "per-site-metrics", false, "add beianwatch_site_verdict{domain,verdict} for the worst sites")
 	f.IntVar(&o.perSiteLimit, "per-site-metrics-limit", 1000, "`N` sites at most in beianwatch_site_verdict")
+	f.IntVar(&o.probeConc, "probe-concurrency", probe.DefaultConcurrency, "`N` /probe checks at once; more are answered 503 with Retry-After")
 	f.IntVar(&o.unreachableN, "unreachable-after", def.UnreachableAfter, "`N` checks in a row that end in error before a site_unreachable alert fires")
 	f.DurationVar(&o.caseInterval, "case-interval", def.Cases.VerifyInterval, "time between re-fetches of a takedown case's URLs")
 	f.DurationVar(&o.cases.takedownDeadline, "takedown-deadline", def.Cases.TakedownDeadline, "a takedown's default time to respond (as for 'case open')")
@@ -147,6 +153,15 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.StringVar(&o.policy, "policy", "", "judge sites by the policy `FILE` (YAML: unknown_dates, severity) instead of the built-in one; the config file's policies section sets one per site tag")
 	f.Var(&o.retain, "retain", "keep history that changed nothing this long (`DAYS`, or a duration; 0: forever); verdict changes and what cases need are kept")
 	f.BoolVar(&o.noMigrate, "no-migrate", false, "do not bring the registry's schema up to date first")
+	f.BoolVar(&o.api.Disabled, "no-api", false, "do not serve the HTTP API under /api/v1 (docs/api.md)")
+	f.BoolVar(&o.api.MetricsTokenRequired, "metrics-token-required", false, "/metrics answers only to a bearer token with the read or probe scope ('beianwatch token create')")
+	f.Float64Var(&o.api.CheckRate, "api-check-rate", def.API.CheckRate, "on-demand checks (POST /api/v1/checks) a token may start a second")
+	f.IntVar(&o.api.CheckBurst, "api-check-burst", def.API.CheckBurst, "`N` on-demand checks a token may start at once after a pause")
+	f.IntVar(&o.api.MaxChecks, "api-max-checks", def.API.MaxChecks, "`N` on-demand checks running at once, over all tokens")
+	f.IntVar(&o.api.MaxInFlight, "api-max-in-flight", def.API.MaxInFlight, "`N` API requests served at once (more wait their turn), so that the crawl keeps its share")
+	o.apiMaxBody, o.apiMaxImport = byteSize(def.API.MaxBody), byteSize(def.API.MaxImportBody)
+	f.Var(&o.apiMaxBody, "api-max-body", "largest API request body (`SIZE`)")
+	f.Var(&o.apiMaxImport, "api-max-import-body", "largest body of POST /api/v1/sites/import (`SIZE`)")
 	o.fetchOptions.addFlags(f, a.version)
 	f.SortFlags = false
 	return cmd
@@ -193,14 +208,17 @@ func (a *app) daemonOptions(o serveOptions, ac *alerts.Config) (daemon.Options, 
 		Cases: policy, AutoRectify: o.rectifyAfter > 0, Calendar: cal,
 		Escalation: daemon.Escalation{URL: o.escalationURL, RequireConfirmation: o.escalationHuman},
 		Retain:     time.Duration(o.retain),
+		API:        o.api,
 		Version:    a.version, Logger: a.logger, Metrics: a.metrics,
 	}
+	d.API.MaxBody, d.API.MaxImportBody = int64(o.apiMaxBody), int64(o.apiMaxImport)
 	if o.listen != "" && (!o.once || listenGiven(o)) {
 		d.Listen = o.listen
 	}
 	if o.perSiteMetrics {
 		d.PerSiteMetrics = o.perSiteLimit
 	}
+	d.ProbeConcurrency = o.probeConc
 	if o.perSiteLimit < 0 {
 		return daemon.Options{}, fmt.Errorf("invalid --per-site-metrics-limit %d: must not be negative", o.perSiteLimit)
 	}
