@@ -299,3 +299,18 @@ func completeValues[T ~string](cmd *cobra.Command, flag string, values []T) {
 	}
 	_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(vs, cobra.ShellCompDirectiveNoFileComp))
 }
+
+// writeList writes items in format (not table), each as its view: the
+// one call a list command needs.
+func writeList[T, V any](w io.Writer, format string, items []T, view func(T) V, header []string, row func(V) []string) error {
+	rw, err := newRecordWriter(w, format, header, row)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := rw.write(view(it)); err != nil {
+			return err
+		}
+	}
+	return rw.close()
+}
