@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,9 @@ type Outcome struct {
 	// Screenshot is a PNG of a failing page's footer region, kept by the
 	// render stage (nil when none was taken).
 	Screenshot []byte
+	// Reason is why the fetch failed (a Reason constant), "" if it did
+	// not.
+	Reason string
 }
 
 // Queue hands out due sites under leases and stores outcomes. A lease
@@ -164,6 +168,9 @@ func (c *ScheduleConfig) fill() {
 type Summary struct {
 	Checked, Pass, Fail, Error int
 	Duration                   time.Duration
+	// Errors counts the checks that ended in error by class (ErrorClass),
+	// so that a summary can say why.
+	Errors map[string]int
 }
 
 // Scheduler keeps every site in a Queue checked on time.
@@ -469,7 +476,7 @@ func (s *Scheduler) storeBatch(ctx context.Context, q BatchQueue, batch []Outcom
 
 // stored counts an outcome that is stored.
 func (s *Scheduler) stored(o Outcome) {
-	s.count(o.Report.Verdict)
+	s.count(o)
 	// Asked first: the arguments would be boxed for every site even with
 	// debug logging off.
 	if s.logger.Enabled(context.Background(), slog.LevelDebug) {
@@ -487,7 +494,8 @@ func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 	p := Pipeline{Fetch: s.fetch, Scanner: s.cfg.Scanner, Recycle: s.recycle, Now: s.now, Render: s.cfg.Render}
 	o, err := p.Run(ctx, j)
 	if err != nil {
-		s.metrics.fetchErrors.WithLabelValues(Reason(err)).Inc()
+		o.Reason = Reason(err)
+		s.metrics.fetchErrors.WithLabelValues(o.Reason).Inc()
 	}
 	o.Next = s.next(j, o.Report)
 	return o
@@ -519,18 +527,41 @@ func dueWithin(d checker.Deadlines, days int) bool {
 	return false
 }
 
-func (s *Scheduler) count(v checker.Verdict) {
+func (s *Scheduler) count(o Outcome) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.summary.Checked++
-	switch v {
+	switch o.Report.Verdict {
 	case checker.VerdictPass:
 		s.summary.Pass++
 	case checker.VerdictFail:
 		s.summary.Fail++
 	default:
 		s.summary.Error++
+		if s.summary.Errors == nil {
+			s.summary.Errors = map[string]int{}
+		}
+		s.summary.Errors[ErrorClass(o)]++
 	}
+}
+
+// ErrorClass names why a check ended in error: FETCH_ and the fetch's
+// Reason in upper case (FETCH_DNS, FETCH_BLOCKED_ADDRESS …) when the page
+// could not be fetched, else the code of the report's first error finding
+// (HTTP_ERROR_STATUS, PAGE_SCRIPT_RENDERED …), else CHECK_ERROR.
+func ErrorClass(o Outcome) string {
+	if o.Reason != "" {
+		return "FETCH_" + strings.ToUpper(o.Reason)
+	}
+	for _, f := range o.Report.Findings {
+		if f.Severity == checker.SeverityError {
+			return f.Code
+		}
+	}
+	if o.Report.Has(checker.CodeScriptRendered) {
+		return checker.CodeScriptRendered
+	}
+	return "CHECK_ERROR"
 }
 
 // sleep waits d or until ctx ends.

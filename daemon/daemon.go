@@ -270,6 +270,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 // Summary is what the last Run checked.
 func (d *Daemon) Summary() crawler.Summary { return d.sum }
 
+// NextDue is when the registry's next active site falls due and how many
+// fall due then; the zero time when none is active.
+func (d *Daemon) NextDue(ctx context.Context) (time.Time, int, error) {
+	return d.st.NextDue(ctx)
+}
+
 // Close stops the HTTP server and releases the crawler and the registry.
 // It may be called more than once.
 func (d *Daemon) Close() error {

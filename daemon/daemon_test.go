@@ -146,8 +146,14 @@ func TestDaemonOnce(t *testing.T) {
 	if err := d.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if sum := d.Summary(); sum.Checked != 1 || sum.Error != 1 {
-		t.Errorf("Summary = %+v, want 1 checked, 1 error", sum)
+	if sum := d.Summary(); sum.Checked != 1 || sum.Error != 1 || sum.Errors["FETCH_REFUSED"] != 1 {
+		t.Errorf("Summary = %+v, want 1 checked, 1 error, a FETCH_REFUSED", sum)
+	}
+	// The site failed: it waits out a retry delay, and NextDue says until
+	// when.
+	next, n, err := d.NextDue(context.Background())
+	if err != nil || n != 1 || !next.After(time.Now()) {
+		t.Errorf("NextDue() = %v, %d, %v; want 1 site, in the future", next, n, err)
 	}
 }
 

@@ -1,5 +1,6 @@
 // Package sitefile reads and writes the registry's import and export files:
-// CSV (as Excel in China writes and reads it) and JSON, one site per row.
+// CSV (as Excel in China writes and reads it), Excel workbooks (.xlsx) and
+// JSON, one site per row.
 //
 // Reading validates every row into a registry.Site and names the file, line
 // and column of each problem; writing is the inverse, so that an export

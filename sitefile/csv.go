@@ -33,30 +33,8 @@ func newCSVSource(r io.Reader, name string) (*csvSource, error) {
 		return nil, s.fatal(err)
 	}
 	line, _ := cr.FieldPos(0)
-	var errs []error
-	seen := make(map[column]bool)
-	for _, h := range header {
-		h = strings.TrimPrefix(h, "\ufeff") // a second BOM, from a file concatenated
-		if strings.TrimSpace(h) == "" {
-			s.cols = append(s.cols, colNone)
-			continue
-		}
-		c, ok := columnByName(h)
-		switch {
-		case !ok:
-			errs = append(errs, fmt.Errorf("%s:%d: unknown column %q", name, line, strings.TrimSpace(h)))
-		case seen[c]:
-			errs = append(errs, fmt.Errorf("%s:%d: column %q appears twice", name, line, c))
-		default:
-			seen[c] = true
-		}
-		s.cols = append(s.cols, c)
-	}
-	if !seen[colDomains] {
-		errs = append(errs, fmt.Errorf("%s:%d: no %q column; it is required", name, line, colDomains))
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if s.cols, err = headerColumns(name, line, header); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -88,22 +66,60 @@ func (s *csvSource) next(rec *record) error {
 		rec.line, _ = s.r.FieldPos(0)
 		rec.index = s.index
 		s.index++
-		if len(fields) != len(s.cols) {
-			rec.problems = append(rec.problems, &RowError{File: s.name, Line: rec.line,
-				Message: fmt.Sprintf("%d fields, but the header has %d", len(fields), len(s.cols))})
-			return nil
-		}
-		for i, f := range fields {
-			v := unguard(strings.TrimSpace(f))
-			switch c := s.cols[i]; {
-			case c != colNone:
-				rec.cells[c] = v
-			case v != "":
-				rec.problems = append(rec.problems, &RowError{File: s.name, Line: rec.line,
-					Message: fmt.Sprintf("field %d has a value but its column has no header", i+1)})
-			}
-		}
+		fillRecord(s.name, rec, fields, s.cols)
 		return nil
+	}
+}
+
+// headerColumns reads a header row (CSV or a sheet's first row) on line:
+// every name must be a known column, once, and domains must be there.
+func headerColumns(name string, line int, header []string) ([]column, error) {
+	var cols []column
+	var errs []error
+	seen := make(map[column]bool)
+	for _, h := range header {
+		h = strings.TrimPrefix(h, "\ufeff") // a second BOM, from a file concatenated
+		if strings.TrimSpace(h) == "" {
+			cols = append(cols, colNone)
+			continue
+		}
+		c, ok := columnByName(h)
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("%s:%d: unknown column %q", name, line, strings.TrimSpace(h)))
+		case seen[c]:
+			errs = append(errs, fmt.Errorf("%s:%d: column %q appears twice", name, line, c))
+		default:
+			seen[c] = true
+		}
+		cols = append(cols, c)
+	}
+	if !seen[colDomains] {
+		errs = append(errs, fmt.Errorf("%s:%d: no %q column; it is required", name, line, colDomains))
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return cols, nil
+}
+
+// fillRecord puts a row's fields in rec's cells by the header's columns;
+// a wrong field count or a value under no header is the row's problem.
+func fillRecord(name string, rec *record, fields []string, cols []column) {
+	if len(fields) != len(cols) {
+		rec.problems = append(rec.problems, &RowError{File: name, Line: rec.line,
+			Message: fmt.Sprintf("%d fields, but the header has %d", len(fields), len(cols))})
+		return
+	}
+	for i, f := range fields {
+		v := unguard(strings.TrimSpace(f))
+		switch c := cols[i]; {
+		case c != colNone:
+			rec.cells[c] = v
+		case v != "":
+			rec.problems = append(rec.problems, &RowError{File: name, Line: rec.line,
+				Message: fmt.Sprintf("field %d has a value but its column has no header", i+1)})
+		}
 	}
 }
 

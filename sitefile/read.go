@@ -23,11 +23,11 @@ var ErrEmpty = errors.New("empty file")
 // ReadOptions say how to read a file. The zero value reads UTF-8 and picks
 // the format from the file name.
 type ReadOptions struct {
-	// Format is FormatCSV or FormatJSON; "" picks it from the name's
-	// extension (.csv or .json).
+	// Format is FormatCSV, FormatJSON or FormatXLSX; "" picks it from
+	// the name's extension (.csv, .json or .xlsx).
 	Format string
 	// Encoding is EncodingUTF8 (or ""; a BOM is skipped), EncodingGBK or
-	// EncodingGB18030.
+	// EncodingGB18030. A workbook (.xlsx) has its own, and takes none.
 	Encoding string
 	// Now is the time of the import: dates after its China Standard Time
 	// date are in the future, and it bounds the year of 10-digit ICP
@@ -110,16 +110,23 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	text, err := decodeText(r, opts.Encoding)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
 	var src source
 	switch format {
-	case FormatCSV:
-		src, err = newCSVSource(text, name)
+	case FormatXLSX:
+		if _, e, err := textEncoding(opts.Encoding); err != nil || e != nil {
+			return nil, fmt.Errorf("%s: an Excel workbook has no text encoding to set (want utf-8, the default)", name)
+		}
+		src, err = newXLSXSource(r, name)
 	default:
-		src, err = newJSONSource(text, name)
+		var text io.Reader
+		if text, err = decodeText(r, opts.Encoding); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if format == FormatCSV {
+			src, err = newCSVSource(text, name)
+		} else {
+			src, err = newJSONSource(text, name)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -134,15 +141,15 @@ func NewReader(r io.Reader, name string, opts ReadOptions) (*Reader, error) {
 func pickFormat(name, format string) (string, error) {
 	if format == "" {
 		format = strings.TrimPrefix(strings.ToLower(filepath.Ext(name)), ".")
-		if format != FormatCSV && format != FormatJSON {
-			return "", fmt.Errorf("%s: cannot tell the format from the name: want a .csv or .json file", name)
+		if format != FormatCSV && format != FormatJSON && format != FormatXLSX {
+			return "", fmt.Errorf("%s: cannot tell the format from the name: want a .csv, .json or .xlsx file", name)
 		}
 	}
 	switch f := strings.ToLower(format); f {
-	case FormatCSV, FormatJSON:
+	case FormatCSV, FormatJSON, FormatXLSX:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q: want csv or json", format)
+	return "", fmt.Errorf("unknown format %q: want csv, json or xlsx", format)
 }
 
 // Next returns the next row, io.EOF after the last one. A row with

@@ -2,6 +2,7 @@ package sitefile
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -320,25 +321,54 @@ func (c *rowCheck) checkURL(s string) string {
 	return s
 }
 
+// operatorTypes are the operator_type values an import accepts (any
+// case; empty means unknown), and what each means.
+var operatorTypes = map[string]registry.OperatorType{
+	"personal": registry.OperatorPersonal, "个人": registry.OperatorPersonal,
+	"organization": registry.OperatorOrganization, "organisation": registry.OperatorOrganization,
+	"单位": registry.OperatorOrganization, "企业": registry.OperatorOrganization,
+}
+
+// interactiveValues are the interactive values an import accepts (any
+// case; empty means no), and what each means.
+var interactiveValues = map[string]bool{
+	"yes": true, "是": true, "true": true, "1": true,
+	"no": false, "否": false, "false": false, "0": false,
+}
+
+// AllowedValues returns the values a column with a fixed set of them
+// accepts (operator_type, interactive), sorted, or nil for any other
+// column. The README's column table lists them; a test keeps the two the
+// same.
+func AllowedValues(column string) []string {
+	var vals []string
+	switch column {
+	case colOperatorType.String():
+		vals = slices.Collect(maps.Keys(operatorTypes))
+	case colInteractive.String():
+		vals = slices.Collect(maps.Keys(interactiveValues))
+	}
+	slices.Sort(vals)
+	return vals
+}
+
 func (c *rowCheck) operatorType(s string) registry.OperatorType {
-	switch strings.ToLower(s) {
-	case "":
+	if s == "" {
 		return ""
-	case "personal", "个人":
-		return registry.OperatorPersonal
-	case "organization", "organisation", "单位", "企业":
-		return registry.OperatorOrganization
+	}
+	if t, ok := operatorTypes[strings.ToLower(s)]; ok {
+		return t
 	}
 	c.errorf(colOperatorType, "%q is not personal or organization (个人, 单位 or 企业)", s)
 	return ""
 }
 
 func (c *rowCheck) interactive(s string) bool {
-	switch strings.ToLower(s) {
-	case "yes", "是", "true", "1":
-		return true
-	case "", "no", "否", "false", "0":
+	if s == "" {
 		return false
+	}
+	if v, ok := interactiveValues[strings.ToLower(s)]; ok {
+		return v
 	}
 	c.errorf(colInteractive, "%q is not yes or no (是 or 否)", s)
 	return false

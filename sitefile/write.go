@@ -19,7 +19,7 @@ import (
 // WriteOptions say how to write an export. The zero value writes CSV with
 // personal data masked and no check results.
 type WriteOptions struct {
-	// Format is FormatCSV (or "") or FormatJSON.
+	// Format is FormatCSV (or ""), FormatJSON or FormatXLSX.
 	Format string
 	// WithResults adds the result columns: verdict, findings (their
 	// codes), psb_filing_deadline, badge_deadline, last_check_at,
@@ -39,8 +39,10 @@ type Writer struct {
 	opts    WriteOptions
 	cols    []column
 	buf     *bufio.Writer
-	csv     *csv.Writer // nil for JSON
-	n       int         // sites written
+	csv     *csv.Writer // set for CSV only
+	xlsx    *xlsxWriter // set for XLSX only
+	out     io.Writer
+	n       int // sites written
 	cells   []string
 	scratch bytes.Buffer // one JSON value at a time
 }
@@ -52,13 +54,13 @@ func NewWriter(w io.Writer, opts WriteOptions) (*Writer, error) {
 	if format == "" {
 		format = FormatCSV
 	}
-	if format != FormatCSV && format != FormatJSON {
-		return nil, fmt.Errorf("unknown format %q: want csv or json", opts.Format)
+	if format != FormatCSV && format != FormatJSON && format != FormatXLSX {
+		return nil, fmt.Errorf("unknown format %q: want csv, json or xlsx", opts.Format)
 	}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	wr := &Writer{opts: opts, buf: bufio.NewWriter(w)}
+	wr := &Writer{opts: opts, buf: bufio.NewWriter(w), out: w}
 	n := numSiteColumns
 	if opts.WithResults {
 		n = numColumns
@@ -66,9 +68,14 @@ func NewWriter(w io.Writer, opts WriteOptions) (*Writer, error) {
 	for c := range n {
 		wr.cols = append(wr.cols, c)
 	}
-	if format == FormatJSON {
+	switch format {
+	case FormatJSON:
 		wr.buf.WriteString("[")
 		return wr, nil
+	case FormatXLSX:
+		var err error
+		wr.xlsx, err = newXLSXWriter(Columns(opts.WithResults))
+		return wr, err
 	}
 	// Excel reads a CSV file without a BOM as the system's code page (GBK
 	// in China), which garbles UTF-8; with the BOM it reads UTF-8. CRLF is
@@ -86,12 +93,20 @@ func NewWriter(w io.Writer, opts WriteOptions) (*Writer, error) {
 func (w *Writer) Write(s *registry.Site, st *registry.State) error {
 	values := w.values(s, st)
 	w.n++
-	if w.csv != nil {
+	switch {
+	case w.csv != nil:
 		w.cells = w.cells[:0]
 		for _, v := range values {
 			w.cells = append(w.cells, guard(csvText(v)))
 		}
 		return w.csv.Write(w.cells)
+	case w.xlsx != nil:
+		// No guard: a text cell is never run as a formula.
+		w.cells = w.cells[:0]
+		for _, v := range values {
+			w.cells = append(w.cells, csvText(v))
+		}
+		return w.xlsx.write(w.cells)
 	}
 	return w.writeJSON(values)
 }
@@ -99,6 +114,9 @@ func (w *Writer) Write(s *registry.Site, st *registry.State) error {
 // Close ends the file and flushes it. It does not close the underlying
 // writer.
 func (w *Writer) Close() error {
+	if w.xlsx != nil {
+		return w.xlsx.close(w.out)
+	}
 	if w.csv != nil {
 		w.csv.Flush()
 		if err := w.csv.Error(); err != nil {

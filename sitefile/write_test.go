@@ -91,7 +91,7 @@ func TestWriteEmpty(t *testing.T) {
 			t.Errorf("Write(none, %+v) = %q, want %q", tt.opts, buf.String(), tt.want)
 		}
 	}
-	if _, err := NewWriter(&bytes.Buffer{}, WriteOptions{Format: "xml"}); err == nil || err.Error() != `unknown format "xml": want csv or json` {
+	if _, err := NewWriter(&bytes.Buffer{}, WriteOptions{Format: "xml"}); err == nil || err.Error() != `unknown format "xml": want csv, json or xlsx` {
 		t.Errorf("NewWriter(xml) error = %v", err)
 	}
 }
@@ -106,6 +106,8 @@ func TestRoundTrip(t *testing.T) {
 		{Format: FormatCSV, IncludePersonal: true, WithResults: true},
 		{Format: FormatJSON, IncludePersonal: true},
 		{Format: FormatJSON, IncludePersonal: true, WithResults: true},
+		{Format: FormatXLSX, IncludePersonal: true},
+		{Format: FormatXLSX, IncludePersonal: true, WithResults: true},
 	} {
 		var buf bytes.Buffer
 		if err := Write(&buf, seq(ss, testStates()), opts); err != nil {

@@ -147,6 +147,8 @@ func (a *app) caseOpenCmd(o *caseOptions) *cobra.Command {
 	f.BoolVar(&co.suspected, "suspected", false, "open it suspected, for a person to confirm (takedown)")
 	_ = cmd.MarkFlagRequired("kind")
 	_ = cmd.MarkFlagRequired("domain")
+	completeValues(cmd, "kind", cases.AllKinds())
+	completeValues(cmd, "category", cases.TakedownCategories())
 	f.SortFlags = false
 	return cmd
 }
@@ -476,5 +478,6 @@ func (a *app) caseBlockCmd(o *caseOptions) *cobra.Command {
 	cmd.Flags().StringVar(&level, "level", "", "what was cut: url, domain or service")
 	cmd.Flags().StringVar(&reason, "reason", "", "why")
 	_ = cmd.MarkFlagRequired("level")
+	completeValues(cmd, "level", []string{"url", "domain", "service"})
 	return cmd
 }

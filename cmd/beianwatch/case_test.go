@@ -222,7 +222,7 @@ func TestCaseCommands(t *testing.T) {
 			{args: []string{"case", "show", "99"}, wantCode: exitFail, wantStderr: "beianwatch: no case 99\n"},
 			{args: []string{"case", "show", "abc"}, wantCode: exitTrouble, wantStderr: `invalid case ID "abc"`},
 			{args: []string{"case", "list", "--state", "lost"}, wantCode: exitTrouble, wantStderr: `unknown case state "lost"`},
-			{args: []string{"case", "list", "--format", "xml"}, wantCode: exitTrouble, wantStderr: `invalid --format "xml"`},
+			{args: []string{"case", "list", "--format", "xml"}, wantCode: exitTrouble, wantStderr: `invalid --format "xml": want one of table, json, jsonl, csv, yaml`},
 			{args: []string{"case", "list", "--state", "closed"}, wantStdout: "1       closed     takedown       gambling"},
 			// Past the holiday calendar: opened all the same, provisional.
 			{args: []string{"case", "open", "--kind", "rectification", "--domain", "other.cn", "--code", "PSB_MISSING", "--deadline", "2000wd"},

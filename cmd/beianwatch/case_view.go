@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -22,14 +21,15 @@ import (
 const showVerifications = 10
 
 func (a *app) caseListCmd() *cobra.Command {
-	var kind, state, domain, format string
+	var kind, state, domain string
 	var active bool
 	var limit int
+	var out *outputFlag
 	cmd := &cobra.Command{
 		Use:   "list [flags]",
 		Short: "List cases, newest first",
 		Example: `  beianwatch case list --state overdue
-  beianwatch case list --kind takedown --domain example.cn --format csv > cases.csv`,
+  beianwatch case list --kind takedown --domain example.cn -o csv > cases.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := registry.CaseFilter{Domain: domain, Active: active, Limit: limit}
@@ -44,9 +44,10 @@ func (a *app) caseListCmd() *cobra.Command {
 					return err
 				}
 			}
+			format, err := out.format(cmd)
 			switch {
-			case format != "table" && format != "json" && format != "csv":
-				return fmt.Errorf("invalid --format %q: want table, json or csv", format)
+			case err != nil:
+				return err
 			case limit < 0:
 				return fmt.Errorf("invalid --limit %d: want 0 or more", limit)
 			}
@@ -59,7 +60,11 @@ func (a *app) caseListCmd() *cobra.Command {
 	fl.StringVar(&domain, "domain", "", "only the cases of the site listing `DOMAIN`")
 	fl.BoolVar(&active, "active", false, "only cases still waiting for something (suspected, open, notified, extended, overdue)")
 	fl.IntVar(&limit, "limit", 0, "list at most `N` cases (0: all)")
-	fl.StringVar(&format, "format", "table", "table, json (one object a line) or csv")
+	out = addOutputFlag(cmd, listFormats)
+	// --format was -o's name here; its json meant one object a line.
+	out.deprecatedFormat(cmd, map[string]string{formatJSON: formatJSONL})
+	completeValues(cmd, "kind", cases.AllKinds())
+	completeValues(cmd, "state", cases.AllStates())
 	return cmd
 }
 
@@ -74,17 +79,20 @@ func (a *app) runCaseList(ctx context.Context, f registry.CaseFilter, format str
 		return a.trouble(err)
 	}
 	switch format {
-	case "json":
-		enc := json.NewEncoder(a.stdout)
-		enc.SetEscapeHTML(false)
+	case formatCSV:
+		return writeCasesCSV(a.stdout, cs)
+	case formatTable:
+	default:
+		rw, err := newRecordWriter[caseJSON](a.stdout, format, nil, nil)
+		if err != nil {
+			return err
+		}
 		for _, c := range cs {
-			if err := enc.Encode(caseView(c)); err != nil {
+			if err := rw.write(caseView(c)); err != nil {
 				return err
 			}
 		}
-		return nil
-	case "csv":
-		return writeCasesCSV(a.stdout, cs)
+		return rw.close()
 	}
 	fmt.Fprintln(a.stdout, caseRow("ID", "STATE", "KIND", "CATEGORY", "DEADLINE", "DOMAIN"))
 	for _, c := range cs {
@@ -164,7 +172,7 @@ func guardCell(s string) string {
 }
 
 func (a *app) caseShowCmd() *cobra.Command {
-	var asJSON bool
+	var out *outputFlag
 	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show a case, its full history and its latest verifications",
@@ -174,14 +182,19 @@ func (a *app) caseShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.runCaseShow(cmd.Context(), id, asJSON)
+			format, err := out.format(cmd)
+			if err != nil {
+				return err
+			}
+			return a.runCaseShow(cmd.Context(), id, format)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the case as one JSON object")
+	out = addOutputFlag(cmd, showFormats)
+	out.alias(cmd, "json", formatJSON)
 	return cmd
 }
 
-func (a *app) runCaseShow(ctx context.Context, id int64, asJSON bool) error {
+func (a *app) runCaseShow(ctx context.Context, id int64, format string) error {
 	st, err := a.openCurrentStore(ctx)
 	if err != nil {
 		return a.trouble(err)
@@ -199,11 +212,8 @@ func (a *app) runCaseShow(ctx context.Context, id int64, asJSON bool) error {
 	if err != nil {
 		return a.trouble(err)
 	}
-	if asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(caseShowJSON{Case: caseView(c), History: historyView(history), Verifications: verificationsView(vs)})
+	if format != formatTable {
+		return writeRecord(a.stdout, format, caseShowJSON{Case: caseView(c), History: historyView(history), Verifications: verificationsView(vs)})
 	}
 	_, err = fmt.Fprint(a.stdout, caseText(c, history, vs))
 	return err

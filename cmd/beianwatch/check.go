@@ -27,7 +27,8 @@ import (
 type checkOptions struct {
 	expectICP, expectPSB            string
 	launched, psbFiled, psbApproved string
-	json                            bool
+	out                             *outputFlag
+	format                          string
 	fetchOptions
 	concurrency int
 	file        string
@@ -78,7 +79,7 @@ Exit status: 0 if every target passed, 1 if any failed, 2 if any could not be
 checked or the command was used wrongly.`,
 		Example: `  beianwatch check example.cn
   beianwatch check --expect-icp 京ICP备2021034567号-1 --launched 2024-03-01 https://example.cn/
-  beianwatch check --json -f sites.txt
+  beianwatch check -o jsonl -f sites.txt
   beianwatch check --allow-private --resolve example.test:127.0.0.1:8080 example.test`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.noDB && cmd.Flags().Changed("db") {
@@ -91,6 +92,10 @@ checked or the command was used wrongly.`,
 				o.registry, o.defaultRegistry = true, true
 			}
 			o.changed = cmd.Flags().Changed
+			var err error
+			if o.format, err = o.out.format(cmd); err != nil {
+				return err
+			}
 			return a.runCheck(cmd.Context(), o, args)
 		},
 	}
@@ -102,7 +107,8 @@ checked or the command was used wrongly.`,
 	f.StringVar(&o.psbApproved, "psb-approved", "", "PSB approval `DATE`, YYYY-MM-DD (starts the 30-day badge clock)")
 	f.BoolVar(&o.noDB, "no-db", false, "take no expectations from a registry: not from ./beianwatch.db when it exists, nor BEIANWATCH_DB")
 	f.StringVar(&o.policyFile, "policy", "", "judge by the policy `FILE` (YAML: unknown_dates, severity) instead of the built-in one")
-	f.BoolVar(&o.json, "json", false, "print one JSON report per target per line")
+	o.out = addOutputFlag(cmd, listFormats)
+	o.out.alias(cmd, "json", formatJSONL)
 	o.fetchOptions.addFlags(f, a.version)
 	addRenderFlag(f, &o.render)
 	f.IntVar(&o.concurrency, "concurrency", 4, "`N` targets checked at once")
@@ -152,7 +158,10 @@ func (a *app) runCheck(ctx context.Context, o checkOptions, args []string) error
 		pipe.Render = crawler.RenderConfig{Renderer: renderer, Mode: o.render.mode}
 	}
 
-	p := newPrinter(a.stdout, o.json, isTerminal(a.stdout) && a.getenv("NO_COLOR") == "")
+	p, err := newPrinter(a.stdout, o.format, isTerminal(a.stdout) && a.getenv("NO_COLOR") == "")
+	if err != nil {
+		return err
+	}
 	var bar *progressbar.ProgressBar
 	if len(targets) > 1 && isTerminal(a.stderr) {
 		bar = progressbar.NewOptions(len(targets), progressbar.OptionSetWriter(a.stderr),
@@ -183,6 +192,9 @@ func (a *app) runCheck(ctx context.Context, o checkOptions, args []string) error
 	}
 	if bar != nil {
 		_ = bar.Finish()
+	}
+	if err := p.close(); err != nil {
+		return fmt.Errorf("write report: %w", err)
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(a.stderr, "beianwatch: interrupted")

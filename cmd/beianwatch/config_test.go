@@ -66,6 +66,11 @@ func TestConfigPrecedence(t *testing.T) {
 		"rectification-days": "12",     // the file, over the default
 		"log-level":          "warn",   // the file: a persistent flag
 		"actor":              "",       // never from the environment
+		// What case commands need on every call, set once in the file.
+		"log-format":             "json",
+		"notice-webhook":         "https://notice.example.cn/hook",
+		"provider-name":          "示例云",
+		"provider-contact-email": "support@example.cn",
 	} {
 		if got := open.Flag(flag).Value.String(); got != want {
 			t.Errorf("--%s = %q, want %q", flag, got, want)

@@ -27,13 +27,14 @@ type importOptions struct {
 func (a *app) importCmd() *cobra.Command {
 	var o importOptions
 	cmd := &cobra.Command{
-		Use:   "import [flags] FILE.csv|FILE.json",
-		Short: "Import sites into the registry from a CSV or JSON file",
+		Use:   "import [flags] FILE.csv|FILE.xlsx|FILE.json",
+		Short: "Import sites into the registry from a CSV, Excel or JSON file",
 		Long: `Import reads sites from a CSV file (with a header line naming the columns,
-in any order) or a JSON array of objects with the same keys, validates every
-row, and writes the sites to the registry in one transaction. A site that
-matches a registered one by a domain or its ICP site number is updated, never
-duplicated.
+in any order), an Excel workbook (.xlsx: the first sheet, a header row first;
+errors name the sheet's row numbers) or a JSON array of objects with the same
+keys, validates every row, and writes the sites to the registry in one
+transaction. A site that matches a registered one by a domain or its ICP site
+number is updated, never duplicated.
 
 Columns: domains (required; several separated by ;), site_name, icp_number,
 icp_approved_on, launched_on, psb_number, psb_filed_on, psb_approved_on, ips,
@@ -53,6 +54,7 @@ usage error or when the file or the registry could not be used.`,
 		Example: `  beianwatch import sites.csv
   beianwatch import --encoding gbk --partial 备案.csv
   beianwatch import --dry-run sites.json
+  beianwatch import 备案.xlsx
   beianwatch import --db postgres://beianwatch@db/beianwatch sites.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -64,6 +66,7 @@ usage error or when the file or the registry could not be used.`,
 	f.BoolVar(&o.partial, "partial", false, "import the good rows and list the bad ones, instead of importing nothing")
 	f.BoolVar(&o.dryRun, "dry-run", false, "validate the file only; the registry is not opened")
 	f.BoolVar(&o.noMigrate, "no-migrate", false, "do not bring the registry's schema up to date first")
+	completeValues(cmd, "encoding", []string{sitefile.EncodingUTF8, sitefile.EncodingGBK, sitefile.EncodingGB18030})
 	cmd.Flags().SortFlags = false
 	return cmd
 }

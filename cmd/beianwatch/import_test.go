@@ -110,12 +110,12 @@ func roundTrip(t *testing.T, dsn1, dsn2 string) {
 	if want := "inserted 3, updated 0, unchanged 0, rejected 0, warnings 0\n"; r.stdout != want {
 		t.Errorf("import summary = %q, want %q", r.stdout, want)
 	}
-	r = mustRun(t, 0, "export", "--db", dsn1, "--include-personal", "--output", e1)
+	r = mustRun(t, 0, "export", "--db", dsn1, "--include-personal", "--file", e1)
 	if !strings.Contains(r.stderr, "warning: the export holds personal data") {
 		t.Errorf("--include-personal gave no warning on stderr: %q", r.stderr)
 	}
 	mustRun(t, 0, "import", "--db", dsn2, e1)
-	mustRun(t, 0, "export", "--db", dsn2, "--include-personal", "--output", e2)
+	mustRun(t, 0, "export", "--db", dsn2, "--include-personal", "--file", e2)
 
 	in, out1, out2 := readFile(t, "testdata/import/sites.csv"), readFile(t, e1), readFile(t, e2)
 	if !bytes.HasPrefix(out1, []byte("\ufeffdomains,site_name,")) {
@@ -252,7 +252,7 @@ func TestImportExportUsage(t *testing.T) {
 		{"no argument", []string{"import"}, 2, "accepts 1 arg(s), received 0"},
 		{"empty file", []string{"import", "--db", dsn, empty}, 1, empty + ": empty file: want a header line naming the columns"},
 		{"not csv or json", []string{"import", "--db", dsn, "testdata/site/compliant.html"}, 1, "compliant.html: cannot tell the format from the name"},
-		{"bad format", []string{"export", "--db", dsn, "--format", "xml"}, 2, `invalid --format "xml": want csv or json`},
+		{"bad format", []string{"export", "--db", dsn, "-o", "xml"}, 2, `invalid -o/--output "xml": want one of csv, json, xlsx`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

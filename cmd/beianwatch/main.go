@@ -92,14 +92,14 @@ func (a *app) exitStatus(cmd *cobra.Command, err error) int {
 }
 
 func (a *app) rootCmd() *cobra.Command {
-	var logLevel, config string
+	var logLevel, logFormat, config string
 	root := &cobra.Command{
 		Use:   "beianwatch",
 		Short: "Audit the ICP and PSB (公安) filing numbers in Chinese website footers",
 		Long: `beianwatch checks that a website shows its ICP filing number (ICP备案) and its
 public-security filing number (公安备案) as the rules require: visible, well
 formed, linked to the official query pages, badged, and filed in time.`,
-		Version:       a.version,
+		Version:       readVersion().String(),
 		SilenceErrors: true, // exitStatus prints them, with a hint
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -114,15 +114,26 @@ formed, linked to the official query pages, badged, and filed in time.`,
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return fmt.Errorf("invalid --log-level %q: want debug, info, warn or error", logLevel)
 			}
-			a.logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+			opts := &slog.HandlerOptions{Level: level}
+			switch logFormat {
+			case "text":
+				a.logger = slog.New(slog.NewTextHandler(a.stderr, opts))
+			case "json":
+				a.logger = slog.New(slog.NewJSONHandler(a.stderr, opts))
+			default:
+				return fmt.Errorf("invalid --log-format %q: want text or json", logFormat)
+			}
 			return nil
 		},
 	}
-	root.CompletionOptions.HiddenDefaultCmd = true
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetIn(a.stdin)
-	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level on stderr: debug, info, warn or error")
+	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log `LEVEL` on stderr: debug, info, warn or error")
+	root.PersistentFlags().StringVar(&logFormat, "log-format", "text", "log `FORMAT` on stderr: text (key=value) or json (one object a line)")
+	completeValues(root, "log-level", []string{"debug", "info", "warn", "error"})
+	completeValues(root, "log-format", []string{"text", "json"})
 	root.PersistentFlags().StringVar(&config, "config", a.getenv("BEIANWATCH_CONFIG"), "read settings from this YAML `FILE`: keys are flag names, for every command (env BEIANWATCH_CONFIG)")
 	root.PersistentFlags().StringVar(&a.dsn, "db", a.defaultDSN(), "registry `DSN`: sqlite://FILE, sqlite::memory: or postgres://… (env BEIANWATCH_DB)")
 	root.PersistentFlags().StringVar(&a.keyFile, "key-file", "", "key `FILE` encrypting personal data (default: FILE.key beside a sqlite://FILE registry, made on first use; required on PostgreSQL) (env BEIANWATCH_KEY_FILE)")
@@ -134,6 +145,7 @@ formed, linked to the official query pages, badged, and filed in time.`,
 	root.AddCommand(a.serveCmd())
 	root.AddCommand(a.keysCmd())
 	root.AddCommand(a.tokenCmd(), a.auditCmd())
+	root.AddCommand(a.versionCmd())
 	return root
 }
 

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"cmp"
 	"io"
 	"os"
 	"strconv"
@@ -14,22 +14,52 @@ import (
 	"github.com/beianwatch/beianwatch/internal/reporttext"
 )
 
-// printer writes reports as JSON lines or as human-readable blocks.
+// printer writes reports in a machine format (-o) or as human-readable
+// blocks.
 type printer struct {
 	w     io.Writer
-	enc   *json.Encoder // nil for human output
+	rw    *recordWriter[checker.Report] // nil for human output
 	color bool
 	bar   *progressbar.ProgressBar // cleared before each block, if set
 }
 
-func newPrinter(w io.Writer, asJSON, color bool) *printer {
+func newPrinter(w io.Writer, format string, color bool) (*printer, error) {
 	p := &printer{w: w, color: color}
-	if asJSON {
-		p.enc = json.NewEncoder(w)
-		// Keep Chinese text and the HTML in evidence readable.
-		p.enc.SetEscapeHTML(false)
+	if format != formatTable {
+		var err error
+		if p.rw, err = newRecordWriter(w, format, reportCSVHeader, reportCSVRow); err != nil {
+			return nil, err
+		}
 	}
-	return p
+	return p, nil
+}
+
+// close ends a machine-format list.
+func (p *printer) close() error {
+	if p.rw == nil {
+		return nil
+	}
+	return p.rw.close()
+}
+
+// reportCSVHeader and reportCSVRow are check -o csv: a report a row,
+// numbers and finding codes ;-separated as in the registry's files.
+var reportCSVHeader = []string{"target", "url", "http_status", "checked_at", "verdict", "icp", "psb", "findings", "psb_filing_deadline", "badge_deadline", "error", "policy"}
+
+func reportCSVRow(r checker.Report) []string {
+	var icp, psb, codes []string
+	for _, n := range r.ICP {
+		icp = append(icp, cmp.Or(n.Number, n.Text))
+	}
+	for _, n := range r.PSB {
+		psb = append(psb, cmp.Or(n.Number, n.Text))
+	}
+	for _, f := range r.Findings {
+		codes = append(codes, f.Code)
+	}
+	return []string{r.Target, r.URL, strconv.Itoa(r.HTTPStatus), csvTime(r.CheckedAt), string(r.Verdict),
+		strings.Join(icp, ";"), strings.Join(psb, ";"), strings.Join(codes, ";"),
+		deadline(r.Deadlines.PSBFiling), deadline(r.Deadlines.Badge), r.Error, r.Policy}
 }
 
 // isTerminal reports whether w is a terminal.
@@ -44,8 +74,8 @@ func (p *printer) print(r checker.Report, note string) error {
 	if p.bar != nil {
 		_ = p.bar.Clear()
 	}
-	if p.enc != nil {
-		return p.enc.Encode(r)
+	if p.rw != nil {
+		return p.rw.write(r)
 	}
 	_, err := io.WriteString(p.w, reporttext.Render(r, note, p.color))
 	return err

@@ -143,6 +143,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.StringSliceVar(&o.providerRanges, "provider-ranges", nil, "the provider's own mainland networks (`CIDR`,…): a site served from elsewhere is an error finding")
 	f.BoolVar(&o.pinFiledIP, "pin-filed-ip", false, "fetch each site from the IP addresses its filing names, not where DNS points")
 	f.StringVar(&o.robots, "robots", def.Robots, "robots.txt `POLICY`: ignore or obey (see README)")
+	completeValues(cmd, "robots", []string{"ignore", "obey"})
 	f.DurationVar(&o.statsInterval, "stats-interval", def.StatsInterval, "how often the registry-wide gauges (beianwatch_sites …) are read from the registry")
 	f.BoolVar(&o.perSiteMetrics, "per-site-metrics", false, "add beianwatch_site_verdict{domain,verdict} for the worst sites")
 	f.IntVar(&o.perSiteLimit, "per-site-metrics-limit", 1000, "`N` sites at most in beianwatch_site_verdict")
@@ -278,7 +279,14 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config, p
 		return a.trouble(err)
 	}
 	if o.once {
-		fmt.Fprintln(a.stdout, d.Summary())
+		var next time.Time
+		var n int
+		if d.Summary().Checked == 0 {
+			if next, n, err = d.NextDue(ctx); err != nil {
+				return a.trouble(err)
+			}
+		}
+		fmt.Fprint(a.stdout, onceSummary(d.Summary(), next, n, time.Now()))
 	}
 	return nil
 }

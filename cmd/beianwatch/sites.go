@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -30,7 +29,7 @@ type sitesListOptions struct {
 	tag     string
 	all     bool
 	limit   int
-	json    bool
+	format  string
 	phone   string
 	email   string
 }
@@ -53,7 +52,7 @@ Exit status: 0 on success, 1 when no site lists the DOMAIN given, 2 on
 trouble (a usage error, an unreachable or outdated registry).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runSitesList(cmd.Context(), sitesListOptions{})
+			return a.runSitesList(cmd.Context(), sitesListOptions{format: formatTable})
 		},
 	}
 	cmd.AddCommand(a.sitesListCmd(), a.sitesShowCmd(), a.sitesRetireCmd(), a.sitesRecheckCmd())
@@ -62,31 +61,39 @@ trouble (a usage error, an unreachable or outdated registry).`,
 
 func (a *app) sitesListCmd() *cobra.Command {
 	var o sitesListOptions
+	var out *outputFlag
 	cmd := &cobra.Command{
 		Use:   "list [flags]",
 		Short: "List sites with their current verdict",
 		Example: `  beianwatch sites list --verdict fail
-  beianwatch sites list --tag vip --all --json
+  beianwatch sites list --tag vip --all -o json
   beianwatch sites list --contact-phone 13812345678`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if o.format, err = out.format(cmd); err != nil {
+				return err
+			}
 			return a.runSitesList(cmd.Context(), o)
 		},
 	}
+	out = addOutputFlag(cmd, listFormats)
+	out.alias(cmd, "json", formatJSONL)
 	f := cmd.Flags()
 	f.StringVar(&o.verdict, "verdict", "", "only sites whose current `VERDICT` is pass, fail, error or unchecked")
+	completeVerdicts(cmd)
 	f.StringVar(&o.tag, "tag", "", "only sites carrying `TAG`")
 	f.BoolVar(&o.all, "all", false, "include retired sites")
 	f.IntVar(&o.limit, "limit", 0, "list at most `N` sites (0: all)")
-	f.BoolVar(&o.json, "json", false, "print one JSON object per site per line")
 	f.StringVar(&o.phone, "contact-phone", "", "only sites whose contact's phone is `PHONE` (blanks, dashes and +86 ignored)")
 	f.StringVar(&o.email, "contact-email", "", "only sites whose contact's email is `EMAIL` (case ignored)")
 	return cmd
 }
 
 func (a *app) sitesShowCmd() *cobra.Command {
-	var asJSON, personal bool
+	var personal bool
 	var shot string
+	var out *outputFlag
 	cmd := &cobra.Command{
 		Use:   "show DOMAIN",
 		Short: "Show a site, its state and its latest checks",
@@ -98,11 +105,16 @@ failed, serve kept a PNG of the page's footer: show says so, and
 			if shot != "" {
 				return a.runSitesScreenshot(cmd.Context(), args[0], shot)
 			}
-			return a.runSitesShow(cmd.Context(), args[0], asJSON, personal)
+			format, err := out.format(cmd)
+			if err != nil {
+				return err
+			}
+			return a.runSitesShow(cmd.Context(), args[0], format, personal)
 		},
 	}
 	cmd.Flags().StringVar(&shot, "screenshot", "", "write the site's latest screenshot (PNG) to `FILE` and print nothing else")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the site as one JSON object")
+	out = addOutputFlag(cmd, showFormats)
+	out.alias(cmd, "json", formatJSON)
 	cmd.Flags().BoolVar(&personal, "include-personal", false, "show contact names, phones and emails unmasked")
 	return cmd
 }
@@ -139,6 +151,7 @@ Retired sites are not checked.`,
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "every active site")
 	cmd.Flags().StringVar(&verdict, "verdict", "", "the active sites whose current `VERDICT` is pass, fail, error or unchecked")
+	completeVerdicts(cmd)
 	return cmd
 }
 
@@ -193,16 +206,18 @@ func (a *app) runSitesList(ctx context.Context, o sitesListOptions) error {
 		return a.trouble(err)
 	}
 	defer st.Close()
-	if o.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetEscapeHTML(false)
-		err := st.ListSites(ctx, f, func(s *registry.Site, state *registry.State) error {
-			return enc.Encode(listView(s, state))
+	if o.format != formatTable {
+		rw, err := newRecordWriter(a.stdout, o.format, siteListCSVHeader, siteListCSVRow)
+		if err != nil {
+			return err
+		}
+		err = st.ListSites(ctx, f, func(s *registry.Site, state *registry.State) error {
+			return rw.write(listView(s, state))
 		})
 		if err != nil {
 			return a.trouble(err)
 		}
-		return nil
+		return rw.close()
 	}
 	// Rows are written as they come, in fixed-width columns (the domain,
 	// of any width, last), so that a long list streams.
@@ -230,7 +245,7 @@ func isVerdict(v checker.Verdict) bool {
 	return false
 }
 
-func (a *app) runSitesShow(ctx context.Context, domain string, asJSON, includePersonal bool) error {
+func (a *app) runSitesShow(ctx context.Context, domain, format string, includePersonal bool) error {
 	st, err := a.openCurrentStore(ctx)
 	if err != nil {
 		return a.trouble(err)
@@ -249,11 +264,8 @@ func (a *app) runSitesShow(ctx context.Context, domain string, asJSON, includePe
 	}
 	since := historySince(results)
 	results = results[:min(len(results), showResults)]
-	if asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(showView(s, state, results, since))
+	if format != formatTable {
+		return writeRecord(a.stdout, format, showView(s, state, results, since))
 	}
 	if _, err = fmt.Fprint(a.stdout, siteText(s, state, results, since)); err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,23 @@ func listView(s *registry.Site, st *registry.State) siteListJSON {
 		Verdict: st.Verdict, LastCheckAt: timeOrNull(st.LastCheckAt), NextCheckAt: timeOrNull(st.NextCheckAt),
 		Deadlines: st.Deadlines,
 	}
+}
+
+// siteListCSVHeader and siteListCSVRow are sites list -o csv: the keys
+// of the JSON, lists ;-separated, times in UTC.
+var siteListCSVHeader = []string{"id", "domains", "site_name", "icp_number", "psb_number", "tags", "active", "verdict",
+	"last_check_at", "next_check_at", "psb_filing_deadline", "badge_deadline"}
+
+func siteListCSVRow(v siteListJSON) []string {
+	t := func(p *time.Time) string {
+		if p == nil {
+			return ""
+		}
+		return csvTime(*p)
+	}
+	return []string{strconv.FormatInt(v.ID, 10), strings.Join(v.Domains, ";"), v.SiteName, v.ICPNumber, v.PSBNumber,
+		strings.Join(v.Tags, ";"), strconv.FormatBool(v.Active), string(v.Verdict), t(v.LastCheckAt), t(v.NextCheckAt),
+		deadline(v.Deadlines.PSBFiling), deadline(v.Deadlines.Badge)}
 }
 
 type siteJSON struct {

@@ -1,9 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -65,12 +65,16 @@ token never expires; revoke it with 'beianwatch token revoke'.`,
 	create.Flags().StringVar(&scopes, "scope", "", "comma-separated `SCOPES`: read, write, cases, probe, admin")
 	create.Flags().Var(&expires, "expires", "expire after this many days (90, 90d) or this duration (2160h); default never")
 
-	var asJSON bool
+	var tokenOut *outputFlag
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the tokens (never their secrets), revoked ones included",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := tokenOut.format(cmd)
+			if err != nil {
+				return err
+			}
 			st, err := a.openCurrentStore(cmd.Context())
 			if err != nil {
 				return a.trouble(err)
@@ -80,8 +84,8 @@ token never expires; revoke it with 'beianwatch token revoke'.`,
 			if err != nil {
 				return a.trouble(err)
 			}
-			if asJSON {
-				return writeJSONLines(a, ts, tokenJSON)
+			if format != formatTable {
+				return writeList(a.stdout, format, ts, tokenJSON, tokenCSVHeader, tokenCSVRow)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tSCOPES\tCREATED\tEXPIRES\tLAST USED\tSTATE")
@@ -93,7 +97,8 @@ token never expires; revoke it with 'beianwatch token revoke'.`,
 			return tw.Flush()
 		},
 	}
-	list.Flags().BoolVar(&asJSON, "json", false, "one JSON object a line")
+	tokenOut = addOutputFlag(list, listFormats)
+	tokenOut.alias(list, "json", formatJSONL)
 
 	revoke := &cobra.Command{
 		Use:   "revoke NAME",
@@ -124,7 +129,7 @@ func (a *app) auditCmd() *cobra.Command {
 	}
 	var limit int
 	var before int64
-	var asJSON bool
+	var out *outputFlag
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List audit entries, newest first",
@@ -132,6 +137,10 @@ func (a *app) auditCmd() *cobra.Command {
 the entry --before names (an ID from an earlier page).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := out.format(cmd)
+			if err != nil {
+				return err
+			}
 			if limit < 1 {
 				return fmt.Errorf("invalid --limit %d: want at least 1", limit)
 			}
@@ -144,8 +153,8 @@ the entry --before names (an ID from an earlier page).`,
 			if err != nil {
 				return a.trouble(err)
 			}
-			if asJSON {
-				return writeJSONLines(a, es, auditJSON)
+			if format != formatTable {
+				return writeList(a.stdout, format, es, auditJSON, auditCSVHeader, auditCSVRow)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tTIME\tTOKEN\tACTION\tOBJECT\tSOURCE")
@@ -157,7 +166,8 @@ the entry --before names (an ID from an earlier page).`,
 	}
 	list.Flags().IntVar(&limit, "limit", 50, "at most this many entries")
 	list.Flags().Int64Var(&before, "before", 0, "entries older than this `ID` (the next page)")
-	list.Flags().BoolVar(&asJSON, "json", false, "one JSON object a line")
+	out = addOutputFlag(list, listFormats)
+	out.alias(list, "json", formatJSONL)
 	c.AddCommand(list)
 	return c
 }
@@ -172,30 +182,43 @@ type tokenView struct {
 	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
-func tokenJSON(t registry.Token) any {
+func tokenJSON(t registry.Token) tokenView {
 	return tokenView{Name: t.Name, Scopes: t.Scopes, CreatedAt: t.CreatedAt,
 		ExpiresAt: timePtr(t.ExpiresAt), RevokedAt: timePtr(t.RevokedAt), LastUsedAt: timePtr(t.LastUsedAt)}
 }
 
-func auditJSON(e registry.AuditEntry) any {
-	return struct {
-		ID     int64     `json:"id"`
-		At     time.Time `json:"at"`
-		Token  string    `json:"token"`
-		Action string    `json:"action"`
-		Object string    `json:"object"`
-		Source string    `json:"source"`
-	}{e.ID, e.At, e.Token, e.Action, e.Object, e.Source}
+// auditView is an audit entry as 'audit list -o json' shows it.
+type auditView struct {
+	ID     int64     `json:"id"`
+	At     time.Time `json:"at"`
+	Token  string    `json:"token"`
+	Action string    `json:"action"`
+	Object string    `json:"object"`
+	Source string    `json:"source"`
 }
 
-func writeJSONLines[T any](a *app, items []T, conv func(T) any) error {
-	enc := json.NewEncoder(a.stdout)
-	for _, it := range items {
-		if err := enc.Encode(conv(it)); err != nil {
-			return err
+func auditJSON(e registry.AuditEntry) auditView {
+	return auditView{e.ID, e.At, e.Token, e.Action, e.Object, e.Source}
+}
+
+// The -o csv columns of token list and audit list: the JSON's keys.
+var (
+	tokenCSVHeader = []string{"name", "scopes", "created_at", "expires_at", "revoked_at", "last_used_at"}
+	auditCSVHeader = []string{"id", "at", "token", "action", "object", "source"}
+)
+
+func tokenCSVRow(v tokenView) []string {
+	t := func(p *time.Time) string {
+		if p == nil {
+			return ""
 		}
+		return csvTime(*p)
 	}
-	return nil
+	return []string{v.Name, strings.Join(v.Scopes, ";"), csvTime(v.CreatedAt), t(v.ExpiresAt), t(v.RevokedAt), t(v.LastUsedAt)}
+}
+
+func auditCSVRow(v auditView) []string {
+	return []string{strconv.FormatInt(v.ID, 10), csvTime(v.At), v.Token, v.Action, v.Object, v.Source}
 }
 
 func timePtr(t time.Time) *time.Time {
