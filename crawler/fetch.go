@@ -281,7 +281,7 @@ func (f *Fetcher) netHop(ctx context.Context, u *url.URL) (*response, error) {
 		header: resp.Header,
 		body: func() ([]byte, error) {
 			defer resp.Body.Close()
-			return f.bodies.readBody(resp, f.cfg.MaxBody)
+			return f.bodies.readBody(ctx, resp, f.cfg.MaxBody)
 		},
 		discard: func() {
 			_, _ = io.CopyN(io.Discard, resp.Body, 4<<10) // lets the connection be reused

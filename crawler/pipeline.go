@@ -24,6 +24,9 @@ type Pipeline struct {
 	Recycle func(body []byte)
 	// Now is the clock of a failed fetch's report (time.Now when nil).
 	Now func() time.Time
+	// Budget, if set, bounds the memory of bodies in flight: the body is
+	// reserved in it as it is read, and given back once it is judged.
+	Budget *Budget
 }
 
 // Run checks one job. It always returns an outcome: a fetch that fails
@@ -33,7 +36,9 @@ type Pipeline struct {
 // explain. Outcome.Next is left to the caller.
 func (p Pipeline) Run(ctx context.Context, j Job) (Outcome, error) {
 	o := Outcome{Job: j}
-	page, err := p.Fetch(ctx, j.Target)
+	res := p.Budget.Open()
+	defer res.Release()
+	page, err := p.Fetch(withReservation(ctx, res), j.Target)
 	if err != nil {
 		var fe *FetchError
 		u, status := j.Target, 0
