@@ -30,6 +30,7 @@ type Budget struct {
 	limit    int64
 	maxBody  int64
 	pool     *semaphore.Weighted
+	judging  *semaphore.Weighted
 	inUse    atomic.Int64
 	waits    atomic.Int64
 	mu       sync.Mutex
@@ -43,7 +44,29 @@ func NewBudget(limit, maxBody int64) (*Budget, error) {
 	if maxBody <= 0 || limit < maxBody {
 		return nil, fmt.Errorf("crawler: body memory %s is less than the largest body, %s", formatBytes(limit), formatBytes(maxBody))
 	}
-	return &Budget{limit: limit, maxBody: maxBody, pool: semaphore.NewWeighted(limit - maxBody), freed: make(chan struct{})}, nil
+	return &Budget{limit: limit, maxBody: maxBody, pool: semaphore.NewWeighted(limit - maxBody),
+		judging: semaphore.NewWeighted(judgeWindow), freed: make(chan struct{})}, nil
+}
+
+// judgeWindow bounds the bytes of pages judged at once. The checker's
+// working memory is a few times the page (its scan tables, the rendered
+// text), and the budget lets dozens of large bodies in at once: judged
+// together, they would take several times the budget. Small pages are
+// judged many at a time (more than the cores can run); a page of
+// judgeWindow or more alone.
+const judgeWindow = 4 << 20
+
+// judge waits for room to judge a page of n bytes and returns the
+// function that gives it back. A nil Budget does not wait.
+func (b *Budget) judge(n int) (done func()) {
+	if b == nil {
+		return func() {}
+	}
+	w := min(max(int64(n), 1), judgeWindow)
+	// Not cancellable: the wait is for other checks' CPU time, never
+	// for the network.
+	_ = b.judging.Acquire(context.Background(), w)
+	return func() { b.judging.Release(w) }
 }
 
 // Limit is the budget in bytes.
@@ -122,7 +145,9 @@ func (r *Reservation) GrowTo(ctx context.Context, n int64) error {
 		if !waited {
 			r.b.waits.Add(1)
 		}
+		resume := pauseClock(ctx)
 		acquired, err := r.b.acquire(ctx, need, freed)
+		resume()
 		if err != nil {
 			return fmt.Errorf("wait for body memory: %w", err)
 		}

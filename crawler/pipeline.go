@@ -58,6 +58,8 @@ func (p Pipeline) Run(ctx context.Context, j Job) (Outcome, error) {
 	sum := sha256.Sum256(page.Body)
 	o.BodySHA256 = hex.EncodeToString(sum[:])
 	var text string
+	judged := p.Budget.judge(len(page.Body))
+	defer judged()
 	if p.Scanner != nil {
 		// The text the checker rendered, so that the scan need not decode
 		// and render the page again.
