@@ -3,6 +3,7 @@ package crawler
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -51,18 +52,19 @@ func NewBudget(limit, maxBody int64) (*Budget, error) {
 // judgeWindow bounds the bytes of pages judged at once. The checker's
 // working memory is a few times the page (its scan tables, the rendered
 // text), and the budget lets dozens of large bodies in at once: judged
-// together, they would take several times the budget. Small pages are
-// judged many at a time (more than the cores can run); a page of
-// judgeWindow or more alone.
+// together, they would take several times the budget. A page of
+// judgeWindow or more is judged alone.
 const judgeWindow = 4 << 20
 
 // judge waits for room to judge a page of n bytes and returns the
-// function that gives it back. A nil Budget does not wait.
+// function that gives it back. A page takes at least a GOMAXPROCS-th of
+// the window: judging is all CPU, and more checks at once than cores
+// only preempt each other. A nil Budget does not wait.
 func (b *Budget) judge(n int) (done func()) {
 	if b == nil {
 		return func() {}
 	}
-	w := min(max(int64(n), 1), judgeWindow)
+	w := min(max(int64(n), judgeWindow/int64(runtime.GOMAXPROCS(0))), judgeWindow)
 	// Not cancellable: the wait is for other checks' CPU time, never
 	// for the network.
 	_ = b.judging.Acquire(context.Background(), w)
