@@ -188,7 +188,7 @@ func (o *Options) Validate() error {
 		maxBody = crawler.DefaultMaxBody
 	}
 	if o.BodyMemory < maxBody {
-		return fmt.Errorf("invalid --body-memory %d: must be at least --max-body (%d), or the largest page could never be read", o.BodyMemory, maxBody)
+		return fmt.Errorf("invalid --body-memory %d bytes: must be at least --max-body (%d bytes), or the largest page could never be read", o.BodyMemory, maxBody)
 	}
 	if o.Retain < 0 {
 		return fmt.Errorf("invalid --retain %v: must not be negative", o.Retain)
