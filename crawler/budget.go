@@ -19,6 +19,10 @@ const DefaultBodyMemory = 64 << 20 // 64 MiB
 // network cost little and a few huge bodies cannot take more than the
 // budget. It is safe for concurrent use.
 //
+// A quarter of what is left after the reserve (below), at most
+// maxJudging, is held back for judging the pages: the checker's working
+// memory is a few times the page it judges.
+//
 // A body that has to wait for memory keeps what it holds, so two growing
 // bodies could each wait for the other's. The budget is therefore split:
 // a shared pool, and a reserve of MaxBody bytes that one body at a time
@@ -45,9 +49,16 @@ func NewBudget(limit, maxBody int64) (*Budget, error) {
 	if maxBody <= 0 || limit < maxBody {
 		return nil, fmt.Errorf("crawler: body memory %s is less than the largest body, %s", formatBytes(limit), formatBytes(maxBody))
 	}
-	return &Budget{limit: limit, maxBody: maxBody, pool: semaphore.NewWeighted(limit - maxBody),
+	// What the checker needs beside the pages it judges is held back
+	// from the pool, so that bodies and their judging stay within limit.
+	judging := min((limit-maxBody)/4, maxJudging)
+	return &Budget{limit: limit, maxBody: maxBody, pool: semaphore.NewWeighted(limit - maxBody - judging),
 		judging: semaphore.NewWeighted(judgeWindow), freed: make(chan struct{})}, nil
 }
+
+// maxJudging is the most of the budget held back for the checker's
+// working memory: about what it takes to judge a page of judgeWindow.
+const maxJudging = 16 << 20
 
 // judgeWindow bounds the bytes of pages judged at once. The checker's
 // working memory is a few times the page (its scan tables, the rendered

@@ -34,8 +34,8 @@ func TestNewBudget(t *testing.T) {
 }
 
 // TestReservationGrowTo grows reservations one after the other on a
-// budget of 10 bytes for bodies of at most 4: 6 in the pool and 4 in the
-// reserve. Nothing here waits: a step that would is cut short by a
+// budget of 12 bytes for bodies of at most 4: 2 held back for judging, 6
+// in the pool and 4 in the reserve. Nothing here waits: a step that would is cut short by a
 // cancelled context.
 func TestReservationGrowTo(t *testing.T) {
 	type step struct {
@@ -71,7 +71,7 @@ func TestReservationGrowTo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := NewBudget(10, 4)
+			b, err := NewBudget(12, 4)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,12 +105,12 @@ func TestNilBudget(t *testing.T) {
 // TestBudgetNoDeadlock has bodies that each hold part of the budget and
 // all want more than is free: each must wait while holding what it has,
 // and every one must still finish, in turn, without a cancelled context
-// or a timer to break a deadlock. The budget (8 bytes for bodies of at
-// most 4, a pool of 4) is first spent by two bodies of 2 bytes, and a
+// or a timer to break a deadlock. The budget (9 bytes for bodies of at
+// most 4: 1 held back for judging, a pool of 4 and the reserve) is first spent by two bodies of 2 bytes, and a
 // third of 4 owns the reserve; then the first two grow to 4, which the
 // pool cannot give them both.
 func TestBudgetNoDeadlock(t *testing.T) {
-	b, err := NewBudget(8, 4)
+	b, err := NewBudget(9, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
