@@ -83,7 +83,11 @@ type ScheduleConfig struct {
 	// the network and the CPU (see controller), from 32 or Workers if
 	// lower. Zero means 16.
 	Workers int
-	// Batch is how many sites are leased at a time. Zero means 4×Workers.
+	// Batch is the most sites leased at a time. Zero means 4×Workers.
+	// Fewer are while fewer checks run at once (4× the controller's
+	// level): a leased site waits for a worker in the leaser's hands, and
+	// a batch far larger than the checks running would keep its last
+	// sites waiting past their leases.
 	Batch int
 	// LeaseTTL is how long a lease lasts; a replica that dies loses its
 	// sites for this long. Zero means 5 minutes.
@@ -290,7 +294,7 @@ func (s *Scheduler) Run(ctx context.Context, q Queue) (Summary, error) {
 			}
 		})
 	}
-	err := s.lease(ctx, q, jobs)
+	err := s.lease(ctx, q, jobs, g)
 	close(jobs)
 	wg.Wait()
 	close(adaptDone)
@@ -308,10 +312,10 @@ func (s *Scheduler) Run(ctx context.Context, q Queue) (Summary, error) {
 }
 
 // lease feeds jobs until ctx ends or, with Once, nothing is due.
-func (s *Scheduler) lease(ctx context.Context, q Queue, jobs chan<- Job) error {
+func (s *Scheduler) lease(ctx context.Context, q Queue, jobs chan<- Job, g *gate) error {
 	backoff := time.Second
 	for ctx.Err() == nil {
-		batch, err := q.Lease(ctx, s.cfg.Owner, s.cfg.Batch, s.cfg.LeaseTTL)
+		batch, err := q.Lease(ctx, s.cfg.Owner, min(s.cfg.Batch, 4*g.current()), s.cfg.LeaseTTL)
 		if err != nil {
 			if ctx.Err() != nil {
 				break

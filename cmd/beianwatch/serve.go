@@ -124,7 +124,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.DurationVar(&o.interval, "interval", def.Interval, "time between checks of a site (±10% jitter)")
 	f.DurationVar(&o.recheckInterval, "recheck-interval", def.RecheckInterval, "time between checks of a site with error findings or a deadline within 7 days")
 	f.DurationVar(&o.leaseTTL, "lease-ttl", def.LeaseTTL, "how long a replica holds a leased site (a dead replica's sites wait this long)")
-	f.IntVar(&o.batch, "batch", 0, "`N` sites leased at a time (0: 4 × --concurrency)")
+	f.IntVar(&o.batch, "batch", 0, "`N` sites leased at a time at most (0: 4 × --concurrency; never more than 4 × the checks running)")
 	f.DurationVar(&o.grace, "grace", def.Grace, "time checks in flight get to finish on shutdown")
 	f.StringVar(&o.owner, "owner", "", "this replica's `NAME` in leases (default: host name and process id)")
 	f.StringSliceVar(&o.providerRanges, "provider-ranges", nil, "the provider's own mainland networks (`CIDR`,…): a site served from elsewhere is an error finding")
