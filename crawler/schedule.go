@@ -187,7 +187,7 @@ type Scheduler struct {
 	// that a Once run that waits for its last sites wakes when they are in.
 	inflight atomic.Int64
 	idle     chan struct{}
-	// done and failed count the checks of this Run, for the controller:
+	// checked and failed count the checks of this Run, for the controller:
 	// failed those whose fetch timed out or lost its connection.
 	checked, failed atomic.Int64
 }
