@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -87,8 +88,12 @@ type bodyReader struct {
 }
 
 // maxScratch is the largest scratch buffer kept for the next body: pages
-// are mostly far smaller, and a rare huge one should not stay in memory.
-const maxScratch = 1 << 20
+// are mostly far smaller, and a rare huge one should not stay in memory
+// (nor be reserved in the body budget for a small page).
+const maxScratch = 256 << 10
+
+// firstScratch is the size of a new scratch buffer: most pages fit.
+const firstScratch = 64 << 10
 
 // pooledGzip is a gzip reader and the buffered reader under it.
 type pooledGzip struct {
@@ -99,11 +104,13 @@ type pooledGzip struct {
 // readBody reads and decodes a response body, holding both the bytes on the
 // wire and the decoded bytes to limit. A decompression bomb is stopped after
 // limit+1 decoded bytes, whatever it would expand to.
-func (b *bodyReader) readBody(resp *http.Response, limit int64) ([]byte, error) {
+// The buffer read into is reserved in ctx's Reservation (if any) as it
+// grows, which may wait for memory.
+func (b *bodyReader) readBody(ctx context.Context, resp *http.Response, limit int64) ([]byte, error) {
 	if resp.ContentLength > limit {
 		return nil, &TooLargeError{Limit: limit}
 	}
-	return b.read(resp.Body, resp.Header, limit)
+	return b.read(ctx, resp.Body, resp.Header, resp.ContentLength, limit)
 }
 
 // MaxEncodings is the most content codings a response may stack. No
@@ -129,7 +136,9 @@ func (e *TooManyEncodingsError) Is(target error) bool { return target == ErrTooM
 // read reads body to its end, undoing its content codings, failing with
 // a *TooLargeError past limit bytes on the wire or out of any decoding
 // layer, and with a *TooManyEncodingsError past MaxEncodings layers.
-func (b *bodyReader) read(body io.Reader, h http.Header, limit int64) ([]byte, error) {
+// size is the body's length on the wire if known (else -1): a body sent
+// as it is gets a buffer of that size at once.
+func (b *bodyReader) read(ctx context.Context, body io.Reader, h http.Header, size, limit int64) ([]byte, error) {
 	codings := contentCodings(h)
 	if len(codings) > MaxEncodings {
 		// Refused before a decoder is built: the header alone is the attack.
@@ -150,30 +159,76 @@ func (b *bodyReader) read(body io.Reader, h http.Header, limit int64) ([]byte, e
 		// work is bounded by the wire bytes plus limit per layer.
 		r = newCapReader(r, limit, true)
 	}
-	return b.readAll(r)
+	if len(codings) > 0 {
+		size = -1
+	}
+	return b.readAll(ctx, r, size, limit)
 }
 
-// readAll is io.ReadAll into a buffer from the pool.
-func (b *bodyReader) readAll(r io.Reader) ([]byte, error) {
-	p, _ := b.scratch.Get().(*[]byte)
-	if p == nil {
-		p = new(make([]byte, 0, 64<<10))
+// readAll is io.ReadAll into a buffer from the pool, of at most limit
+// bytes (r fails past it), whose capacity is reserved in ctx's
+// Reservation before it is used.
+func (b *bodyReader) readAll(ctx context.Context, r io.Reader, size, limit int64) ([]byte, error) {
+	res := reservationFrom(ctx)
+	buf, err := b.scratchBuffer(ctx, res, size, limit)
+	if err != nil {
+		return nil, err
 	}
-	buf := (*p)[:0]
-	var err error
 	for err == nil {
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, cap(buf))
-		}
 		var n int
-		n, err = r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
+		if len(buf) < cap(buf) {
+			n, err = r.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			continue
+		}
+		// Full: a byte more says whether the body goes on (r fails past
+		// limit), before the buffer grows for it.
+		var probe [1]byte
+		if n, err = r.Read(probe[:]); n == 0 || (err != nil && err != io.EOF) {
+			continue
+		}
+		next := min(max(2*int64(cap(buf)), firstScratch), limit)
+		if next <= int64(cap(buf)) {
+			err = &TooLargeError{Limit: limit} // r should have said so
+			break
+		}
+		if gerr := res.GrowTo(ctx, next); gerr != nil {
+			err = gerr
+			break
+		}
+		buf = append(slices.Grow(buf, int(next)-len(buf)), probe[0])
 	}
 	if err != io.EOF {
 		b.recycle(buf)
 		return nil, fmt.Errorf("read body: %w", err)
 	}
 	return buf, nil
+}
+
+// scratchBuffer is an empty buffer to read a body into, reserved in res:
+// one of the pool's, or a new one of the body's size (if known) or
+// firstScratch.
+func (b *bodyReader) scratchBuffer(ctx context.Context, res *Reservation, size, limit int64) ([]byte, error) {
+	want := int64(firstScratch)
+	if size >= 0 {
+		want = size
+	}
+	want = min(want, limit)
+	p, _ := b.scratch.Get().(*[]byte)
+	if p != nil && int64(cap(*p)) >= want && int64(cap(*p)) <= max(2*want, firstScratch) {
+		if err := res.GrowTo(ctx, int64(cap(*p))); err != nil {
+			b.scratch.Put(p)
+			return nil, fmt.Errorf("read body: %w", err)
+		}
+		return (*p)[:0], nil
+	}
+	if p != nil {
+		b.scratch.Put(p) // for a body of its size
+	}
+	if err := res.GrowTo(ctx, want); err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	return make([]byte, 0, want), nil
 }
 
 // recycle takes back a body readAll returned, for another read. The

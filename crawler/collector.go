@@ -35,6 +35,9 @@ type CollectorConfig struct {
 	// Concurrency bounds requests in flight across all hosts (colly's
 	// LimitRule). Zero means 16.
 	Concurrency int
+	// BodyMemory is the byte budget for bodies in flight (see Budget); it
+	// must be at least MaxBody. Zero means DefaultBodyMemory.
+	BodyMemory int64
 	// PerHost bounds requests in flight to one host name. Zero means 1.
 	PerHost int
 	// PerHostDelay is how long a host's slot stays taken after a request,
@@ -63,6 +66,7 @@ type Collector struct {
 	inflight sync.Map
 	nextID   atomic.Uint64
 	robots   *robotsCache // nil unless the policy is RobotsObey
+	budget   *Budget
 }
 
 // slot carries one request's outcome from colly's callbacks back to the
@@ -85,6 +89,13 @@ func NewCollector(cfg CollectorConfig) (*Collector, error) {
 		cfg.PerHost = 1
 	}
 	cfg.FetchConfig = f.cfg
+	if cfg.BodyMemory == 0 {
+		cfg.BodyMemory = DefaultBodyMemory
+	}
+	budget, err := NewBudget(cfg.BodyMemory, f.cfg.MaxBody)
+	if err != nil {
+		return nil, err
+	}
 	c := colly.NewCollector(
 		// Every cycle revisits every site: colly's visited-URL store would
 		// skip them all on the second cycle and grow without end.
@@ -103,7 +114,7 @@ func NewCollector(cfg CollectorConfig) (*Collector, error) {
 	// Cookies would pile up per host, and a compliance check should see
 	// what a first-time visitor sees.
 	c.DisableCookies()
-	col := &Collector{Fetcher: f, cfg: cfg, colly: c, hosts: newKeyedLimit(cfg.PerHost)}
+	col := &Collector{Fetcher: f, cfg: cfg, colly: c, hosts: newKeyedLimit(cfg.PerHost), budget: budget}
 	c.WithTransport(&collyTransport{inner: f.transport, maxBody: f.cfg.MaxBody, bodies: f.bodies, inflight: &col.inflight})
 	// Redirects are followed by Fetcher.attempt, hop by hop, so that each
 	// hop is counted, checked for loops and limited like any request.
@@ -134,6 +145,10 @@ func NewCollector(cfg CollectorConfig) (*Collector, error) {
 	f.hop = col.hop
 	return col, nil
 }
+
+// Budget is the memory budget of bodies in flight: a Pipeline with it
+// reserves each body there as it is read (Fetch alone reserves nothing).
+func (c *Collector) Budget() *Budget { return c.budget }
 
 // Fetch is Fetcher.Fetch through colly, after robots.txt when the policy
 // says to obey it.
@@ -237,7 +252,7 @@ func (t *collyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	f.certNotAfter = leafNotAfter(resp.TLS)
-	f.body, err = t.bodies.readBody(resp, t.maxBody)
+	f.body, err = t.bodies.readBody(f.ctx, resp, t.maxBody)
 	resp.Body.Close()
 	if err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 	"github.com/beianwatch/beianwatch/crawler"
 )
 
-func newCollector(t *testing.T, cfg crawler.CollectorConfig) *crawler.Collector {
+func newCollector(t testing.TB, cfg crawler.CollectorConfig) *crawler.Collector {
 	t.Helper()
 	c, err := crawler.NewCollector(cfg)
 	if err != nil {

@@ -171,7 +171,7 @@ func (d *dialer) allowed(host string, aps []netip.AddrPort) ([]netip.AddrPort, e
 // that one black-holed address does not eat the whole budget.
 func (d *dialer) dialOne(ctx context.Context, network string, ap netip.AddrPort, left int) (net.Conn, error) {
 	timeout := d.timeout
-	if dl, ok := ctx.Deadline(); ok && left > 1 {
+	if dl, ok := attemptDeadline(ctx); ok && left > 1 {
 		share := time.Until(dl) / time.Duration(left)
 		timeout = min(timeout, max(share, 2*time.Second))
 	}

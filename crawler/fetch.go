@@ -208,15 +208,15 @@ func fallBack(err error) bool {
 
 // attempt fetches u and follows its redirects, within one Timeout.
 func (f *Fetcher) attempt(parent context.Context, u *url.URL) (*checker.Page, *FetchError) {
-	ctx, cancel := context.WithTimeout(parent, f.cfg.Timeout)
-	defer cancel()
+	ctx, stop := withAttemptClock(parent, f.cfg.Timeout)
+	defer stop()
 	fail := func(u *url.URL, status int, err error) *FetchError {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // it repeats the URL that FetchError gives
 		}
 		switch {
-		case parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		case parent.Err() == nil && errors.Is(context.Cause(ctx), errAttemptTimeout):
 			err = fmt.Errorf("%w after %v", ErrTimeout, f.cfg.Timeout)
 		case Reason(err) == ReasonTimeout:
 			// The Transport's own header or handshake timer, set to the
@@ -301,7 +301,7 @@ func (f *Fetcher) netHop(ctx context.Context, u *url.URL) (*response, error) {
 		certNotAfter: leafNotAfter(resp.TLS),
 		body: func() ([]byte, error) {
 			defer resp.Body.Close()
-			return f.bodies.readBody(resp, f.cfg.MaxBody)
+			return f.bodies.readBody(ctx, resp, f.cfg.MaxBody)
 		},
 		discard: func() {
 			_, _ = io.CopyN(io.Discard, resp.Body, 4<<10) // lets the connection be reused

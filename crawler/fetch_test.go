@@ -47,7 +47,7 @@ var newFetcher = func(t *testing.T, cfg crawler.FetchConfig) pageFetcher {
 }
 
 // serve starts a server on 127.0.0.1 that counts its requests.
-func serve(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
+func serve(t testing.TB, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -364,7 +364,7 @@ func TestFetchInvalidTarget(t *testing.T) {
 	}
 }
 
-func mustResolve(t *testing.T, s string) crawler.ResolveRule {
+func mustResolve(t testing.TB, s string) crawler.ResolveRule {
 	t.Helper()
 	r, err := crawler.ParseResolve(s)
 	if err != nil {

@@ -15,9 +15,11 @@ type metrics struct {
 	duration    prometheus.Histogram
 	fetchErrors *prometheus.CounterVec
 	queueErrors *prometheus.CounterVec
+	concurrency prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+// newMetrics makes the scheduler's metrics, with b's use when it is set.
+func newMetrics(reg prometheus.Registerer, b *Budget) (*metrics, error) {
 	m := &metrics{
 		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "beianwatch_checks_total",
@@ -36,8 +38,25 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "beianwatch_scheduler_queue_errors_total",
 			Help: "Registry operations of the scheduler that failed and were retried, by operation (lease, complete).",
 		}, []string{"op"}),
+		concurrency: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "beianwatch_crawler_concurrency",
+			Help: "Sites the scheduler lets be checked at once now (it adapts within --concurrency).",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.checks, m.duration, m.fetchErrors, m.queueErrors} {
+	cs := []prometheus.Collector{m.checks, m.duration, m.fetchErrors, m.queueErrors, m.concurrency}
+	if b != nil {
+		const name, help = "beianwatch_crawler_body_memory_bytes", "Memory for bodies in flight: reserved now (in_use) and the budget (limit, --body-memory)."
+		cs = append(cs,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: prometheus.Labels{"state": "in_use"}},
+				func() float64 { return float64(b.InUse()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: prometheus.Labels{"state": "limit"}},
+				func() float64 { return float64(b.Limit()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "beianwatch_crawler_body_memory_waits_total",
+				Help: "Fetches that waited for memory for their body (the budget was spent)."},
+				func() float64 { return float64(b.Waits()) }),
+		)
+	}
+	for _, c := range cs {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("crawler: register metrics: %w", err)
 		}

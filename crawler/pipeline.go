@@ -27,6 +27,9 @@ type Pipeline struct {
 	// Render, if it has a Renderer, renders the pages the static check
 	// cannot judge and judges them again as the browser drew them.
 	Render RenderConfig
+	// Budget, if set, bounds the memory of bodies in flight: the body is
+	// reserved in it as it is read, and given back once it is judged.
+	Budget *Budget
 }
 
 // Run checks one job. It always returns an outcome: a fetch that fails
@@ -36,7 +39,9 @@ type Pipeline struct {
 // explain. Outcome.Next is left to the caller.
 func (p Pipeline) Run(ctx context.Context, j Job) (Outcome, error) {
 	o := Outcome{Job: j}
-	page, err := p.Fetch(ctx, j.Target)
+	res := p.Budget.Open()
+	defer res.Release()
+	page, err := p.Fetch(withReservation(ctx, res), j.Target)
 	if err != nil {
 		var fe *FetchError
 		u, status := j.Target, 0
@@ -56,6 +61,8 @@ func (p Pipeline) Run(ctx context.Context, j Job) (Outcome, error) {
 	sum := sha256.Sum256(page.Body)
 	o.BodySHA256 = hex.EncodeToString(sum[:])
 	var text string
+	judged := p.Budget.judge(len(page.Body))
+	defer judged()
 	if p.Scanner != nil {
 		// The text the checker rendered, so that the scan need not decode
 		// and render the page again.

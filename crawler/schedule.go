@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -88,9 +89,15 @@ type BatchQueue interface {
 type ScheduleConfig struct {
 	// Owner names this replica in leases; it must be unique among replicas.
 	Owner string
-	// Workers is how many sites are checked at once. Zero means 16.
+	// Workers is the most sites checked at once: how many are follows
+	// the network and the CPU (see controller), from 32 or Workers if
+	// lower. Zero means 16.
 	Workers int
-	// Batch is how many sites are leased at a time. Zero means 4×Workers.
+	// Batch is the most sites leased at a time. Zero means 4×Workers.
+	// Fewer are while fewer checks run at once (4× the controller's
+	// level): a leased site waits for a worker in the leaser's hands, and
+	// a batch far larger than the checks running would keep its last
+	// sites waiting past their leases.
 	Batch int
 	// LeaseTTL is how long a lease lasts; a replica that dies loses its
 	// sites for this long. Zero means 5 minutes.
@@ -178,6 +185,7 @@ type Scheduler struct {
 	cfg     ScheduleConfig
 	fetch   func(ctx context.Context, target string) (*checker.Page, error)
 	recycle func(body []byte)
+	budget  *Budget
 	logger  *slog.Logger
 	metrics *metrics
 	now     func() time.Time
@@ -194,6 +202,9 @@ type Scheduler struct {
 	// that a Once run that waits for its last sites wakes when they are in.
 	inflight atomic.Int64
 	idle     chan struct{}
+	// checked and failed count the checks of this Run, for the controller:
+	// failed those whose fetch timed out or lost its connection.
+	checked, failed atomic.Int64
 }
 
 // NewScheduler builds a Scheduler that fetches with c.
@@ -202,12 +213,12 @@ func NewScheduler(cfg ScheduleConfig, c *Collector, logger *slog.Logger, reg pro
 		return nil, errors.New("crawler: NewScheduler needs a logger and a metrics registerer")
 	}
 	cfg.fill()
-	m, err := newMetrics(reg)
+	m, err := newMetrics(reg, c.Budget())
 	if err != nil {
 		return nil, err
 	}
 	return &Scheduler{
-		cfg: cfg, fetch: c.Fetch, recycle: c.Recycle, logger: logger.With("component", "scheduler"), metrics: m,
+		cfg: cfg, fetch: c.Fetch, recycle: c.Recycle, budget: c.Budget(), logger: logger.With("component", "scheduler"), metrics: m,
 		now: time.Now, rand: rand.Float64, idle: make(chan struct{}, 1), dueSoon: slices.Max(checker.DueSoonWindows()),
 	}, nil
 }
@@ -229,6 +240,8 @@ func (s *Scheduler) Run(ctx context.Context, q Queue) (Summary, error) {
 	s.running, s.summary = true, Summary{}
 	s.mu.Unlock()
 	s.inflight.Store(0)
+	s.checked.Store(0)
+	s.failed.Store(0)
 	select {
 	case <-s.idle:
 	default:
@@ -272,19 +285,34 @@ func (s *Scheduler) Run(ctx context.Context, q Queue) (Summary, error) {
 		close(writerDone)
 	}
 	// Unbuffered: a job leased waits for a free worker in the leaser's
-	// hands, not in a queue, so the time a lease covers is the check's.
+	// hands, not in a queue, so the time a lease covers is the check's. A
+	// worker takes a slot of the gate before a job, so that the
+	// controller's level bounds the checks at once.
 	jobs := make(chan Job)
+	ctrl := newController(s.cfg.Workers)
+	g := newGate(ctrl.level)
+	s.metrics.concurrency.Set(float64(ctrl.level))
+	adaptDone := make(chan struct{})
+	go s.adapt(adaptDone, ctrl, g)
 	var wg sync.WaitGroup
 	for range s.cfg.Workers {
 		wg.Go(func() {
-			for j := range jobs {
+			for {
+				g.acquire()
+				j, ok := <-jobs
+				if !ok {
+					g.release()
+					return
+				}
 				s.process(work, q, j, store)
+				g.release()
 			}
 		})
 	}
-	err := s.lease(ctx, q, jobs)
+	err := s.lease(ctx, q, jobs, g)
 	close(jobs)
 	wg.Wait()
+	close(adaptDone)
 	if outcomes != nil {
 		close(outcomes)
 	}
@@ -299,10 +327,10 @@ func (s *Scheduler) Run(ctx context.Context, q Queue) (Summary, error) {
 }
 
 // lease feeds jobs until ctx ends or, with Once, nothing is due.
-func (s *Scheduler) lease(ctx context.Context, q Queue, jobs chan<- Job) error {
+func (s *Scheduler) lease(ctx context.Context, q Queue, jobs chan<- Job, g *gate) error {
 	backoff := time.Second
 	for ctx.Err() == nil {
-		batch, err := q.Lease(ctx, s.cfg.Owner, s.cfg.Batch, s.cfg.LeaseTTL)
+		batch, err := q.Lease(ctx, s.cfg.Owner, min(s.cfg.Batch, 4*g.current()), s.cfg.LeaseTTL)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -491,14 +519,48 @@ func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 			ctx = WithPinnedAddrs(ctx, u[0].Hostname(), j.Want.FiledIPs)
 		}
 	}
-	p := Pipeline{Fetch: s.fetch, Scanner: s.cfg.Scanner, Recycle: s.recycle, Now: s.now, Render: s.cfg.Render}
+	p := Pipeline{Fetch: s.fetch, Scanner: s.cfg.Scanner, Recycle: s.recycle, Now: s.now, Render: s.cfg.Render, Budget: s.budget}
 	o, err := p.Run(ctx, j)
+	s.checked.Add(1)
 	if err != nil {
 		o.Reason = Reason(err)
 		s.metrics.fetchErrors.WithLabelValues(o.Reason).Inc()
+		if o.Reason == ReasonTimeout || o.Reason == ReasonConnection || o.Reason == ReasonRefused {
+			s.failed.Add(1)
+		}
 	}
 	o.Next = s.next(j, o.Report)
 	return o
+}
+
+// adaptInterval is how often the controller looks: long enough for
+// dozens of checks to end at the network's pace, short enough to ramp up
+// within a cycle's first seconds.
+const adaptInterval = 250 * time.Millisecond
+
+// adapt feeds the controller an observation every adaptInterval and sets
+// the gate to its level, until done is closed.
+func (s *Scheduler) adapt(done <-chan struct{}, c *controller, g *gate) {
+	t := time.NewTicker(adaptInterval)
+	defer t.Stop()
+	last, cpu := time.Now(), processCPU()
+	var checked, failed, waits int64
+	for {
+		select {
+		case <-done:
+			return
+		case now := <-t.C:
+			o := observation{wall: now.Sub(last), procs: runtime.GOMAXPROCS(0), full: g.sample()}
+			c1, f1, w1 := s.checked.Load(), s.failed.Load(), s.budget.Waits()
+			cpu1 := processCPU()
+			o.cpu, o.done, o.failed, o.memoryWaits = cpu1-cpu, int(c1-checked), int(f1-failed), int(w1-waits)
+			last, cpu, checked, failed, waits = now, cpu1, c1, f1, w1
+			if level := c.next(o); level != g.current() {
+				g.setLimit(level)
+				s.metrics.concurrency.Set(float64(level))
+			}
+		}
+	}
 }
 
 // next is when a site is due again: soon after a failed fetch (doubling

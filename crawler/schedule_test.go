@@ -29,6 +29,8 @@ type memQueue struct {
 	done      map[int64][]crawler.Outcome
 	released  int
 	failStore int
+	// asked lists how many sites each Lease asked for.
+	asked []int
 }
 
 func newMemQueue(jobs []crawler.Job) *memQueue {
@@ -38,6 +40,7 @@ func newMemQueue(jobs []crawler.Job) *memQueue {
 func (q *memQueue) Lease(_ context.Context, owner string, n int, _ time.Duration) ([]crawler.Job, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.asked = append(q.asked, n)
 	n = min(n, len(q.due))
 	out := q.due[:n]
 	q.due = q.due[n:]
@@ -228,6 +231,21 @@ func counter(t *testing.T, reg *prometheus.Registry, name, label, value string) 
 	}
 	t.Fatalf("no series %s{%s=%q}", name, label, value)
 	return nil
+}
+
+// TestSchedulerBatchFollowsLevel checks that the first lease asks for 4×
+// the controller's first level (32), not 4× the ceiling of 256: sites
+// leased wait for a worker, and must not wait past their leases.
+func TestSchedulerBatchFollowsLevel(t *testing.T) {
+	c, jobs := farm(t, 8, 0)
+	q := newMemQueue(jobs)
+	s, _ := newScheduler(t, crawler.ScheduleConfig{Owner: "a", Workers: 256, Once: true}, c)
+	if _, err := s.Run(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	if len(q.asked) == 0 || q.asked[0] != 128 {
+		t.Errorf("leases asked for %v sites, want 128 first", q.asked)
+	}
 }
 
 func TestSchedulerNextDue(t *testing.T) {

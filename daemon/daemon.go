@@ -118,7 +118,7 @@ func New(ctx context.Context, opts Options) (_ *Daemon, err error) {
 func (d *Daemon) build() error {
 	o := &d.opts
 	var err error
-	cc := crawler.CollectorConfig{FetchConfig: o.Fetch, Concurrency: o.Concurrency, PerHost: o.PerHost,
+	cc := crawler.CollectorConfig{FetchConfig: o.Fetch, Concurrency: o.Concurrency, BodyMemory: o.BodyMemory, PerHost: o.PerHost,
 		PerHostDelay: o.PerHostDelay, PerIP: o.PerIP, Robots: o.Robots}
 	if d.col, err = crawler.NewCollector(cc); err != nil {
 		return err

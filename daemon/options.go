@@ -46,8 +46,13 @@ type Options struct {
 	// Fetch configures each request (timeouts, size cap, connection
 	// safety); the rest configure the crawl (see crawler.CollectorConfig
 	// and crawler.ScheduleConfig).
-	Fetch           crawler.FetchConfig
-	Concurrency     int
+	Fetch crawler.FetchConfig
+	// Concurrency is the most sites checked at once; the scheduler adapts
+	// how many are to the network and the CPU.
+	Concurrency int
+	// BodyMemory is the byte budget for bodies in flight
+	// (crawler.Budget): at least Fetch.MaxBody.
+	BodyMemory      int64
 	PerHost         int
 	PerHostDelay    time.Duration
 	PerIP           int
@@ -134,7 +139,7 @@ type Options struct {
 func DefaultOptions() Options {
 	policy := cases.DefaultPolicy()
 	return Options{
-		Listen: DefaultListen, Concurrency: 32, PerHost: 1, Robots: crawler.RobotsIgnore,
+		Listen: DefaultListen, Concurrency: DefaultConcurrency, BodyMemory: crawler.DefaultBodyMemory, PerHost: 1, Robots: crawler.RobotsIgnore,
 		Interval: 24 * time.Hour, RecheckInterval: time.Hour, LeaseTTL: 5 * time.Minute, Grace: 10 * time.Second,
 		StatsInterval: 30 * time.Second, UnreachableAfter: 3, Retain: DefaultRetain,
 		Cases: policy, AutoRectify: true, Calendar: workday.Default(),
@@ -149,6 +154,10 @@ const (
 	ScreenshotsFailing = "failing"
 	ScreenshotsNever   = "never"
 )
+
+// DefaultConcurrency is the default ceiling of sites checked at once: a
+// waiting connection costs little, and bodies are bounded by BodyMemory.
+const DefaultConcurrency = 256
 
 // DefaultRetain is how long history is kept by default: more than a year,
 // so that last year's same season can be compared.
@@ -218,6 +227,13 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("invalid --api-max-body %d or --api-max-import-body %d: must not be negative", a.MaxBody, a.MaxImportBody)
 	case a.Disabled && a.MetricsTokenRequired:
 		return errors.New("invalid --metrics-token-required with --no-api: tokens are checked by the API")
+	}
+	maxBody := o.Fetch.MaxBody
+	if maxBody == 0 {
+		maxBody = crawler.DefaultMaxBody
+	}
+	if o.BodyMemory < maxBody {
+		return fmt.Errorf("invalid --body-memory %d bytes: must be at least --max-body (%d bytes), or the largest page could never be read", o.BodyMemory, maxBody)
 	}
 	if o.Retain < 0 {
 		return fmt.Errorf("invalid --retain %v: must not be negative", o.Retain)

@@ -28,6 +28,7 @@ type serveOptions struct {
 	once            bool
 	listen          string
 	concurrency     int
+	bodyMemory      byteSize
 	perHost         int
 	perHostDelay    time.Duration
 	perIP           int
@@ -69,7 +70,8 @@ type serveOptions struct {
 }
 
 func (a *app) serveCmd() *cobra.Command {
-	o := serveOptions{fetchOptions: fetchOptions{maxBody: crawler.DefaultMaxBody}, retain: retainValue(daemon.DefaultRetain)}
+	o := serveOptions{fetchOptions: fetchOptions{maxBody: crawler.DefaultMaxBody}, retain: retainValue(daemon.DefaultRetain),
+		bodyMemory: crawler.DefaultBodyMemory}
 	cmd := &cobra.Command{
 		Use:   "serve [flags]",
 		Short: "Run the daemon: check every registered site on schedule",
@@ -130,14 +132,15 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.BoolVar(&o.printConfig, "print-config", false, "print the effective settings (secrets masked) and exit")
 	f.BoolVar(&o.once, "once", false, "check every due site once, print a summary and exit")
 	f.StringVar(&o.listen, "listen", def.Listen, "`ADDR` for /metrics, /healthz, /readyz, /probe and the API (\"\" for none; with --once only when given)")
-	f.IntVar(&o.concurrency, "concurrency", def.Concurrency, "`N` sites checked at once")
+	f.IntVar(&o.concurrency, "concurrency", def.Concurrency, "`N` sites checked at once at most (how many follows the network and the CPU)")
+	f.Var(&o.bodyMemory, "body-memory", "memory for page bodies in flight (`SIZE`, at least --max-body); fetches wait when it is spent")
 	f.IntVar(&o.perHost, "per-host", def.PerHost, "`N` requests at once to one host name")
 	f.DurationVar(&o.perHostDelay, "per-host-delay", 0, "pause after each request to a host before its next one")
 	f.IntVar(&o.perIP, "per-ip", 0, "`N` requests at once to one IP address (0: no limit; shared hosting puts many sites on one)")
 	f.DurationVar(&o.interval, "interval", def.Interval, "time between checks of a site (±10% jitter)")
 	f.DurationVar(&o.recheckInterval, "recheck-interval", def.RecheckInterval, "time between checks of a site with error findings or a deadline within 7 days")
 	f.DurationVar(&o.leaseTTL, "lease-ttl", def.LeaseTTL, "how long a replica holds a leased site (a dead replica's sites wait this long)")
-	f.IntVar(&o.batch, "batch", 0, "`N` sites leased at a time (0: 4 × --concurrency)")
+	f.IntVar(&o.batch, "batch", 0, "`N` sites leased at a time at most (0: 4 × --concurrency; never more than 4 × the checks running)")
 	f.DurationVar(&o.grace, "grace", def.Grace, "time checks in flight get to finish on shutdown")
 	f.StringVar(&o.owner, "owner", "", "this replica's `NAME` in leases (default: host name and process id)")
 	f.StringSliceVar(&o.providerRanges, "provider-ranges", nil, "the provider's own mainland networks (`CIDR`,…): a site served from elsewhere is an error finding")
@@ -218,7 +221,7 @@ func (a *app) daemonOptions(o serveOptions, ac *alerts.Config) (daemon.Options, 
 	}
 	d := daemon.Options{
 		DSN: a.dsn, NoMigrate: o.noMigrate, Once: o.once,
-		Fetch: fc, Concurrency: o.concurrency, PerHost: o.perHost, PerHostDelay: o.perHostDelay, PerIP: o.perIP,
+		Fetch: fc, Concurrency: o.concurrency, BodyMemory: int64(o.bodyMemory), PerHost: o.perHost, PerHostDelay: o.perHostDelay, PerIP: o.perIP,
 		Robots: o.robots, Interval: o.interval, RecheckInterval: o.recheckInterval, LeaseTTL: o.leaseTTL,
 		Batch: o.batch, Grace: o.grace, Owner: o.owner, PinFiledIP: o.pinFiledIP, ProviderRanges: ranges,
 		StatsInterval: o.statsInterval, Alerts: ac, UnreachableAfter: o.unreachableN,
@@ -266,7 +269,7 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config, p
 	if opts.Keys, err = a.loadKeys(); err != nil {
 		return a.trouble(err)
 	}
-	a.tuneGC()
+	a.tuneGC(opts.BodyMemory)
 	d, err := daemon.New(ctx, opts)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -296,13 +299,14 @@ func (a *app) runServe(ctx context.Context, o serveOptions, ac *alerts.Config, p
 // per worker, and collecting it twice as often cost a fifth of the CPU of a
 // cycle (load benchmark: 3.9 → 3.2 ms per site, peak RSS 48 → 72 MiB). A
 // soft memory limit (unless GOMEMLIMIT is set) makes the collector work
-// harder before the process nears its memory budget.
-func (a *app) tuneGC() {
+// harder before the process nears its memory budget: the bodies' budget
+// and 40 MiB for the rest (pages being judged, the registry, buffers).
+func (a *app) tuneGC(bodyMemory int64) {
 	if a.getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if a.getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(128 << 20)
+		debug.SetMemoryLimit(bodyMemory + 40<<20)
 	}
 }
 

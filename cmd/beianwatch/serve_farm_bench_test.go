@@ -23,6 +23,7 @@ import (
 //
 // BEIANWATCH_BENCH_SITES sets the farm's size (default 2,000),
 // BEIANWATCH_BENCH_LATENCY its response latency (default none),
+// BEIANWATCH_BENCH_GZIP=false serves pages uncompressed,
 // BEIANWATCH_BENCH_ARGS adds serve flags, and BEIANWATCH_BENCH_DB names an
 // empty registry to use instead of a new SQLite file (PostgreSQL). The figures to quote come from
 // `go run ./internal/loadtest`, which measures a real process.
@@ -41,7 +42,7 @@ func BenchmarkServeFarm(b *testing.B) {
 			b.Fatalf("BEIANWATCH_BENCH_LATENCY=%q: %v", s, err)
 		}
 	}
-	f := farm.New(farm.Config{Sites: n, Seed: 1, Gzip: true, Latency: latency})
+	f := farm.New(farm.Config{Sites: n, Seed: 1, Gzip: os.Getenv("BEIANWATCH_BENCH_GZIP") != "false", Latency: latency})
 	if err := f.Start(); err != nil {
 		b.Fatal(err)
 	}

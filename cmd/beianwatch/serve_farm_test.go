@@ -265,3 +265,42 @@ func TestServeHostile(t *testing.T) {
 		})
 	}
 }
+
+// TestServeLargeBodies runs one serve cycle, at serve's default
+// concurrency, over a farm where every eighth page is almost --max-body
+// and sent slowly, with a --body-memory that holds two such bodies: the
+// large pages must wait for memory in turn, and every site must still be
+// checked once and judged right.
+func TestServeLargeBodies(t *testing.T) {
+	const n = 40
+	f := farm.New(farm.Config{Sites: n, Seed: 7, LargeEvery: 8, LargeSize: 1<<20 - 16<<10, LargePause: time.Millisecond})
+	if err := f.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	bin := buildFarmBinary(t)
+	dsn := importFarm(t, bin, f)
+
+	out, took := serveOnce(t, bin, dsn, f, 60*time.Second, "--max-body", "1MiB", "--body-memory", "2MiB")
+	t.Logf("serve --once: %v: %s", took.Round(time.Millisecond), strings.TrimSpace(out))
+	got := registryResults(t, dsn)
+	large := 0
+	for i := 1; i <= n; i++ {
+		s, c := f.Site(i), got[i]
+		if s.Large {
+			large++
+		}
+		if len(c.results) != 1 {
+			t.Errorf("site %d (%s) checked %d times, want once", i, s.Host, len(c.results))
+			continue
+		}
+		r := c.results[0]
+		if r.Verdict != s.WantVerdict || !slices.Equal(errorCodes(r.Findings), s.WantErrors) {
+			t.Errorf("site %d (%s, large %v): verdict %s, errors %v; want %s, %v (error %q)",
+				i, s.Host, s.Large, r.Verdict, errorCodes(r.Findings), s.WantVerdict, s.WantErrors, r.Error)
+		}
+	}
+	if large != n/8 {
+		t.Errorf("%d large pages, want %d", large, n/8)
+	}
+}

@@ -18,7 +18,7 @@ import (
 func TestServeConfigPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "serve.yaml")
-	yaml := "interval: 12h\nconcurrency: 8\nper-host: 3\nresolve:\n  - a.test:127.0.0.1\n  - b.test:127.0.0.2\ndb: postgres://bw:s3cret@db.internal/bw\n"
+	yaml := "interval: 12h\nconcurrency: 8\nbody-memory: 96MiB\nper-host: 3\nresolve:\n  - a.test:127.0.0.1\n  - b.test:127.0.0.2\ndb: postgres://bw:s3cret@db.internal/bw\n"
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -32,6 +32,7 @@ func TestServeConfigPrecedence(t *testing.T) {
 		"interval: 12h0m0s\n",       // file
 		"concurrency: 16\n",         // environment over file
 		"per-host: 2\n",             // flag over file
+		"body-memory: 96MiB\n",      // file
 		"recheck-interval: 30m0s\n", // environment
 		"timeout: 15s\n",            // default
 		"  - a.test:127.0.0.1\n  - b.test:127.0.0.2\n",
@@ -66,6 +67,8 @@ func TestServeConfigErrors(t *testing.T) {
 		{"missing file", []string{"--config", filepath.Join(dir, "nope.yaml")}, "read config"},
 		{"bad robots", []string{"--robots", "maybe"}, `invalid --robots "maybe"`},
 		{"short lease", []string{"--lease-ttl", "10s", "--timeout", "15s"}, "invalid --lease-ttl"},
+		{"body memory below max body", []string{"--body-memory", "1MiB"}, "invalid --body-memory 1048576 bytes: must be at least --max-body"},
+		{"bad body memory", []string{"--body-memory", "lots"}, `size "lots"`},
 		{"bad provider range", []string{"--provider-ranges", "10.0.0.0/33"}, `invalid --provider-ranges "10.0.0.0/33"`},
 		{"empty lexicon", []string{"--lexicon", write("empty.txt", "# nothing yet\n\n")}, "--lexicon: lexicon: no phrases in"},
 		{"lexicon category", []string{"--lexicon", write("cat.txt", "gambling\t赌场\nspam\t广告\n")}, `cat.txt:2: unknown category "spam"`},

@@ -18,6 +18,7 @@ import (
 	"compress/gzip"
 	"io"
 	"log"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -48,6 +49,17 @@ type Config struct {
 	// DripInterval is the pause between the bytes of a SlowDrip site.
 	// Zero means one second.
 	DripInterval time.Duration
+	// LargeEvery makes every LargeEvery-th normal site's page a large one
+	// (20: 5% of them): the same head and footer around LargeSize bytes of
+	// news lists, sent LargeChunk bytes at a time with LargePause between
+	// (zero: 64 KiB every 20 ms, about 1.6 s for 5 MiB). Such a page holds
+	// the crawler's memory for long. Zero means none.
+	LargeEvery int
+	// LargeSize is the large page's size, head and footer included; zero
+	// means just under 5 MiB, the crawler's default limit.
+	LargeSize  int
+	LargeChunk int
+	LargePause time.Duration
 	// Now is the clock that dates the young sites; nil means time.Now.
 	Now func() time.Time
 }
@@ -57,6 +69,9 @@ type Farm struct {
 	cfg       Config
 	templates []*template
 	gzipPool  sync.Pool
+	// large is the large pages' template, made on first use.
+	large     *template
+	largeOnce sync.Once
 
 	srv   *http.Server
 	ln    net.Listener
@@ -79,6 +94,15 @@ func New(cfg Config) *Farm {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.LargeSize <= 0 {
+		cfg.LargeSize = 5<<20 - 16<<10
+	}
+	if cfg.LargeChunk <= 0 {
+		cfg.LargeChunk = 64 << 10
+	}
+	if cfg.LargePause <= 0 {
+		cfg.LargePause = 20 * time.Millisecond
 	}
 	f := &Farm{cfg: cfg, templates: newTemplates(cfg.Seed), done: make(chan struct{})}
 	f.gzipPool.New = func() any {
@@ -231,9 +255,13 @@ func (f *Farm) page(w http.ResponseWriter, r *http.Request, s Site) {
 	if s.CharsetHeader {
 		ct += "; charset=" + strings.ToUpper(s.Charset)
 	}
-	parts := [3][]byte{[]byte(head), f.templates[s.template].body[enc][0], []byte(foot)}
+	t := f.templates[s.template]
+	if s.Large {
+		t = f.largeTemplate()
+	}
+	parts := [3][]byte{[]byte(head), t.body[enc][0], []byte(foot)}
 	if f.cfg.Gzip && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-		parts = [3][]byte{f.gzip(parts[0]), f.templates[s.template].body[enc][1], f.gzip(parts[2])}
+		parts = [3][]byte{f.gzip(parts[0]), t.body[enc][1], f.gzip(parts[2])}
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Header().Set("Vary", "Accept-Encoding")
 	}
@@ -241,11 +269,59 @@ func (f *Farm) page(w http.ResponseWriter, r *http.Request, s Site) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(parts[0])+len(parts[1])+len(parts[2])))
 	w.Header().Set("Server", "nginx")
 	for _, p := range parts {
+		if s.Large {
+			if !f.trickle(w, r, p) {
+				return
+			}
+			continue
+		}
 		if _, err := w.Write(p); err != nil {
 			return
 		}
 	}
 	f.pages.Add(1)
+}
+
+// trickle writes p LargeChunk bytes at a time, LargePause apart; false if
+// the client left.
+func (f *Farm) trickle(w http.ResponseWriter, r *http.Request, p []byte) bool {
+	fl, _ := w.(http.Flusher)
+	for len(p) > 0 {
+		n := min(len(p), f.cfg.LargeChunk)
+		if _, err := w.Write(p[:n]); err != nil {
+			return false
+		}
+		if p = p[n:]; len(p) == 0 {
+			break
+		}
+		if fl != nil {
+			fl.Flush()
+		}
+		t := time.NewTimer(f.cfg.LargePause)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return false
+		case <-f.done:
+			t.Stop()
+			return false
+		}
+	}
+	return true
+}
+
+// largeTemplate is the large pages' template: a news portal's, with
+// LargeSize bytes of lists.
+func (f *Farm) largeTemplate() *template {
+	f.largeOnce.Do(func() {
+		r := rand.New(rand.NewPCG(f.cfg.Seed, 1<<41))
+		var b strings.Builder
+		b.WriteString(strings.ReplaceAll(styleAndScript, "{colour}", "#c00"))
+		newsBody(&b, r, f.cfg.LargeSize-headAndFooter-len(styleAndScript))
+		f.large = prepare(false, b.String())
+	})
+	return f.large
 }
 
 // gzip compresses b into a gzip member of its own.

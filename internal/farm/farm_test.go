@@ -135,6 +135,31 @@ func TestKnownAnswers(t *testing.T) {
 	}
 }
 
+// TestLargePages checks the large pages: every LargeEvery-th site's, of
+// about LargeSize bytes in UTF-8, sent plain or gzipped, with the
+// verdict of the same site's normal page.
+func TestLargePages(t *testing.T) {
+	const size = 300_000
+	for _, gz := range []bool{false, true} {
+		f := startFarm(t, Config{Sites: 12, Seed: 3, Gzip: gz, LargeEvery: 4, LargeSize: size, LargePause: time.Microsecond})
+		c := client(f)
+		for i := 1; i <= 12; i++ {
+			s := f.Site(i)
+			if s.Large != (i%4 == 0) {
+				t.Errorf("site %d large %v, want %v", i, s.Large, i%4 == 0)
+			}
+			p := fetch(t, c, s.URL)
+			r := checker.Check(p, expect(s))
+			if r.Verdict != s.WantVerdict || !slices.Equal(errorCodes(r), s.WantErrors) {
+				t.Errorf("gzip %v, site %d (large %v): verdict %s, errors %v; want %s, %v", gz, i, s.Large, r.Verdict, errorCodes(r), s.WantVerdict, s.WantErrors)
+			}
+			if n := len(p.Body); s.Large && s.Charset == "utf-8" && (n < size-10_000 || n > size) {
+				t.Errorf("gzip %v, site %d: large page of %d bytes, want about %d", gz, i, n, size)
+			}
+		}
+	}
+}
+
 // TestShares checks the mix: a fifth failing, some GBK, some redirecting.
 func TestShares(t *testing.T) {
 	f := New(Config{Sites: 10_000, Seed: 7})

@@ -109,6 +109,8 @@ type Site struct {
 	CharsetHeader bool
 	Redirect      Redirect
 	Behavior      Behavior
+	// Large says the page is a large one, sent slowly (Config.LargeEvery).
+	Large bool
 	// URL is the check URL, as the CSV gives it.
 	URL string
 
@@ -185,6 +187,7 @@ func (f *Farm) site(i int) Site {
 	if n := r.IntN(100); n < 10 {
 		s.Redirect = ToIndex + Redirect(n%2)
 	}
+	s.Large = f.cfg.LargeEvery > 0 && i%f.cfg.LargeEvery == 0 && i <= f.cfg.Sites
 	if h := i - f.cfg.Sites; h > 0 {
 		s.Behavior = f.cfg.Hostile[h-1]
 		s.Defect, s.Redirect = Compliant, NoRedirect

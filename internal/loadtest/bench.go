@@ -139,7 +139,11 @@ func (b *bench) runAll(ctx context.Context) ([]row, error) {
 
 // runFarm starts a farm of n sites and measures it in -rounds rounds.
 func (b *bench) runFarm(ctx context.Context, n int, latency time.Duration) ([]row, error) {
-	f := farm.New(farm.Config{Sites: n, Seed: b.o.seed, Latency: latency, Gzip: b.o.gzip, IdleTimeout: b.o.idleTimeout})
+	cfg := farm.Config{Sites: n, Seed: b.o.seed, Latency: latency, Gzip: b.o.gzip, IdleTimeout: b.o.idleTimeout}
+	if b.o.large > 0 {
+		cfg.LargeEvery = max(1, int(1/b.o.large+0.5))
+	}
+	f := farm.New(cfg)
 	if err := f.Start(); err != nil {
 		return nil, err
 	}
@@ -148,7 +152,7 @@ func (b *bench) runFarm(ctx context.Context, n int, latency time.Duration) ([]ro
 	if err := writeCSV(f, csv); err != nil {
 		return nil, err
 	}
-	b.logf("farm of %d sites on %s, latency %v, gzip %v", n, f.Addr(), latency, b.o.gzip)
+	b.logf("farm of %d sites on %s, latency %v, gzip %v, every %d a large slow page", n, f.Addr(), latency, b.o.gzip, cfg.LargeEvery)
 	var rows []row
 	for round := range b.o.rounds {
 		rs, err := b.runRound(ctx, f, csv, n, latency, round)
@@ -171,7 +175,7 @@ func (b *bench) runRound(ctx context.Context, f *farm.Farm, csv string, n int, l
 		if b.o.baseline {
 			var err error
 			b.waitQuiet(ctx)
-			if base, err = baseline(ctx, f, n, b.o.concurrency); err != nil {
+			if base, err = baseline(ctx, f, n, b.o.workers); err != nil {
 				return rows, err
 			}
 			b.logf("baseline: %d pages in %v: %.0f sites/s (%d with the needle, %d failed); this process (farm included) used %.1f s CPU, other processes %.1f s",
@@ -305,7 +309,11 @@ func (b *bench) printTable(w io.Writer, rows []row) {
 	if len(rows) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nserve --once vs a bare net/http baseline; concurrency %d, gzip %v, farm in the same machine\n\n", o.concurrency, o.gzip)
+	conc := "serve's default"
+	if o.concurrency > 0 {
+		conc = fmt.Sprint(o.concurrency)
+	}
+	fmt.Fprintf(w, "\nserve --once vs a bare net/http baseline of %d workers; serve's concurrency %s, gzip %v, large slow pages %v, farm in the same machine\n\n", o.workers, conc, o.gzip, o.large)
 	fmt.Fprintln(w, "| sites | latency | registry | import | serve | sites/s | CPU s | CPU ms/site | peak RSS | baseline sites/s | ratio | verdicts right | farm CPU s | PostgreSQL CPU s | other CPU s |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {

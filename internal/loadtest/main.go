@@ -39,6 +39,8 @@ type options struct {
 	dbs         []string
 	dsn         string
 	concurrency int
+	workers     int
+	large       float64
 	gzip        bool
 	seed        uint64
 	bin         string
@@ -69,7 +71,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&latencies, "latency", "0", "server latency per response (a comma-separated list runs each, e.g. 0,50ms)")
 	fs.StringVar(&db, "db", "sqlite", "registry: sqlite, postgres or both")
 	fs.StringVar(&o.dsn, "dsn", "", "PostgreSQL server to use (postgres://…); empty starts a throwaway one with initdb and pg_ctl")
-	fs.IntVar(&o.concurrency, "concurrency", 32, "serve --concurrency, and the baseline's workers")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "serve --concurrency (0: serve's default)")
+	fs.IntVar(&o.workers, "baseline-workers", 256, "the baseline's workers")
+	fs.Float64Var(&o.large, "large", 0, "share of the sites whose page is just under 5 MiB and sent slowly (0.05: every 20th)")
 	fs.BoolVar(&o.gzip, "gzip", true, "the farm compresses pages (as most real sites do)")
 	fs.Uint64Var(&o.seed, "seed", 1, "the farm's seed")
 	fs.StringVar(&o.bin, "bin", "", "beianwatch binary to measure (default: go build ./cmd/beianwatch)")
@@ -127,8 +131,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			o.lexiconPhrases = append(o.lexiconPhrases, n)
 		}
 	}
-	if o.concurrency < 1 {
-		return o, fmt.Errorf("invalid -concurrency %d", o.concurrency)
+	if o.concurrency < 0 || o.workers < 1 {
+		return o, fmt.Errorf("invalid -concurrency %d or -baseline-workers %d", o.concurrency, o.workers)
+	}
+	if o.large < 0 || o.large > 1 {
+		return o, fmt.Errorf("invalid -large %v: want a share from 0 to 1", o.large)
 	}
 	if o.cycles < 1 {
 		return o, fmt.Errorf("invalid -cycles %d", o.cycles)

@@ -34,8 +34,10 @@ func (s serveRun) rate(n int) float64 { return float64(n) / s.wall.Seconds() }
 // serve runs one cycle as a child process, with extra flags; its log goes
 // to name.log in the work directory.
 func (b *bench) serve(ctx context.Context, dsn string, f *farm.Farm, name string, extra []string) (serveRun, error) {
-	args := []string{"serve", "--once", "--db", dsn, "--allow-private", "--no-migrate",
-		"--concurrency", strconv.Itoa(b.o.concurrency), "--log-level", "warn"}
+	args := []string{"serve", "--once", "--db", dsn, "--allow-private", "--no-migrate", "--log-level", "warn"}
+	if b.o.concurrency > 0 {
+		args = append(args, "--concurrency", strconv.Itoa(b.o.concurrency))
+	}
 	for _, r := range f.Resolve() {
 		args = append(args, "--resolve", r)
 	}
