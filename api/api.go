@@ -212,8 +212,16 @@ func (a *API) queue(h http.Handler) http.Handler {
 	})
 }
 
-// verifier lets auth check tokens against the registry.
-type verifier struct{ st Store }
+// TokenStore is where Verifier looks tokens up.
+type TokenStore interface {
+	VerifyToken(ctx context.Context, secret string) (registry.Token, error)
+}
+
+// Verifier lets auth check tokens against the registry: the one mapping
+// of the registry's token errors to auth's, for the API and /metrics.
+func Verifier(st TokenStore) auth.Verifier { return verifier{st} }
+
+type verifier struct{ st TokenStore }
 
 func (v verifier) Verify(ctx context.Context, secret string) (auth.Principal, error) {
 	t, err := v.st.VerifyToken(ctx, secret)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -85,20 +84,8 @@ func (d *Daemon) metricsAuth(next http.Handler) http.Handler {
 		if !d.built.Load() {
 			return auth.Principal{}, errors.New("the registry is not open yet")
 		}
-		t, err := d.st.VerifyToken(ctx, secret)
-		switch {
-		case errors.Is(err, registry.ErrTokenExpired):
-			return auth.Principal{}, fmt.Errorf("%w: %w", auth.ErrExpired, err)
-		case errors.Is(err, registry.ErrTokenUnknown):
-			return auth.Principal{}, fmt.Errorf("%w: %w", auth.ErrUnknown, err)
-		case err != nil:
-			return auth.Principal{}, err
-		}
-		p := auth.Principal{Name: t.Name}
-		for _, s := range t.Scopes {
-			p.Scopes = append(p.Scopes, auth.Scope(s))
-		}
-		return p, nil
+		// d.st is set once the registry is open, after this is built.
+		return api.Verifier(d.st).Verify(ctx, secret)
 	})
 	return auth.Middleware(verify, d.opts.Logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, _ := auth.FromContext(r.Context())
