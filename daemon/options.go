@@ -100,6 +100,9 @@ type Options struct {
 	// Escalation, when its URL is set, is called once when a case turns
 	// overdue.
 	Escalation Escalation
+	// Notice delivers customer notices for the API's case notify (no URL:
+	// none are sent, and the answer says so).
+	Notice NoticeOptions
 
 	// API configures the HTTP API under /api/v1 and who may read
 	// /metrics (see APIOptions).

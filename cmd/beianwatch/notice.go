@@ -30,21 +30,31 @@ func (o *noticeOptions) addFlags(f *pflag.FlagSet) {
 // noticer builds the notice delivery from the flags; nil when no webhook
 // is configured.
 func (o *noticeOptions) noticer(site daemon.SiteLookup) (caseNoticer, error) {
-	if o.webhook == "" {
-		return nil, nil
-	}
-	no := daemon.NoticeOptions{URL: o.webhook, Templates: o.templates,
-		Provider: notice.Provider{Name: o.provider, ContactURL: o.contactURL, ContactEmail: o.contactMail}}
-	if o.secretFile != "" {
-		b, err := os.ReadFile(o.secretFile)
-		if err != nil {
-			return nil, fmt.Errorf("--notice-secret-file: %w", err)
-		}
-		no.Secret = strings.TrimSpace(string(b))
+	no, err := o.options()
+	if err != nil || no.URL == "" {
+		return nil, err
 	}
 	n, err := daemon.NewNoticeWebhook(no, site)
 	if err != nil {
 		return nil, fmt.Errorf("--notice-webhook: %w", err)
 	}
 	return n, nil
+}
+
+// options are the daemon's notice options from the flags (no URL when no
+// webhook is configured).
+func (o *noticeOptions) options() (daemon.NoticeOptions, error) {
+	if o.webhook == "" {
+		return daemon.NoticeOptions{}, nil
+	}
+	no := daemon.NoticeOptions{URL: o.webhook, Templates: o.templates,
+		Provider: notice.Provider{Name: o.provider, ContactURL: o.contactURL, ContactEmail: o.contactMail}}
+	if o.secretFile != "" {
+		b, err := os.ReadFile(o.secretFile)
+		if err != nil {
+			return daemon.NoticeOptions{}, fmt.Errorf("--notice-secret-file: %w", err)
+		}
+		no.Secret = strings.TrimSpace(string(b))
+	}
+	return no, nil
 }

@@ -23,6 +23,7 @@ import (
 // serveOptions are the flags of `beianwatch serve`.
 type serveOptions struct {
 	fetchOptions
+	notices         noticeOptions
 	config          string
 	printConfig     bool
 	once            bool
@@ -183,6 +184,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.Var(&o.apiMaxBody, "api-max-body", "largest API request body (`SIZE`)")
 	f.Var(&o.apiMaxImport, "api-max-import-body", "largest body of POST /api/v1/sites/import (`SIZE`)")
 	o.fetchOptions.addFlags(f, a.version)
+	o.notices.addFlags(f)
 	f.SortFlags = false
 	return cmd
 }
@@ -200,6 +202,10 @@ func (a *app) daemonOptions(o serveOptions, ac *alerts.Config) (daemon.Options, 
 		return daemon.Options{}, err
 	}
 	policy, err := o.cases.policy()
+	if err != nil {
+		return daemon.Options{}, err
+	}
+	notices, err := o.notices.options()
 	if err != nil {
 		return daemon.Options{}, err
 	}
@@ -227,6 +233,7 @@ func (a *app) daemonOptions(o serveOptions, ac *alerts.Config) (daemon.Options, 
 		StatsInterval: o.statsInterval, Alerts: ac, UnreachableAfter: o.unreachableN,
 		Cases: policy, AutoRectify: o.rectifyAfter > 0, Calendar: cal,
 		Escalation: daemon.Escalation{URL: o.escalationURL, RequireConfirmation: o.escalationHuman},
+		Notice:     notices,
 		Retain:     time.Duration(o.retain), ConsoleLoginTTL: o.consoleTTL,
 		API:    o.api,
 		Render: o.render.mode, RenderWorkers: o.renderWorkers, RenderBudget: o.renderBudget, RenderHostBudget: o.renderHost,
