@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,6 +73,7 @@ func TestOutputFormats(t *testing.T) {
 		{"check", []string{"check", "--no-db", "--allow-private", site.URL + "/", site.URL + "/no-icp"}, 2, "verdict", "pass"},
 		{"token list", []string{"token", "list", "--db", dsn}, 1, "name", "ci"},
 		{"audit list", []string{"audit", "list", "--db", dsn}, 0, "", ""},
+		{"migrate status", []string{"migrate", "status", "--db", dsn}, countMigrations(t), "name", "init"},
 	}
 	for _, l := range lists {
 		for _, format := range listFormats[1:] {
@@ -198,4 +200,15 @@ func TestOutputFromEnvironment(t *testing.T) {
 	if r := runInProcess(t, "sites", "list", "--db", dsn); r.code != exitTrouble || !strings.Contains(r.stderr, `invalid -o/--output "jsn"`) {
 		t.Errorf("BEIANWATCH_OUTPUT=jsn: exit %d, %q", r.code, r.stderr)
 	}
+}
+
+// countMigrations is how many migrations the registry ships (one file a
+// migration for each engine).
+func countMigrations(t *testing.T) int {
+	t.Helper()
+	es, err := os.ReadDir(filepath.Join("..", "..", "registry", "migrations", "sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(es)
 }

@@ -3,16 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/registry"
 )
 
 func (a *app) migrateCmd() *cobra.Command {
-	return &cobra.Command{
+	var out *outputFlag
+	cmd := &cobra.Command{
 		Use:   "migrate [up|down|status]",
 		Short: "Update the registry's schema, undo its latest migration, or list migrations",
 		Long: `Migrate brings the registry's database schema (--db) up to the version this
@@ -22,7 +25,8 @@ or lists every migration and whether it is applied (status).
 Up is safe to run at any time and by several replicas at once: on PostgreSQL
 they take turns.`,
 		Example: `  beianwatch migrate
-  beianwatch migrate status --db postgres://beianwatch@db.internal/beianwatch`,
+  beianwatch migrate status --db postgres://beianwatch@db.internal/beianwatch
+  beianwatch migrate status -o json`,
 		Args:      cobra.MatchAll(cobra.MaximumNArgs(1), cobra.OnlyValidArgs),
 		ValidArgs: []string{"up", "down", "status"},
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -30,12 +34,26 @@ they take turns.`,
 			if len(args) == 1 {
 				action = args[0]
 			}
-			return a.runMigrate(cmd.Context(), action)
+			format, err := out.format(cmd)
+			if err != nil {
+				return err
+			}
+			return a.runMigrate(cmd.Context(), action, format)
 		},
 	}
+	out = addOutputFlag(cmd, listFormats)
+	return cmd
 }
 
-func (a *app) runMigrate(ctx context.Context, action string) error {
+// migrationView is a row of `migrate status -o json|jsonl|csv|yaml`.
+type migrationView struct {
+	Version   int64  `json:"version" yaml:"version"`
+	Name      string `json:"name" yaml:"name"`
+	Applied   bool   `json:"applied" yaml:"applied"`
+	AppliedAt string `json:"applied_at,omitempty" yaml:"applied_at,omitempty"`
+}
+
+func (a *app) runMigrate(ctx context.Context, action, format string) error {
 	st, err := a.openStore(ctx, false)
 	if err != nil {
 		return a.trouble(err)
@@ -55,6 +73,17 @@ func (a *app) runMigrate(ctx context.Context, action string) error {
 	ms, err := st.MigrationStatus(ctx)
 	if err != nil {
 		return a.trouble(err)
+	}
+	if action == "status" && format != formatTable {
+		return writeList(a.stdout, format, ms, func(m registry.Migration) migrationView {
+			v := migrationView{Version: m.Version, Name: m.Name, Applied: m.Applied}
+			if m.Applied {
+				v.AppliedAt = m.AppliedAt.UTC().Format(time.RFC3339)
+			}
+			return v
+		}, []string{"version", "name", "applied", "applied_at"}, func(v migrationView) []string {
+			return []string{strconv.FormatInt(v.Version, 10), v.Name, strconv.FormatBool(v.Applied), v.AppliedAt}
+		})
 	}
 	if action == "status" {
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
