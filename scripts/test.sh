@@ -155,9 +155,13 @@ fi
 # single-threaded packages below run without it, where it only made them
 # 3-5x slower (sitefile's import suites, the lexicon generator, the pure
 # calendar, cases and notices; render's tests drive a real browser end to
-# end, one page at a time). A new package gets the race detector unless it
-# is added here.
-plain=(cases internal/amtest internal/loadtest internal/pgtest lexicon/lexicontest notice render sitefile workday)
+# end, one page at a time). cmd/beianwatch is flags, settings and output
+# around those packages: its end-to-end tests run the built binary, and
+# under -race they built and ran a race binary for 5 minutes of CI to test
+# code the daemon, crawler and registry packages race-test themselves; its
+# own concurrency (check's workers) is race-tested alone below. A new
+# package gets the race detector unless it is added here.
+plain=(cases cmd/beianwatch internal/amtest internal/loadtest internal/pgtest lexicon/lexicontest notice render sitefile workday)
 module=$(go list -m)
 race=()
 for p in $(go list ./...); do
@@ -167,6 +171,7 @@ for p in $(go list ./...); do
 done
 go test -race -count=1 "$@" "${race[@]}"
 go test -count=1 "$@" "${plain[@]/#/./}"
+go test -race -count=1 -run '^TestCheck(JSON|KeepsInputOrder|ErrorWinsOverFail)$' "$@" ./cmd/beianwatch
 
 # --- deploy/: its own Go module (Prometheus and Kubernetes libraries stay out
 # of the product's go.mod). Its tests run promtool, a real Prometheus
