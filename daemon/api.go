@@ -50,7 +50,7 @@ func (d *Daemon) buildAPI() error {
 		noticer = n
 	}
 	a, err := api.New(api.Config{
-		Store: d.st, Checker: &onDemand{st: d.st, q: d.q, fetch: d.col.Fetch, now: o.now},
+		Store: d.st, Checker: &onDemand{st: d.st, q: d.q, fetch: d.col.Fetch, render: d.onDemandRender(), now: o.now},
 		CursorKey: key, MaxBody: o.API.MaxBody, MaxImportBody: o.API.MaxImportBody,
 		CheckRate: o.API.CheckRate, CheckBurst: o.API.CheckBurst, MaxChecks: o.API.MaxChecks, MaxInFlight: o.API.MaxInFlight,
 		CasePolicy: o.Cases, Calendar: o.Calendar, Noticer: noticer,
@@ -110,10 +110,11 @@ func (d *Daemon) metricsAuth(next http.Handler) http.Handler {
 // registered site, the crawler's pipeline and collector (its
 // connection-safety rule included), and the registry for the result.
 type onDemand struct {
-	st    *registry.Store
-	q     *storeQueue
-	fetch func(ctx context.Context, target string) (*checker.Page, error)
-	now   func() time.Time
+	st     *registry.Store
+	q      *storeQueue
+	fetch  func(ctx context.Context, target string) (*checker.Page, error)
+	render crawler.RenderConfig
+	now    func() time.Time
 }
 
 var _ api.Checker = (*onDemand)(nil)
@@ -140,7 +141,7 @@ func (c *onDemand) Expect(ctx context.Context, target string) (checker.Expect, i
 
 func (c *onDemand) Check(ctx context.Context, target string, want checker.Expect, siteID int64) (checker.Report, error) {
 	start := time.Now()
-	o, _ := crawler.Pipeline{Fetch: c.fetch, Now: c.now}.Run(ctx, crawler.Job{SiteID: siteID, Target: target, Want: want})
+	o, _ := crawler.Pipeline{Fetch: c.fetch, Render: c.render, Now: c.now}.Run(ctx, crawler.Job{SiteID: siteID, Target: target, Want: want})
 	o.Duration = time.Since(start)
 	if siteID == 0 {
 		return o.Report, nil

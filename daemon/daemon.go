@@ -33,11 +33,13 @@ type Daemon struct {
 	// renderFetcher's guard (both nil when rendering is off).
 	renderer      *render.Renderer
 	renderFetcher *crawler.Fetcher
-	q             *storeQueue
-	cases         *caseWork
-	disp          *alerts.Dispatcher
-	gauge         *registryGauges
-	prune         *pruning
+	// render is the crawl's render stage (its zero value when off).
+	render crawler.RenderConfig
+	q      *storeQueue
+	cases  *caseWork
+	disp   *alerts.Dispatcher
+	gauge  *registryGauges
+	prune  *pruning
 
 	ln  net.Listener
 	srv *http.Server
@@ -129,6 +131,7 @@ func (d *Daemon) build() error {
 	if sc.Render, err = d.buildRender(); err != nil {
 		return err
 	}
+	d.render = sc.Render
 	if o.Lexicon != nil {
 		// The lexicon's scan runs on each page the crawler fetched, on the
 		// visible text as the checker rendered it.

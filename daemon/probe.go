@@ -34,7 +34,12 @@ func (p *prober) Check(ctx context.Context, target string) (probe.Result, error)
 	if err != nil {
 		return probe.Result{Report: checker.Failed(target, target, 0, p.d.opts.now(), err)}, err
 	}
-	o, err := crawler.Pipeline{Fetch: p.fetcher.Fetch, Now: p.d.opts.Now}.Run(ctx, crawler.Job{Target: target, Want: want})
+	var rc crawler.RenderConfig
+	if p.d.built.Load() {
+		rc = p.d.onDemandRender()
+		rc.Screenshots = false // a probe stores nothing
+	}
+	o, err := crawler.Pipeline{Fetch: p.fetcher.Fetch, Render: rc, Now: p.d.opts.Now}.Run(ctx, crawler.Job{Target: target, Want: want})
 	return probe.Result{Report: o.Report, CertNotAfter: o.CertNotAfter}, err
 }
 

@@ -43,6 +43,16 @@ func (d *Daemon) buildRender() (crawler.RenderConfig, error) {
 	}, nil
 }
 
+// onDemandRender is the render stage of a check someone asked for (the
+// API's, the console's "check now", /probe): the crawl's renderer and
+// mode, outside the crawl's budget, which paces a cycle of thousands of
+// sites; those requests have their own rate limits.
+func (d *Daemon) onDemandRender() crawler.RenderConfig {
+	rc := d.render
+	rc.Budget = nil
+	return rc
+}
+
 // closeRender stops the browser and kills every process it started.
 func (d *Daemon) closeRender() {
 	if d.renderer != nil {
