@@ -178,7 +178,7 @@ var catalog = []CodeInfo{
 		"the PSB filing was due on %s and was made on %s", "公安备案应于 %s 前完成,实际于 %s 提交", "PSB filing made late", "公安备案逾期办理"},
 	{CodePSBFilingDueSoon, SeverityInfo, "The PSB filing is due within 30 days of launch and not yet made.",
 		"the PSB filing is due on %s (%d days left)", "公安备案应于 %s 前完成(剩余 %d 天)", "PSB filing due soon", "公安备案即将到期"},
-	{CodeBadgeOverdue, SeverityError, "The PSB badge was due on the site 30 days after PSB approval and is missing.",
+	{CodeBadgeOverdue, SeverityError, "The PSB badge was due on the site 30 days after PSB approval and is missing or incomplete (no icon, no link, or a link with another code).",
 		"the PSB badge was due on %s (%d days ago)", "公安备案标识应于 %s 前展示(已逾期 %d 天)", "PSB badge overdue", "公安备案标识逾期未展示"},
 	{CodeBadgeLate, SeverityWarning, "The PSB badge went up after its deadline (our checks saw it missing then).",
 		"the PSB badge was due on %s and was still missing on %s", "公安备案标识应于 %s 前展示,%s 仍未展示", "PSB badge shown late", "公安备案标识逾期展示"},

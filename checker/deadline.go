@@ -97,14 +97,17 @@ func BadgeDeadline(approved Date, shown bool, firstSeen, lastMissing time.Time, 
 // their findings, then sets the severity of every missing PSB number or
 // badge part by whether it is due (see obligations.go).
 func (c *checkRun) deadlineRules() {
-	shown := c.psbImageOnly
+	// A number shown (or a badge image) proves the filing; only the whole
+	// badge meets the badge clock.
+	shown, complete := c.psbImageOnly, false
 	for _, o := range c.psb {
 		shown = shown || o.entry.Visible
+		complete = complete || o.entry.BadgeComplete()
 	}
 	w := c.want
 	c.r.Deadlines = Deadlines{
 		PSBFiling: PSBFilingDeadline(w.LaunchAnchor(), w.PSBFiled, shown || w.FilingKnown(), c.now),
-		Badge:     BadgeDeadline(w.PSBApproved, shown, w.BadgeFirstSeen, w.BadgeLastMissing, c.now),
+		Badge:     BadgeDeadline(w.PSBApproved, complete, w.BadgeFirstSeen, w.BadgeLastMissing, c.now),
 	}
 	c.deadlineFindings(c.r.Deadlines.PSBFiling, CodePSBFilingOverdue, CodePSBFilingDueSoon, func() {
 		c.add(nil, CodePSBFilingLate, c.r.Deadlines.PSBFiling.Due.String(), w.PSBFiled.String())

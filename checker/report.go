@@ -96,6 +96,16 @@ type PSB struct {
 	Visible  bool   `json:"visible"`
 }
 
+// BadgeComplete says p is the whole badge the filing system tells the
+// operator to copy: the number as visible text, the icon, and a link to
+// the PSB query page (the old platform's is accepted) carrying the same
+// number. Only that meets the badge clock; a number alone proves the
+// filing, not the badge.
+func (p PSB) BadgeComplete() bool {
+	return p.Visible && p.Icon && p.Number != "" && p.LinkCode == p.Number &&
+		(p.LinkStyle == LinkMPS || p.LinkStyle == LinkLegacy)
+}
+
 // Finding is one thing wrong (or worth knowing) about the page.
 type Finding struct {
 	Code      string   `json:"code"`

@@ -81,7 +81,7 @@ func (p Pipeline) Run(ctx context.Context, j Job) (Outcome, error) {
 		o.Screenshot = r.screenshot
 	}
 	for _, b := range o.Report.PSB {
-		o.BadgeShown = o.BadgeShown || b.Visible
+		o.BadgeShown = o.BadgeShown || b.BadgeComplete()
 	}
 	if p.Scanner != nil && text != "" { // "": nothing was judged (an HTTP error answer)
 		o.Matches = p.Scanner.Scan(text)

@@ -41,7 +41,8 @@ type Outcome struct {
 	// BodySHA256 is the hex SHA-256 of the body judged ("" if none).
 	BodySHA256 string
 	Duration   time.Duration
-	// BadgeShown says a PSB badge was visible (the badge clock's proof).
+	// BadgeShown says the whole PSB badge was shown (checker.PSB's
+	// BadgeComplete): the badge clock's proof.
 	BadgeShown bool
 	// Next is when the site is due again.
 	Next time.Time

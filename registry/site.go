@@ -110,7 +110,8 @@ type State struct {
 	BadgeFirstSeenAt   time.Time
 	BadgeLastMissingAt time.Time
 	// BadgeShown says the latest check that could see the page saw the
-	// badge (a check ending in VerdictError leaves it as it was).
+	// whole badge (checker.PSB's BadgeComplete; a check ending in
+	// VerdictError leaves it as it was).
 	BadgeShown  bool
 	LastCheckAt time.Time
 	NextCheckAt time.Time
@@ -176,8 +177,12 @@ type Result struct {
 func (s *Site) Deadlines(st *State, now time.Time) checker.Deadlines {
 	w := s.Expect(st)
 	shown := st != nil && st.BadgeShown
+	// The latest check's filing clock met proves the filing too: it saw
+	// the number, whole badge or not.
+	filed := shown || w.FilingKnown() || st != nil &&
+		(st.Deadlines.PSBFiling.Status == checker.DeadlineMet || st.Deadlines.PSBFiling.Status == checker.DeadlineMetLate)
 	d := checker.Deadlines{
-		PSBFiling: checker.PSBFilingDeadline(w.LaunchAnchor(), w.PSBFiled, shown || w.FilingKnown(), now),
+		PSBFiling: checker.PSBFilingDeadline(w.LaunchAnchor(), w.PSBFiled, filed, now),
 		Badge:     checker.BadgeDeadline(w.PSBApproved, shown, w.BadgeFirstSeen, w.BadgeLastMissing, now),
 	}
 	if !shown && (st == nil || st.BadgeLastMissingAt.IsZero()) {

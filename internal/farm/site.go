@@ -40,8 +40,9 @@ var wantErrors = [...][]string{
 	ICPMissing:      {checker.CodeICPMissing},
 	ICPHidden:       {checker.CodeICPMissing},
 	ICPPlaceholder:  {checker.CodeICPMismatch, checker.CodeICPPlaceholder},
-	PSBNotLinked:    {checker.CodePSBNotLinked},
-	PSBCodeMismatch: {checker.CodePSBLinkCodeMismatch},
+	// A badge missing a part is no badge: its clock is overdue too.
+	PSBNotLinked:    {checker.CodeBadgeOverdue, checker.CodePSBNotLinked},
+	PSBCodeMismatch: {checker.CodeBadgeOverdue, checker.CodePSBLinkCodeMismatch},
 	PSBMissing:      {checker.CodeBadgeOverdue, checker.CodePSBMissing},
 }
 
