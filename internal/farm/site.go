@@ -35,11 +35,11 @@ func (d Defect) String() string { return defectNames[d] }
 // wantErrors are the error-severity finding codes each defect produces
 // against the registry's own numbers and dates, sorted.
 var wantErrors = [...][]string{
-	Compliant:       nil,
-	Young:           nil,
-	ICPMissing:      {checker.CodeICPMissing},
-	ICPHidden:       {checker.CodeICPMissing},
-	ICPPlaceholder:  {checker.CodeICPMismatch, checker.CodeICPPlaceholder},
+	Compliant:      nil,
+	Young:          nil,
+	ICPMissing:     {checker.CodeICPMissing},
+	ICPHidden:      {checker.CodeICPMissing},
+	ICPPlaceholder: {checker.CodeICPMismatch, checker.CodeICPPlaceholder},
 	// A badge missing a part is no badge: its clock is overdue too.
 	PSBNotLinked:    {checker.CodeBadgeOverdue, checker.CodePSBNotLinked},
 	PSBCodeMismatch: {checker.CodeBadgeOverdue, checker.CodePSBLinkCodeMismatch},
