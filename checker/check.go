@@ -634,8 +634,6 @@ func imageName(n *html.Node) string {
 	return imageFile(n)
 }
 
-func trimmedHref(a *html.Node) string { return strings.TrimSpace(linkHref(a)) }
-
 func quoteHref(h string) string {
 	if h == "" {
 		return `""`

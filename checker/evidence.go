@@ -150,16 +150,6 @@ func contains(a, n *html.Node) bool {
 	return false
 }
 
-// closest returns the nearest ancestor-or-self of n with the given tag.
-func closest(n *html.Node, a atom.Atom) *html.Node {
-	for ; n != nil; n = n.Parent {
-		if n.Type == html.ElementNode && n.DataAtom == a {
-			return n
-		}
-	}
-	return nil
-}
-
 // isPageRoot reports the elements a badge block never climbs into.
 func isPageRoot(n *html.Node) bool {
 	return n == nil || n.Type != html.ElementNode || n.DataAtom == atom.Body || n.DataAtom == atom.Html

@@ -40,8 +40,8 @@ func TestStateKeepsLastPass(t *testing.T) {
 		check(0, checker.VerdictPass)
 		check(1, checker.VerdictPass)
 		check(2, checker.VerdictFail)
-		st := check(3, checker.VerdictError) // unseen: neither ends nor extends the run
-		st = check(4, checker.VerdictFail)
+		check(3, checker.VerdictError) // unseen: neither ends nor extends the run
+		st := check(4, checker.VerdictFail)
 		if !st.LastPassAt.Equal(t0.Add(time.Hour)) || !st.FailingSince.Equal(t0.Add(2*time.Hour)) || st.FailStreak != 2 {
 			t.Errorf("failing: last pass %v, failing since %v (%d checks); want %v, %v (2)",
 				st.LastPassAt, st.FailingSince, st.FailStreak, t0.Add(time.Hour), t0.Add(2*time.Hour))
