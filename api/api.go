@@ -49,11 +49,10 @@ type Store interface {
 	ListAudit(ctx context.Context, before int64, limit int) ([]registry.AuditEntry, error)
 
 	OpenCase(ctx context.Context, c cases.Case, actor string) (cases.Case, error)
-	Case(ctx context.Context, id int64) (cases.Case, error)
 	ListCases(ctx context.Context, f registry.CaseFilter) ([]cases.Case, error)
 	CaseHistory(ctx context.Context, id int64) ([]cases.Transition, error)
-	TransitionCase(ctx context.Context, id int64, u cases.Update) (cases.Case, error)
-	ConfirmEscalation(ctx context.Context, id int64, actor string) (cases.Case, error)
+	// Case, TransitionCase and ConfirmEscalation, for cases.Confirm.
+	cases.Mover
 }
 
 // Checker runs on-demand checks through the crawler's pipeline, the one

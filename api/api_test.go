@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,8 +20,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/daemon"
@@ -229,6 +232,7 @@ func TestAPI(t *testing.T) {
 		run("export", e.testExport)
 		run("checks", e.testChecks)
 		run("cases", e.testCases)
+		run("confirm", e.testConfirm)
 		run("bad input", e.testBadInput)
 		run("authorization", e.testAuthorization)
 		run("audit", e.testAudit)
@@ -631,6 +635,55 @@ func (e *env) testCases(t *testing.T) {
 		}
 	}
 	e.must(http.StatusNotFound, "GET", "/api/v1/cases/99999", "cases", nil)
+}
+
+// testConfirm: the API's confirm is `case confirm`'s and the console's
+// (cases.Confirm), so equal cases confirmed through the API and through
+// cases.Confirm at the same instant end equal, history included.
+func (e *env) testConfirm(t *testing.T) {
+	ctx := context.Background()
+	open := func() int64 {
+		var c struct{ ID int64 }
+		json.Unmarshal(e.must(http.StatusCreated, "POST", "/api/v1/cases", "cases", map[string]any{"kind": "takedown", "domain": "e.example.test",
+			"urls": []string{"http://e.example.test/z"}, "category": "fraud", "evidence": []string{"骗"}, "suspected": true}), &c)
+		return c.ID
+	}
+	policy := daemon.DefaultOptions()
+	viaAPI, direct := open(), open()
+	var out struct {
+		History []struct{ At time.Time }
+	}
+	json.Unmarshal(e.must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/cases/%d/confirm", viaAPI), "cases", map[string]any{"reason": "seen"}), &out)
+	at := out.History[len(out.History)-1].At
+	if _, _, err := cases.Confirm(ctx, e.st, direct, policy.Cases, policy.Calendar, at, "api:cases", "seen"); err != nil {
+		t.Fatalf("cases.Confirm: %v", err)
+	}
+	a, err := e.st.Case(ctx, viaAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.st.Case(ctx, direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.State != cases.Open || a.Deadline.IsZero() {
+		t.Errorf("confirmed through the API: %s, deadline %v; want open with a deadline", a.State, a.Deadline)
+	}
+	if diff := cmp.Diff(b, a, cmpopts.IgnoreFields(cases.Case{}, "ID", "CreatedAt")); diff != "" {
+		t.Errorf("the API's confirm differs from cases.Confirm (-direct +api):\n%s", diff)
+	}
+	ha, _ := e.st.CaseHistory(ctx, viaAPI)
+	hb, _ := e.st.CaseHistory(ctx, direct)
+	if diff := cmp.Diff(hb[1:], ha[1:]); len(ha) != 2 || diff != "" {
+		t.Errorf("history after confirm, %d entries (-direct +api):\n%s", len(ha), diff)
+	}
+	// Confirmed once, there is nothing left to confirm either way.
+	if code, b, _ := e.do(ctx, "POST", fmt.Sprintf("/api/v1/cases/%d/confirm", viaAPI), "cases", map[string]any{}); code != http.StatusConflict {
+		t.Errorf("confirmed twice through the API: %d %s, want 409", code, b)
+	}
+	if _, _, err := cases.Confirm(ctx, e.st, direct, policy.Cases, policy.Calendar, at, "api:cases", ""); !errors.Is(err, cases.ErrNothingToConfirm) {
+		t.Errorf("confirmed twice by cases.Confirm: %v, want ErrNothingToConfirm", err)
+	}
 }
 
 func (e *env) testBadInput(t *testing.T) {

@@ -283,28 +283,24 @@ func (a *API) moveCase(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		u.To, u.ExtendDays, u.Calendar = cases.Extended, m.Days, cal
-	case "notify", "confirm":
-		c, err := a.st.Case(r.Context(), id)
+	case "confirm":
+		// cases.Confirm is the one meaning of confirm, shared with the
+		// command line and the console.
+		before, _, err := cases.Confirm(r.Context(), a.st, id, a.cfg.CasePolicy, a.cfg.Calendar, now, u.Actor, m.Reason)
 		if err != nil {
 			a.failCase(w, r, err)
 			return
 		}
-		if action == "confirm" && c.State != cases.Suspected {
-			if _, err := a.st.ConfirmEscalation(r.Context(), id, u.Actor); err != nil {
-				a.failCase(w, r, err)
-				return
-			}
-			a.answerMove(w, r, id, action, "escalation confirmed")
-			return
+		if before.State != cases.Suspected {
+			note = "escalation confirmed"
 		}
-		if action == "confirm" {
-			d, err := cases.ParseDeadline(a.cfg.CasePolicy, a.calendar, c.Kind, "", now)
-			if err != nil {
-				a.internal(w, r, err)
-				return
-			}
-			u.To, u.Deadline = cases.Open, d
-			break
+		a.answerMove(w, r, id, action, note)
+		return
+	case "notify":
+		c, err := a.st.Case(r.Context(), id)
+		if err != nil {
+			a.failCase(w, r, err)
+			return
 		}
 		// notify: check the move before sending anything.
 		if _, err := cases.Next(c, cases.Notified, now, u.Actor, m.Reason); err != nil {
