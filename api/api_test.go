@@ -233,6 +233,7 @@ func TestAPI(t *testing.T) {
 		run("checks", e.testChecks)
 		run("cases", e.testCases)
 		run("confirm", e.testConfirm)
+		run("case pages", e.testCasePages)
 		run("bad input", e.testBadInput)
 		run("authorization", e.testAuthorization)
 		run("audit", e.testAudit)
@@ -683,6 +684,62 @@ func (e *env) testConfirm(t *testing.T) {
 	}
 	if _, _, err := cases.Confirm(ctx, e.st, direct, policy.Cases, policy.Calendar, at, "api:cases", ""); !errors.Is(err, cases.ErrNothingToConfirm) {
 		t.Errorf("confirmed twice by cases.Confirm: %v, want ErrNothingToConfirm", err)
+	}
+}
+
+// testCasePages: the case list a page at a time, each case once, in
+// the order of one long page, filters kept across pages.
+func (e *env) testCasePages(t *testing.T) {
+	list := func(path string) (ids []int64, pages int) {
+		cursor := ""
+		for pages < 50 {
+			p := path
+			if cursor != "" {
+				p += "&cursor=" + url.QueryEscape(cursor)
+			}
+			var page struct {
+				Cases      []struct{ ID int64 }
+				NextCursor *string `json:"next_cursor"`
+			}
+			json.Unmarshal(e.must(http.StatusOK, "GET", p, "cases", nil), &page)
+			pages++
+			for _, c := range page.Cases {
+				ids = append(ids, c.ID)
+			}
+			if page.NextCursor == nil {
+				break
+			}
+			cursor = *page.NextCursor
+		}
+		return ids, pages
+	}
+	for _, filter := range []string{"", "&kind=takedown", "&active=true"} {
+		all, pages := list("/api/v1/cases?limit=500" + filter)
+		if len(all) < 3 || pages != 1 {
+			t.Fatalf("cases%s in one page: %d cases in %d pages, want 3 or more in 1", filter, len(all), pages)
+		}
+		got, pages := list("/api/v1/cases?limit=2" + filter)
+		if diff := cmp.Diff(all, got); diff != "" {
+			t.Errorf("cases%s two at a time (-one page +pages):\n%s", filter, diff)
+		}
+		if want := (len(all) + 1) / 2; pages != want {
+			t.Errorf("cases%s two at a time: %d pages, want %d", filter, pages, want)
+		}
+	}
+	var page struct {
+		NextCursor *string `json:"next_cursor"`
+	}
+	json.Unmarshal(e.must(http.StatusOK, "GET", "/api/v1/cases?limit=1&kind=takedown", "cases", nil), &page)
+	if page.NextCursor == nil {
+		t.Fatal("no next_cursor after the first of several takedowns")
+	}
+	for name, path := range map[string]string{
+		"under another filter": "/api/v1/cases?limit=1&kind=rectification&cursor=" + url.QueryEscape(*page.NextCursor),
+		"altered":              "/api/v1/cases?limit=1&kind=takedown&cursor=" + url.QueryEscape("e30."+*page.NextCursor),
+	} {
+		if code, b, _ := e.do(context.Background(), "GET", path, "cases", nil); code != http.StatusBadRequest || errorCode(b) != "bad_cursor" {
+			t.Errorf("a cursor %s: %d %s, want 400 bad_cursor", name, code, b)
+		}
 	}
 }
 
