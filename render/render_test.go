@@ -21,20 +21,9 @@ import (
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/internal/chromium"
+	"github.com/beianwatch/beianwatch/internal/chromium/chromiumtest"
 	"github.com/beianwatch/beianwatch/render"
 )
-
-// needChromium skips without a browser, except under CI=true, where a
-// missing browser fails: CI installs it.
-func needChromium(t *testing.T) {
-	t.Helper()
-	if _, err := chromium.Find(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %v", err)
-		}
-		t.Skipf("%v: the browser tests skip", err)
-	}
-}
 
 // siteAddr is where the test site listens: a loopback address of its
 // own, so that the crawler's policy can allow it and nothing else, and
@@ -100,7 +89,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	needChromium(t)
+	chromiumtest.Need(t)
 	f, err := crawler.NewFetcher(crawler.FetchConfig{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix(siteAddr + "/32")}})
 	if err != nil {
 		t.Fatal(err)
