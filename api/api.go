@@ -41,6 +41,7 @@ type Store interface {
 	SiteByID(ctx context.Context, id int64) (*registry.Site, *registry.State, error)
 	SiteByDomain(ctx context.Context, domain string) (*registry.Site, *registry.State, error)
 	UpsertSites(ctx context.Context, sites []registry.Site) (registry.ImportStats, error)
+	ImportSites(ctx context.Context, sites []registry.Site, partial bool, reject func(*registry.ConflictError)) (registry.ImportStats, error)
 	RetireSite(ctx context.Context, domain string) error
 	ResultsPage(ctx context.Context, siteID int64, after registry.ResultKey, n int) ([]registry.Result, registry.ResultKey, error)
 	ResultByID(ctx context.Context, id int64) (registry.Result, error)

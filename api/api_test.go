@@ -438,6 +438,19 @@ func (e *env) testImport(t *testing.T) {
 	if !rep.Imported || rep.Inserted != 1 {
 		t.Errorf("JSON import: %+v", rep)
 	}
+	// A row whose domains belong to two registered sites: the registry
+	// refuses it; all or nothing writes nothing, partial the other rows.
+	conflict := "domains\nk.example.test;l.example.test\no.example.test\n"
+	rep.Errors = nil
+	json.Unmarshal(e.must(http.StatusUnprocessableEntity, "POST", "/api/v1/sites/import", "write", csvBody(conflict)), &rep)
+	if rep.Imported || rep.Rejected != 1 || len(rep.Errors) != 1 || rep.Errors[0].Line != 2 || rep.Errors[0].Column != "domains" {
+		t.Errorf("conflict, all or nothing: %+v", rep)
+	}
+	rep.Errors = nil
+	json.Unmarshal(e.must(http.StatusOK, "POST", "/api/v1/sites/import?partial=true", "write", csvBody(conflict)), &rep)
+	if !rep.Imported || rep.Inserted != 1 || rep.Rejected != 1 || len(rep.Errors) != 1 || rep.Errors[0].Line != 2 {
+		t.Errorf("conflict, partial: %+v", rep)
+	}
 }
 
 // testExport: the downloads are what `beianwatch export` writes (the
