@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -48,5 +49,55 @@ func TestImportSites(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestImportAnalyzes: on PostgreSQL an import of analyzeAfter sites
+// ANALYZEs the tables it wrote, and a smaller one does not
+// (pg_stat_user_tables.analyze_count counts manual ANALYZEs only, not
+// autovacuum's).
+func TestImportAnalyzes(t *testing.T) {
+	s := mustOpenStore(t, postgresDSNForTest(t))
+	ctx := context.Background()
+	analyzed := func() map[string]int {
+		rows, err := s.db.QueryContext(ctx, `SELECT relname, analyze_count FROM pg_stat_user_tables
+			WHERE schemaname = current_schema() AND relname IN ('sites', 'domains', 'site_ips', 'site_state')`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := map[string]int{}
+		for rows.Next() {
+			var table string
+			var count int
+			if err := rows.Scan(&table, &count); err != nil {
+				t.Fatal(err)
+			}
+			n[table] = count
+		}
+		return n
+	}
+	sites := func(from, n int) []Site {
+		out := make([]Site, n)
+		for i := range out {
+			out[i] = exampleSite(from + i)
+		}
+		return out
+	}
+	noneYet := map[string]int{"sites": 0, "domains": 0, "site_ips": 0, "site_state": 0}
+	if _, err := s.UpsertSites(ctx, sites(1, analyzeAfter-1)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(noneYet, analyzed()); diff != "" {
+		t.Errorf("ANALYZE counts after %d sites (-want +got):\n%s", analyzeAfter-1, diff)
+	}
+	start := time.Now()
+	if _, err := s.UpsertSites(ctx, sites(analyzeAfter, analyzeAfter)); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("importing %d sites, with ANALYZE: %v", analyzeAfter, time.Since(start))
+	once := map[string]int{"sites": 1, "domains": 1, "site_ips": 1, "site_state": 1}
+	if diff := cmp.Diff(once, analyzed()); diff != "" {
+		t.Errorf("ANALYZE counts after %d more sites (-want +got):\n%s", analyzeAfter, diff)
 	}
 }
