@@ -53,7 +53,8 @@ func TestImportSites(t *testing.T) {
 }
 
 // TestImportAnalyzes: on PostgreSQL an import of analyzeAfter sites
-// ANALYZEs the tables it wrote, and a smaller one does not
+// ANALYZEs the tables it wrote, and a smaller one does not, nor one of
+// analyzeAfter sites that is less than a tenth of the registry
 // (pg_stat_user_tables.analyze_count counts manual ANALYZEs only, not
 // autovacuum's).
 func TestImportAnalyzes(t *testing.T) {
@@ -99,5 +100,17 @@ func TestImportAnalyzes(t *testing.T) {
 	once := map[string]int{"sites": 1, "domains": 1, "site_ips": 1, "site_state": 1}
 	if diff := cmp.Diff(once, analyzed()); diff != "" {
 		t.Errorf("ANALYZE counts after %d more sites (-want +got):\n%s", analyzeAfter, diff)
+	}
+	// 10 × analyzeAfter more: analysed again (the planner believed in
+	// 2 × analyzeAfter); then analyzeAfter more are less than a tenth.
+	if _, err := s.UpsertSites(ctx, sites(2*analyzeAfter, 10*analyzeAfter)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpsertSites(ctx, sites(12*analyzeAfter, analyzeAfter)); err != nil {
+		t.Fatal(err)
+	}
+	twice := map[string]int{"sites": 2, "domains": 2, "site_ips": 2, "site_state": 2}
+	if diff := cmp.Diff(twice, analyzed()); diff != "" {
+		t.Errorf("ANALYZE counts after %d and %d more sites (-want +got):\n%s", 10*analyzeAfter, analyzeAfter, diff)
 	}
 }
