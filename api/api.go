@@ -41,6 +41,7 @@ type Store interface {
 	SiteByID(ctx context.Context, id int64) (*registry.Site, *registry.State, error)
 	SiteByDomain(ctx context.Context, domain string) (*registry.Site, *registry.State, error)
 	UpsertSites(ctx context.Context, sites []registry.Site) (registry.ImportStats, error)
+	ImportSites(ctx context.Context, sites []registry.Site, partial bool, reject func(*registry.ConflictError)) (registry.ImportStats, error)
 	RetireSite(ctx context.Context, domain string) error
 	ResultsPage(ctx context.Context, siteID int64, after registry.ResultKey, n int) ([]registry.Result, registry.ResultKey, error)
 	ResultByID(ctx context.Context, id int64) (registry.Result, error)
@@ -49,11 +50,10 @@ type Store interface {
 	ListAudit(ctx context.Context, before int64, limit int) ([]registry.AuditEntry, error)
 
 	OpenCase(ctx context.Context, c cases.Case, actor string) (cases.Case, error)
-	Case(ctx context.Context, id int64) (cases.Case, error)
 	ListCases(ctx context.Context, f registry.CaseFilter) ([]cases.Case, error)
 	CaseHistory(ctx context.Context, id int64) ([]cases.Transition, error)
-	TransitionCase(ctx context.Context, id int64, u cases.Update) (cases.Case, error)
-	ConfirmEscalation(ctx context.Context, id int64, actor string) (cases.Case, error)
+	// Case, TransitionCase and ConfirmEscalation, for cases.Confirm.
+	cases.Mover
 }
 
 // Checker runs on-demand checks through the crawler's pipeline, the one

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,8 +20,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/daemon"
@@ -229,6 +232,8 @@ func TestAPI(t *testing.T) {
 		run("export", e.testExport)
 		run("checks", e.testChecks)
 		run("cases", e.testCases)
+		run("confirm", e.testConfirm)
+		run("case pages", e.testCasePages)
 		run("bad input", e.testBadInput)
 		run("authorization", e.testAuthorization)
 		run("audit", e.testAudit)
@@ -433,6 +438,19 @@ func (e *env) testImport(t *testing.T) {
 	if !rep.Imported || rep.Inserted != 1 {
 		t.Errorf("JSON import: %+v", rep)
 	}
+	// A row whose domains belong to two registered sites: the registry
+	// refuses it; all or nothing writes nothing, partial the other rows.
+	conflict := "domains\nk.example.test;l.example.test\no.example.test\n"
+	rep.Errors = nil
+	json.Unmarshal(e.must(http.StatusUnprocessableEntity, "POST", "/api/v1/sites/import", "write", csvBody(conflict)), &rep)
+	if rep.Imported || rep.Rejected != 1 || len(rep.Errors) != 1 || rep.Errors[0].Line != 2 || rep.Errors[0].Column != "domains" {
+		t.Errorf("conflict, all or nothing: %+v", rep)
+	}
+	rep.Errors = nil
+	json.Unmarshal(e.must(http.StatusOK, "POST", "/api/v1/sites/import?partial=true", "write", csvBody(conflict)), &rep)
+	if !rep.Imported || rep.Inserted != 1 || rep.Rejected != 1 || len(rep.Errors) != 1 || rep.Errors[0].Line != 2 {
+		t.Errorf("conflict, partial: %+v", rep)
+	}
 }
 
 // testExport: the downloads are what `beianwatch export` writes (the
@@ -631,6 +649,111 @@ func (e *env) testCases(t *testing.T) {
 		}
 	}
 	e.must(http.StatusNotFound, "GET", "/api/v1/cases/99999", "cases", nil)
+}
+
+// testConfirm: the API's confirm is `case confirm`'s and the console's
+// (cases.Confirm), so equal cases confirmed through the API and through
+// cases.Confirm at the same instant end equal, history included.
+func (e *env) testConfirm(t *testing.T) {
+	ctx := context.Background()
+	open := func() int64 {
+		var c struct{ ID int64 }
+		json.Unmarshal(e.must(http.StatusCreated, "POST", "/api/v1/cases", "cases", map[string]any{"kind": "takedown", "domain": "e.example.test",
+			"urls": []string{"http://e.example.test/z"}, "category": "fraud", "evidence": []string{"骗"}, "suspected": true}), &c)
+		return c.ID
+	}
+	policy := daemon.DefaultOptions()
+	viaAPI, direct := open(), open()
+	var out struct {
+		History []struct{ At time.Time }
+	}
+	json.Unmarshal(e.must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/cases/%d/confirm", viaAPI), "cases", map[string]any{"reason": "seen"}), &out)
+	at := out.History[len(out.History)-1].At
+	if _, _, err := cases.Confirm(ctx, e.st, direct, policy.Cases, policy.Calendar, at, "api:cases", "seen"); err != nil {
+		t.Fatalf("cases.Confirm: %v", err)
+	}
+	a, err := e.st.Case(ctx, viaAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.st.Case(ctx, direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.State != cases.Open || a.Deadline.IsZero() {
+		t.Errorf("confirmed through the API: %s, deadline %v; want open with a deadline", a.State, a.Deadline)
+	}
+	if diff := cmp.Diff(b, a, cmpopts.IgnoreFields(cases.Case{}, "ID", "CreatedAt")); diff != "" {
+		t.Errorf("the API's confirm differs from cases.Confirm (-direct +api):\n%s", diff)
+	}
+	ha, _ := e.st.CaseHistory(ctx, viaAPI)
+	hb, _ := e.st.CaseHistory(ctx, direct)
+	if diff := cmp.Diff(hb[1:], ha[1:]); len(ha) != 2 || diff != "" {
+		t.Errorf("history after confirm, %d entries (-direct +api):\n%s", len(ha), diff)
+	}
+	// Confirmed once, there is nothing left to confirm either way.
+	if code, b, _ := e.do(ctx, "POST", fmt.Sprintf("/api/v1/cases/%d/confirm", viaAPI), "cases", map[string]any{}); code != http.StatusConflict {
+		t.Errorf("confirmed twice through the API: %d %s, want 409", code, b)
+	}
+	if _, _, err := cases.Confirm(ctx, e.st, direct, policy.Cases, policy.Calendar, at, "api:cases", ""); !errors.Is(err, cases.ErrNothingToConfirm) {
+		t.Errorf("confirmed twice by cases.Confirm: %v, want ErrNothingToConfirm", err)
+	}
+}
+
+// testCasePages: the case list a page at a time, each case once, in
+// the order of one long page, filters kept across pages.
+func (e *env) testCasePages(t *testing.T) {
+	list := func(path string) (ids []int64, pages int) {
+		cursor := ""
+		for pages < 50 {
+			p := path
+			if cursor != "" {
+				p += "&cursor=" + url.QueryEscape(cursor)
+			}
+			var page struct {
+				Cases      []struct{ ID int64 }
+				NextCursor *string `json:"next_cursor"`
+			}
+			json.Unmarshal(e.must(http.StatusOK, "GET", p, "cases", nil), &page)
+			pages++
+			for _, c := range page.Cases {
+				ids = append(ids, c.ID)
+			}
+			if page.NextCursor == nil {
+				break
+			}
+			cursor = *page.NextCursor
+		}
+		return ids, pages
+	}
+	for _, filter := range []string{"", "&kind=takedown", "&active=true"} {
+		all, pages := list("/api/v1/cases?limit=500" + filter)
+		if len(all) < 3 || pages != 1 {
+			t.Fatalf("cases%s in one page: %d cases in %d pages, want 3 or more in 1", filter, len(all), pages)
+		}
+		got, pages := list("/api/v1/cases?limit=2" + filter)
+		if diff := cmp.Diff(all, got); diff != "" {
+			t.Errorf("cases%s two at a time (-one page +pages):\n%s", filter, diff)
+		}
+		if want := (len(all) + 1) / 2; pages != want {
+			t.Errorf("cases%s two at a time: %d pages, want %d", filter, pages, want)
+		}
+	}
+	var page struct {
+		NextCursor *string `json:"next_cursor"`
+	}
+	json.Unmarshal(e.must(http.StatusOK, "GET", "/api/v1/cases?limit=1&kind=takedown", "cases", nil), &page)
+	if page.NextCursor == nil {
+		t.Fatal("no next_cursor after the first of several takedowns")
+	}
+	for name, path := range map[string]string{
+		"under another filter": "/api/v1/cases?limit=1&kind=rectification&cursor=" + url.QueryEscape(*page.NextCursor),
+		"altered":              "/api/v1/cases?limit=1&kind=takedown&cursor=" + url.QueryEscape("e30."+*page.NextCursor),
+	} {
+		if code, b, _ := e.do(context.Background(), "GET", path, "cases", nil); code != http.StatusBadRequest || errorCode(b) != "bad_cursor" {
+			t.Errorf("a cursor %s: %d %s, want 400 bad_cursor", name, code, b)
+		}
+	}
 }
 
 func (e *env) testBadInput(t *testing.T) {

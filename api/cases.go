@@ -160,7 +160,12 @@ func (a *API) calendar() (cases.Calendar, error) {
 	return a.cfg.Calendar, nil
 }
 
-// listCases lists cases, newest first (limit, default 50).
+type casePosition struct {
+	Before int64 `json:"b"`
+}
+
+// listCases lists cases, newest first, a page (limit, default 50) at a
+// time; the cursor is the last case's id, as the audit log's.
 func (a *API) listCases(w http.ResponseWriter, r *http.Request) {
 	n, err := pageSize(r)
 	if err != nil {
@@ -168,7 +173,7 @@ func (a *API) listCases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := registry.CaseFilter{Kind: cases.Kind(q.Get("kind")), State: cases.State(q.Get("state")), Domain: q.Get("domain"), Limit: n}
+	f := registry.CaseFilter{Kind: cases.Kind(q.Get("kind")), State: cases.State(q.Get("state")), Domain: q.Get("domain"), Limit: n + 1}
 	if f.Kind != "" {
 		if _, err := cases.ParseKind(string(f.Kind)); err != nil {
 			writeError(w, http.StatusBadRequest, "bad_parameter", err.Error())
@@ -179,14 +184,27 @@ func (a *API) listCases(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	scope := fmt.Sprintf("cases\x00%s\x00%s\x00%s\x00%t", f.Kind, f.State, f.Domain, f.Active)
+	var pos casePosition
+	if err := a.cursors.open(scope, q.Get("cursor"), &pos); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_cursor", err.Error())
+		return
+	}
+	f.BeforeID = pos.Before
 	cs, err := a.st.ListCases(r.Context(), f)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	out := struct {
-		Cases []caseView `json:"cases"`
+		Cases      []caseView `json:"cases"`
+		NextCursor *string    `json:"next_cursor"`
 	}{Cases: []caseView{}}
+	if len(cs) > n {
+		cs = cs[:n]
+		c := a.cursors.seal(scope, casePosition{Before: cs[n-1].ID})
+		out.NextCursor = &c
+	}
 	for _, c := range cs {
 		out.Cases = append(out.Cases, viewCase(c))
 	}
@@ -283,28 +301,24 @@ func (a *API) moveCase(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		u.To, u.ExtendDays, u.Calendar = cases.Extended, m.Days, cal
-	case "notify", "confirm":
-		c, err := a.st.Case(r.Context(), id)
+	case "confirm":
+		// cases.Confirm is the one meaning of confirm, shared with the
+		// command line and the console.
+		before, _, err := cases.Confirm(r.Context(), a.st, id, a.cfg.CasePolicy, a.cfg.Calendar, now, u.Actor, m.Reason)
 		if err != nil {
 			a.failCase(w, r, err)
 			return
 		}
-		if action == "confirm" && c.State != cases.Suspected {
-			if _, err := a.st.ConfirmEscalation(r.Context(), id, u.Actor); err != nil {
-				a.failCase(w, r, err)
-				return
-			}
-			a.answerMove(w, r, id, action, "escalation confirmed")
-			return
+		if before.State != cases.Suspected {
+			note = "escalation confirmed"
 		}
-		if action == "confirm" {
-			d, err := cases.ParseDeadline(a.cfg.CasePolicy, a.calendar, c.Kind, "", now)
-			if err != nil {
-				a.internal(w, r, err)
-				return
-			}
-			u.To, u.Deadline = cases.Open, d
-			break
+		a.answerMove(w, r, id, action, note)
+		return
+	case "notify":
+		c, err := a.st.Case(r.Context(), id)
+		if err != nil {
+			a.failCase(w, r, err)
+			return
 		}
 		// notify: check the move before sending anything.
 		if _, err := cases.Next(c, cases.Notified, now, u.Actor, m.Reason); err != nil {

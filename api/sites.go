@@ -477,29 +477,22 @@ func (a *API) importSites(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !dryRun {
-		// As import --partial: a site the registry cannot match
-		// unambiguously is reported and dropped, and the rest written again.
-		for len(sites) > 0 {
-			stats, err := a.st.UpsertSites(r.Context(), sites)
-			var ce *registry.ConflictError
-			if errors.As(err, &ce) && ce.Index >= 0 && ce.Index < len(sites) {
-				rep.Errors = append(rep.Errors, rowProblem{Line: lines[ce.Index], Column: "domains", Message: fmt.Sprintf("%s: %v", ce.Domain, ce.Err)})
-				rep.Rejected++
-				if !partial {
-					writeJSON(w, http.StatusUnprocessableEntity, rep)
-					return
-				}
-				sites = append(sites[:ce.Index], sites[ce.Index+1:]...)
-				lines = append(lines[:ce.Index], lines[ce.Index+1:]...)
-				continue
-			}
-			if err != nil {
-				a.internal(w, r, fmt.Errorf("import: %w", err))
-				return
-			}
-			rep.Inserted, rep.Updated, rep.Unchanged, rep.Imported = stats.Inserted, stats.Updated, stats.Unchanged, true
-			break
+		conflicts := 0
+		stats, err := a.st.ImportSites(r.Context(), sites, partial, func(ce *registry.ConflictError) {
+			conflicts++
+			rep.Errors = append(rep.Errors, rowProblem{Line: lines[ce.Index], Column: "domains", Message: fmt.Sprintf("%s: %v", ce.Domain, ce.Err)})
+			rep.Rejected++
+		})
+		var ce *registry.ConflictError
+		switch {
+		case errors.As(err, &ce):
+			writeJSON(w, http.StatusUnprocessableEntity, rep)
+			return
+		case err != nil:
+			a.internal(w, r, fmt.Errorf("import: %w", err))
+			return
 		}
+		rep.Inserted, rep.Updated, rep.Unchanged, rep.Imported = stats.Inserted, stats.Updated, stats.Unchanged, len(sites) > conflicts
 		a.audit(r, "site.import", fmt.Sprintf("sites/%d", rep.Inserted+rep.Updated+rep.Unchanged))
 	}
 	writeJSON(w, http.StatusOK, rep)

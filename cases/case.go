@@ -182,7 +182,7 @@ func ValidCategory(k Kind, c Category) error {
 				return nil
 			}
 		}
-		return fmt.Errorf("unknown rectification code %q: want a finding code, such as %s or %s (see README)",
+		return fmt.Errorf("unknown rectification code %q: want a finding code, such as %s or %s (see docs/checker.md)",
 			c, checker.CodePSBMissing, checker.CodeICPNotLinked)
 	}
 	return fmt.Errorf("unknown case kind %q", k)

@@ -77,8 +77,8 @@ type CodeInfo struct {
 	Title, TitleZH string
 }
 
-// catalog is the single table of finding codes. README's table is generated
-// from it (TestREADMECodes keeps them in step).
+// catalog is the single table of finding codes. The table in
+// docs/checker.md is generated from it (TestDocCodes keeps them in step).
 var catalog = []CodeInfo{
 	{CodeHTTPErrorStatus, SeverityError, "The page answered with an HTTP error status; it cannot be judged.",
 		"the page answered HTTP %d", "页面返回 HTTP %d 错误", "HTTP error status", "页面返回 HTTP 错误"},

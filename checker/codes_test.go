@@ -35,10 +35,10 @@ func TestCatalog(t *testing.T) {
 	}
 }
 
-// TestREADMECodes keeps the documented table of finding codes
+// TestDocCodes keeps the documented table of finding codes
 // (docs/checker.md, between the codes:begin and codes:end markers) in
 // step with the catalog; -update rewrites it.
-func TestREADMECodes(t *testing.T) {
+func TestDocCodes(t *testing.T) {
 	const path = "../docs/checker.md"
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -66,7 +66,7 @@ func TestREADMECodes(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("%s's table of finding codes is out of date; run go test ./checker -run TestREADMECodes -update", path)
+	t.Errorf("%s's table of finding codes is out of date; run go test ./checker -run TestDocCodes -update", path)
 }
 
 // TestCodeTitles: every code has a short title in English and in Chinese.

@@ -25,7 +25,7 @@ const (
 	badgeLegacy  = `<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11010502045678"><img src="/备案图标.png">京公网安备11010502045678号</a>`
 )
 
-// TestDueRule is README's table "When a PSB part is due": each kind of
+// TestDueRule is docs/checker.md's "When a PSB part is due": each kind of
 // defect with no dates, inside its window and past it, gives the severity
 // and verdict the rule says. The check runs on 2026-11-27 (CST).
 func TestDueRule(t *testing.T) {

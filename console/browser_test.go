@@ -19,7 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/beianwatch/beianwatch/cases"
-	"github.com/beianwatch/beianwatch/internal/chromium"
+	"github.com/beianwatch/beianwatch/internal/chromium/chromiumtest"
 )
 
 var screenshots = flag.Bool("screenshots", false, "write the console's screenshots to docs/screenshots")
@@ -37,17 +37,11 @@ type browser struct {
 	bad []string
 }
 
-// startBrowser launches Debian's chromium (internal/chromium finds it).
-// Without one the test skips, except under CI=true, where it fails.
+// startBrowser launches Debian's chromium (internal/chromium finds it;
+// chromiumtest.Need says what happens without one).
 func startBrowser(t *testing.T) *browser {
 	t.Helper()
-	path, err := chromium.Find()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%v: CI=true requires the browser tests", err)
-		}
-		t.Skip(err)
-	}
+	path := chromiumtest.Need(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("no-sandbox", os.Geteuid() == 0), chromedp.Flag("disable-gpu", true), chromedp.WindowSize(1280, 900))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -56,7 +50,7 @@ func startBrowser(t *testing.T) *browser {
 	t.Cleanup(cancel)
 	b := &browser{t: t, ctx: ctx}
 	dialogs := make(chan struct{}, 16)
-	err = chromedp.Listen(ctx, func(ev any) {
+	err := chromedp.Listen(ctx, func(ev any) {
 		switch ev := ev.(type) {
 		case *page.EventJavascriptDialogOpening:
 			b.note("dialog: " + ev.Message)

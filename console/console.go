@@ -28,7 +28,7 @@ type Store interface {
 	cases.Mover
 	CaseHistory(ctx context.Context, id int64) ([]cases.Transition, error)
 	CaseVerifications(ctx context.Context, id int64, limit int) ([]cases.Verification, error)
-	UpsertSites(ctx context.Context, sites []registry.Site) (registry.ImportStats, error)
+	ImportSites(ctx context.Context, sites []registry.Site, partial bool, reject func(*registry.ConflictError)) (registry.ImportStats, error)
 	AppendAudit(ctx context.Context, e registry.AuditEntry) error
 	Sessions
 	SitesPage(ctx context.Context, f registry.SiteFilter, after int64, n int) ([]*registry.Site, []*registry.State, int64, error)

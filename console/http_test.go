@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -180,5 +181,31 @@ func TestLoginSessionAndCSRF(t *testing.T) {
 	}
 	if resp, _ := v.do("GET", "/ui/sites", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("GET with a revoked token's session = %d, want 303 to the login", resp.StatusCode)
+	}
+}
+
+// TestImportConflict: a row whose domains belong to two registered sites
+// is reported at its line and left out; the other row goes in.
+func TestImportConflict(t *testing.T) {
+	e := startEnv(t)
+	e.register(t, site(t, "one.example.cn", "一", "闽ICP备17023814号-1", ""), site(t, "two.example.cn", "二", "闽ICP备17023814号-2", ""))
+	c := newClient(t, e.base)
+	if resp := c.login(e.token(t, "ops", "write")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login = %d, want 303", resp.StatusCode)
+	}
+	file := "domains\none.example.cn;two.example.cn\nthree.example.cn\n"
+	resp, body := c.do("POST", "/ui/import", url.Values{"csrf": {c.csrf("/ui/import")}, "step": {"import"}, "name": {"sites.csv"},
+		"encoding": {"utf-8"}, "content": {base64.StdEncoding.EncodeToString([]byte(file))}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="inserted">1<`) {
+		t.Fatalf("import = %d, want 200 and 1 inserted:\n%s", resp.StatusCode, body)
+	}
+	if !strings.Contains(body, `<td class="num">2</td><td>two.example.cn</td><td><div class="error row-error">domains: `) {
+		t.Errorf("import page lacks line 2's conflict:\n%s", body)
+	}
+	if n := strings.Count(body, `<td class="num">2</td>`); n != 1 {
+		t.Errorf("line 2 listed %d times, want once (as refused):\n%s", n, body)
+	}
+	if _, _, err := e.st.SiteByDomain(context.Background(), "three.example.cn"); err != nil {
+		t.Errorf("the other row: %v", err)
 	}
 }

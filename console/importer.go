@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/beianwatch/beianwatch/registry"
@@ -161,26 +162,20 @@ func rowMessage(e *sitefile.RowError) string {
 	return e.Message
 }
 
-// upsert writes the sites as `beianwatch import --partial` does: a site
-// the registry cannot match unambiguously is left out, reported, and the
-// rest written again.
+// upsert writes the sites as `beianwatch import --partial` does
+// (registry's ImportSites): a site the registry cannot match
+// unambiguously is left out and reported.
 func (c *Console) upsert(r *http.Request, sites []registry.Site, lines []int, p *importPage) error {
-	for len(sites) > 0 {
-		stats, err := c.o.Store.UpsertSites(r.Context(), sites)
-		var ce *registry.ConflictError
-		switch {
-		case errors.As(err, &ce) && ce.Index >= 0 && ce.Index < len(sites):
-			p.Rows = append([]importRow{{Line: lines[ce.Index], Domain: ce.Domain, Errors: []string{"domains: " + ce.Err.Error()}}}, p.Rows...)
-			p.Rejected++
-			p.Valid--
-			sites = append(sites[:ce.Index], sites[ce.Index+1:]...)
-			lines = append(lines[:ce.Index], lines[ce.Index+1:]...)
-			continue
-		case err != nil:
-			return err
-		}
-		p.Stats = stats
-		return nil
+	stats, err := c.o.Store.ImportSites(r.Context(), sites, true, func(ce *registry.ConflictError) {
+		// The row was listed as valid; it is listed again, first, as refused.
+		p.Rows = slices.DeleteFunc(p.Rows, func(ir importRow) bool { return ir.Line == lines[ce.Index] })
+		p.Rows = append([]importRow{{Line: lines[ce.Index], Domain: ce.Domain, Errors: []string{"domains: " + ce.Err.Error()}}}, p.Rows...)
+		p.Rejected++
+		p.Valid--
+	})
+	if err != nil {
+		return err
 	}
+	p.Stats = stats
 	return nil
 }

@@ -136,6 +136,13 @@ func WithPinnedAddrs(ctx context.Context, host string, addrs []netip.Addr) conte
 	return context.WithValue(ctx, pinKey{}, pin{strings.ToLower(host), addrs})
 }
 
+// Pinned returns the host ctx pins and its addresses (WithPinnedAddrs),
+// for a fetcher of its own, the renderer's proxy, to pin the same.
+func Pinned(ctx context.Context) (host string, addrs []netip.Addr, ok bool) {
+	p, ok := ctx.Value(pinKey{}).(pin)
+	return p.host, p.addrs, ok
+}
+
 func pinnedAddrs(ctx context.Context, host string) []netip.Addr {
 	if p, ok := ctx.Value(pinKey{}).(pin); ok && p.host == host {
 		return p.addrs

@@ -15,6 +15,7 @@ import (
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/registry/registrytest"
 )
 
 // TestAPINotifyDelivers: with a notice webhook configured, the API's case
@@ -41,7 +42,7 @@ func TestAPINotifyDelivers(t *testing.T) {
 	opts := testOptions(t)
 	opts.Listen = "127.0.0.1:0"
 	opts.Notice = NoticeOptions{URL: hook.URL, Secret: "s3cret"}
-	st := seedStore(t, opts.DSN)
+	st := registrytest.Open(t, opts.DSN, nil)
 	if _, err := st.UpsertSites(ctx, []registry.Site{filedSite(t, "a.test", "京ICP备2021099999号-1", "11010502045678")}); err != nil {
 		t.Fatal(err)
 	}

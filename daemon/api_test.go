@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/beianwatch/beianwatch/registry/registrytest"
 )
 
 // TestMetricsTokenRequired: with --metrics-token-required, /metrics
@@ -13,7 +15,7 @@ func TestMetricsTokenRequired(t *testing.T) {
 	opts := testOptions(t)
 	opts.Listen = "127.0.0.1:0"
 	opts.API.MetricsTokenRequired = true
-	st := seedStore(t, opts.DSN)
+	st := registrytest.Open(t, opts.DSN, nil)
 	tokens := map[string]string{}
 	for _, scope := range []string{"probe", "read", "cases"} {
 		secret, _, err := st.CreateToken(context.Background(), scope, []string{scope}, time.Time{})

@@ -14,6 +14,7 @@ import (
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/registry/registrytest"
 	"github.com/beianwatch/beianwatch/workday"
 )
 
@@ -25,7 +26,7 @@ import (
 // the provisional deadline again, as serve does at start-up.
 func TestAutoRectifyAcrossYearEnd(t *testing.T) {
 	ctx := context.Background()
-	st := seedStore(t, "sqlite://"+filepath.Join(t.TempDir(), "registry.db"))
+	st := registrytest.Open(t, "sqlite://"+filepath.Join(t.TempDir(), "registry.db"), nil)
 	sites := []registry.Site{
 		filedSite(t, "a.test", "京ICP备2021034567号-1", "11010502045678"),
 		filedSite(t, "b.test", "京ICP备2021034568号-1", "11010502045679"),

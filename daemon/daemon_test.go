@@ -15,6 +15,7 @@ import (
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/registry/registrytest"
 )
 
 // testOptions are the defaults with a temp SQLite registry, loopback
@@ -67,7 +68,7 @@ func TestDaemonServes(t *testing.T) {
 	t.Cleanup(site.Close)
 	opts := testOptions(t)
 	opts.Listen = "127.0.0.1:0"
-	st := seedStore(t, opts.DSN)
+	st := registrytest.Open(t, opts.DSN, nil)
 	s := filedSite(t, "ok.test", "京ICP备2021034567号-1", "11010502045678")
 	s.CheckURL = site.URL + "/"
 	if _, err := st.UpsertSites(context.Background(), []registry.Site{s}); err != nil {
@@ -130,7 +131,7 @@ func TestDaemonServes(t *testing.T) {
 func TestDaemonOnce(t *testing.T) {
 	opts := testOptions(t)
 	opts.Once = true
-	st := seedStore(t, opts.DSN)
+	st := registrytest.Open(t, opts.DSN, nil)
 	down := httptest.NewServer(http.NotFoundHandler())
 	s := filedSite(t, "gone.test", "京ICP备2021034567号-1", "")
 	s.CheckURL = down.URL + "/"

@@ -13,13 +13,14 @@ import (
 
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/registry/registrytest"
 )
 
 // TestRegistryGauges reads the gauges of a small registry through a real
 // Prometheus registry, as a scrape would.
 func TestRegistryGauges(t *testing.T) {
 	ctx := context.Background()
-	st := seedStore(t, "sqlite://"+filepath.Join(t.TempDir(), "r.db"))
+	st := registrytest.Open(t, "sqlite://"+filepath.Join(t.TempDir(), "r.db"), nil)
 	var sites []registry.Site
 	for _, d := range []string{"a.cn", "b.cn", "c.cn"} {
 		sites = append(sites, registry.Site{Name: d, Domains: []registry.Domain{{Unicode: d, ASCII: d}}, Active: true})

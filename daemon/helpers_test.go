@@ -1,30 +1,13 @@
 package daemon
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/registry"
 )
-
-// seedStore opens and migrates the registry at dsn for a test.
-func seedStore(t *testing.T, dsn string) *registry.Store {
-	t.Helper()
-	st, err := registry.Open(context.Background(), dsn, nil, prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
 
 func readFile(t *testing.T, name string) []byte {
 	t.Helper()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/registry/registrytest"
 )
 
 // TestDaemonProbe: the daemon serves /probe behind the API's tokens; a
@@ -35,7 +36,7 @@ func TestDaemonProbe(t *testing.T) {
 		}
 		opts.Fetch.Resolve = append(opts.Fetch.Resolve, r)
 	}
-	st := seedStore(t, opts.DSN)
+	st := registrytest.Open(t, opts.DSN, nil)
 	probeToken, _, err := st.CreateToken(context.Background(), "prometheus", []string{"probe"}, time.Time{})
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/beianwatch/beianwatch/internal/logbuf"
 	"github.com/beianwatch/beianwatch/internal/pgtest"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/registry/registrytest"
 )
 
 func TestWriteHealth(t *testing.T) {
@@ -74,7 +75,7 @@ func TestReadinessFollowsTheRegistry(t *testing.T) {
 
 	// A password the server ignores (trust), to see it stays out of logs.
 	dsn := strings.Replace(pg.DSN, "postgres@", "postgres:s3cret@", 1)
-	st := seedStore(t, dsn)
+	st := registrytest.Open(t, dsn, nil)
 	s := filedSite(t, "ok.test", "京ICP备2021034567号-1", "11010502045678")
 	s.CheckURL = site.URL + "/"
 	if _, err := st.UpsertSites(ctx, []registry.Site{s}); err != nil {
@@ -173,7 +174,7 @@ func TestReadinessFollowsTheRegistry(t *testing.T) {
 	t.Logf("/readyz turned 200 %v after the server started again", took)
 
 	// Nothing lost: the site is there and is checked again.
-	st = seedStore(t, dsn)
+	st = registrytest.Open(t, dsn, nil)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		// An unchanged check extends the latest history entry (its
@@ -227,7 +228,7 @@ func TestReadinessFollowsTheRegistry(t *testing.T) {
 func TestReadyzFailsWhileWritesFail(t *testing.T) {
 	opts := testOptions(t)
 	opts.Listen = "127.0.0.1:0"
-	seedStore(t, opts.DSN)
+	registrytest.Open(t, opts.DSN, nil)
 	d, _ := mustRunDaemon(t, opts)
 	readyz := func() (int, string) {
 		resp, err := http.Get("http://" + d.Addr().String() + "/readyz")

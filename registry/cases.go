@@ -58,6 +58,9 @@ type CaseFilter struct {
 	Active bool
 	// Provisional keeps cases whose deadline is provisional.
 	Provisional bool
+	// BeforeID keeps cases with a smaller id: the next page after a case
+	// (0 for the first page).
+	BeforeID int64
 	// Limit stops after this many cases, newest first (0 for all).
 	Limit int
 }
@@ -294,6 +297,9 @@ func (s *Store) ListCases(ctx context.Context, f CaseFilter) (_ []cases.Case, er
 	}
 	if f.SiteID != 0 {
 		add("site_id = ?", f.SiteID)
+	}
+	if f.BeforeID != 0 {
+		add("id < ?", f.BeforeID)
 	}
 	if f.Domain != "" {
 		d, err := NormalizeDomain(f.Domain)

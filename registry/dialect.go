@@ -40,6 +40,9 @@ type dialect struct {
 	likePrefix bool
 	// copy says bulk inserts use COPY FROM STDIN.
 	copy bool
+	// analyze says a large import refreshes the planner's statistics of
+	// the tables it wrote (ANALYZE; see analyzeAfter).
+	analyze bool
 	// skipLocked ends the lease query's row selection: on PostgreSQL it
 	// locks the rows chosen and passes over rows another replica's lease
 	// transaction has locked, so that concurrent leases never wait for, or
@@ -95,6 +98,7 @@ var postgresDialect = dialect{
 	},
 	likePrefix:  true,
 	copy:        true,
+	analyze:     true,
 	skipLocked:  "FOR UPDATE SKIP LOCKED",
 	leaseChosen: `site_id = ANY(ARRAY(SELECT site_id FROM due))`,
 	// Each table is read by primary key, a row at a time: joined the

@@ -11,6 +11,7 @@ import (
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/beianwatch/beianwatch/checker"
@@ -78,11 +79,16 @@ const settleScript = `(() => {
 })();`
 
 // renderPage renders u in a fresh browser context (its own cookies,
-// storage and cache, all in memory and gone with it).
-func (b *browser) renderPage(ctx context.Context, cfg Config, u *url.URL, judge func(*checker.Page) bool) (crawler.Rendering, error) {
+// storage and cache, all in memory and gone with it), whose connections
+// go through proxyURL when it is set (a pinned render's own proxy).
+func (b *browser) renderPage(ctx context.Context, cfg Config, u *url.URL, proxyURL string, judge func(*checker.Page) bool) (crawler.Rendering, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	tab, closeTab := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	tab, closeTab := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext(func(p *target.CreateBrowserContextParams) {
+		if proxyURL != "" { // else the browser's --proxy-server
+			p.ProxyServer, p.ProxyBypassList = proxyURL, chromium.ProxyBypass
+		}
+	}))
 	defer closeTab()
 	// The tab is the browser's child; ctx's end must end it too.
 	stop := context.AfterFunc(ctx, closeTab)

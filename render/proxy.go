@@ -33,6 +33,13 @@ type proxy struct {
 	srv       *http.Server
 	transport *http.Transport
 	wg        sync.WaitGroup
+
+	// tunnels are the open CONNECT tunnels' connections: the server does
+	// not track hijacked connections, and a pinned render's proxy closes
+	// while the browser, and so its side of a tunnel, lives on.
+	mu      sync.Mutex
+	tunnels map[net.Conn]struct{}
+	closed  bool
 }
 
 func newProxy(dial DialFunc, logger *slog.Logger, onRefuse func()) (*proxy, error) {
@@ -40,7 +47,7 @@ func newProxy(dial DialFunc, logger *slog.Logger, onRefuse func()) (*proxy, erro
 	if err != nil {
 		return nil, fmt.Errorf("render: proxy: %w", err)
 	}
-	p := &proxy{dial: dial, logger: logger, ln: ln, onRefuse: onRefuse}
+	p := &proxy{dial: dial, logger: logger, ln: ln, onRefuse: onRefuse, tunnels: map[net.Conn]struct{}{}}
 	p.transport = &http.Transport{
 		Proxy:               nil,
 		DialContext:         dial,
@@ -64,7 +71,37 @@ func (p *proxy) URL() string { return "http://" + p.ln.Addr().String() }
 func (p *proxy) Close() {
 	_ = p.srv.Close()
 	p.transport.CloseIdleConnections()
+	p.mu.Lock()
+	p.closed = true
+	for c := range p.tunnels {
+		c.Close()
+	}
+	p.mu.Unlock()
 	p.wg.Wait()
+}
+
+// track records a tunnel's connections until untrack, and counts the
+// tunnel in wg (under mu, so that Close's Wait cannot start between the
+// two); false when the proxy is closed already (the caller closes them).
+func (p *proxy) track(cs ...net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	for _, c := range cs {
+		p.tunnels[c] = struct{}{}
+	}
+	p.wg.Add(1)
+	return true
+}
+
+func (p *proxy) untrack(cs ...net.Conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range cs {
+		delete(p.tunnels, c)
+	}
 }
 
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -113,14 +150,14 @@ func (p *proxy) tunnel(w http.ResponseWriter, r *http.Request) {
 		up.Close()
 		return
 	}
-	if _, err := down.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n")); err != nil {
+	if _, err := down.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n")); err != nil || !p.track(down, up) {
 		up.Close()
 		down.Close()
 		return
 	}
-	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
+		defer p.untrack(down, up)
 		splice(down, buf.Reader, up)
 	}()
 }

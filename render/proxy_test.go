@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/beianwatch/beianwatch/crawler"
 )
@@ -100,4 +101,50 @@ func TestProxy(t *testing.T) {
 	if got := p.refused.Load(); got != 6 || counted.Load() != got {
 		t.Errorf("refused %d, counted %d; want 6 and 6", got, counted.Load())
 	}
+}
+
+// TestProxyCloseEndsTunnels: Close ends the open tunnels itself, as a
+// pinned render's proxy needs, closing while the browser lives on.
+func TestProxyCloseEndsTunnels(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skip(err)
+	}
+	site := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "site") }))
+	site.Listener.Close()
+	site.Listener = ln
+	site.Start()
+	defer site.Close()
+	f, err := crawler.NewFetcher(crawler.FetchConfig{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := newProxy(f.Transport().DialContext, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", strings.TrimPrefix(p.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	host := site.Listener.Addr().String()
+	io.WriteString(c, "CONNECT "+host+" HTTP/1.1\r\nHost: "+host+"\r\n\r\n")
+	established := "HTTP/1.1 200 Connection established\r\n\r\n"
+	buf := make([]byte, len(established))
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != established {
+		t.Fatalf("CONNECT %s = %q, %v", host, buf, err)
+	}
+	closed := make(chan struct{})
+	go func() {
+		p.Close()
+		close(closed)
+	}()
+	// Only a guard against hanging the suite: the tunnel should end at once.
+	c.SetReadDeadline(time.Now().Add(time.Minute))
+	if n, err := c.Read(buf); err != io.EOF {
+		t.Fatalf("reading the tunnel after Close = %d, %v; want EOF", n, err)
+	}
+	<-closed
 }

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"net/url"
 	"sync"
 	"time"
@@ -171,12 +173,21 @@ func (r *Renderer) Render(ctx context.Context, target string, judge func(*checke
 }
 
 func (r *Renderer) render(ctx context.Context, u *url.URL, judge func(*checker.Page) bool) (crawler.Rendering, error) {
+	proxyURL := "" // the browser's own proxy
+	if host, addrs, ok := crawler.Pinned(ctx); ok {
+		px, err := r.pinnedProxy(host, addrs)
+		if err != nil {
+			return crawler.Rendering{}, err
+		}
+		defer px.Close()
+		proxyURL = px.URL()
+	}
 	for attempt := 0; ; attempt++ {
 		b, err := r.current()
 		if err != nil {
 			return crawler.Rendering{}, err
 		}
-		res, err := b.renderPage(ctx, r.cfg, u, judge)
+		res, err := b.renderPage(ctx, r.cfg, u, proxyURL, judge)
 		if err == nil || ctx.Err() != nil || !b.died() {
 			return res, err
 		}
@@ -186,6 +197,21 @@ func (r *Renderer) render(ctx context.Context, u *url.URL, judge func(*checker.P
 		}
 		r.logger.Warn("the browser died while rendering; trying again", "err", err)
 	}
+}
+
+// pinnedProxy is a proxy of one render's own, for a page whose host is
+// pinned to its filing's addresses (--pin-filed-ip): the connections it
+// makes to that host go to those addresses, as the crawler's fetch of the
+// page did, under the same address policy. The browser's proxy, shared by
+// every render, cannot tell one render's connections from another's.
+func (r *Renderer) pinnedProxy(host string, addrs []netip.Addr) (*proxy, error) {
+	dial := func(ctx context.Context, network, address string) (net.Conn, error) {
+		return r.cfg.Dial(crawler.WithPinnedAddrs(ctx, host, addrs), network, address)
+	}
+	return newProxy(dial, r.logger, func() {
+		r.proxy.refused.Add(1)
+		r.metrics.blocked.Inc()
+	})
 }
 
 // current returns the running browser, starting one if there is none or

@@ -3,6 +3,7 @@ package render_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,20 +22,9 @@ import (
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/internal/chromium"
+	"github.com/beianwatch/beianwatch/internal/chromium/chromiumtest"
 	"github.com/beianwatch/beianwatch/render"
 )
-
-// needChromium skips without a browser, except under CI=true, where a
-// missing browser fails: CI installs it.
-func needChromium(t *testing.T) {
-	t.Helper()
-	if _, err := chromium.Find(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %v", err)
-		}
-		t.Skipf("%v: the browser tests skip", err)
-	}
-}
 
 // siteAddr is where the test site listens: a loopback address of its
 // own, so that the crawler's policy can allow it and nothing else, and
@@ -100,8 +90,13 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	needChromium(t)
-	f, err := crawler.NewFetcher(crawler.FetchConfig{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix(siteAddr + "/32")}})
+	return newHarnessWith(t, crawler.FetchConfig{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix(siteAddr + "/32")}})
+}
+
+func newHarnessWith(t *testing.T, fc crawler.FetchConfig) *harness {
+	t.Helper()
+	chromiumtest.Need(t)
+	f, err := crawler.NewFetcher(fc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,13 +176,19 @@ func TestNoEscape(t *testing.T) {
 	if !o.Report.Rendered {
 		t.Fatalf("not rendered: %s", o.Report.Error)
 	}
+	// A render pinned to the filing's address (--pin-filed-ip) goes
+	// through a proxy of its own, under the same policy and bypass list.
+	pinned := crawler.WithPinnedAddrs(context.Background(), siteAddr, []netip.Addr{netip.MustParseAddr(siteAddr)})
+	if _, err := h.renderer.Render(pinned, site+"/ssrf.html", func(*checker.Page) bool { return false }); err != nil {
+		t.Fatalf("pinned render: %v", err)
+	}
 	if n := hits.Load(); n != 0 {
 		t.Errorf("the canary on 127.0.0.1:%s got %d connections, want 0", port, n)
 	}
 	// 127.0.0.1 (http, https, ws, wss), localhost and 169.254.169.254 at
-	// the least; the browser may retry some.
-	if got := h.renderer.Refused(); got < 3 {
-		t.Errorf("the proxy refused %d connections, want at least 3", got)
+	// the least, twice; the browser may retry some.
+	if got := h.renderer.Refused(); got < 6 {
+		t.Errorf("the proxies refused %d connections, want at least 6", got)
 	}
 	if got := metric(t, h.reg, "beianwatch_render_blocked_connections_total"); got != float64(h.renderer.Refused()) {
 		t.Errorf("beianwatch_render_blocked_connections_total = %v, want %d", got, h.renderer.Refused())
@@ -233,5 +234,64 @@ func TestBrowserRestart(t *testing.T) {
 	}
 	if got := metric(t, h.reg, "beianwatch_render_browser_restarts_total"); got != 1 {
 		t.Errorf("beianwatch_render_browser_restarts_total = %v, want 1", got)
+	}
+}
+
+// serveAs serves, on addr, a page and a script of its own that both say
+// who served them.
+func serveAs(t *testing.T, addr, who string) (port uint16) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("cannot listen on %s: %v", addr, err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/who.js" {
+			w.Header().Set("Content-Type", "text/javascript")
+			fmt.Fprintf(w, "document.getElementById('script').textContent = 'script:%s';", who)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><p id="page">page:%s</p><p id="script"></p><script src="/who.js"></script>`, who)
+	}))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return uint16(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// TestPinFiledIP: DNS (a resolve rule) sends pinned.test to one server,
+// the filing names another; a render pinned to the filed address
+// (--pin-filed-ip) loads the page and its script from the filed server,
+// one not pinned from the other.
+func TestPinFiledIP(t *testing.T) {
+	filedPort := serveAs(t, siteAddr+":0", "filed")
+	dnsPort := serveAs(t, "127.0.0.3:0", "dns")
+	h := newHarnessWith(t, crawler.FetchConfig{AllowPrivate: true,
+		Resolve: []crawler.ResolveRule{{Host: "pinned.test", Addr: netip.MustParseAddr("127.0.0.3"), Port: dnsPort}}})
+	target := fmt.Sprintf("http://pinned.test:%d/", filedPort)
+	pinned := crawler.WithPinnedAddrs(context.Background(), "pinned.test", []netip.Addr{netip.MustParseAddr(siteAddr)})
+	for _, tt := range []struct {
+		name string
+		ctx  context.Context
+		want string // who served the page and its script
+	}{
+		{"not pinned", context.Background(), "dns"},
+		{"pinned", pinned, "filed"},
+	} {
+		var body string
+		_, err := h.renderer.Render(tt.ctx, target, func(p *checker.Page) bool {
+			body = string(p.Body)
+			return false
+		})
+		if err != nil {
+			t.Fatalf("%s: Render: %v", tt.name, err)
+		}
+		for _, want := range []string{">page:" + tt.want + "<", ">script:" + tt.want + "<"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: the rendered page lacks %q:\n%s", tt.name, want, body)
+			}
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/registry/registrytest"
 	"github.com/beianwatch/beianwatch/workday"
 )
 
@@ -49,7 +50,7 @@ func seedCaseSites(t *testing.T, st *registry.Store) {
 func seedCases(t *testing.T, dsn string) {
 	t.Helper()
 	ctx := context.Background()
-	st := seedStore(t, dsn)
+	st := registrytest.Open(t, dsn, testKeys(t, dsn))
 	seedCaseSites(t, st)
 	at := func(mo, d, h, mi int) time.Time { return time.Date(2026, time.Month(mo), d, h, mi, 0, 0, checker.CST) }
 	must := func(c cases.Case, err error) cases.Case {
@@ -165,7 +166,7 @@ func TestCaseGolden(t *testing.T) {
 // sees what the steps before it did.
 func TestCaseCommands(t *testing.T) {
 	forEachDB(t, func(t *testing.T, dsn string) {
-		seedCaseSites(t, seedStore(t, dsn))
+		seedCaseSites(t, registrytest.Open(t, dsn, testKeys(t, dsn)))
 		steps := []struct {
 			args       []string
 			wantCode   int

@@ -23,6 +23,7 @@ import (
 	"github.com/beianwatch/beianwatch/daemon"
 	"github.com/beianwatch/beianwatch/internal/logbuf"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/registry/registrytest"
 )
 
 // recorder is a loopback webhook that keeps what it was sent.
@@ -152,7 +153,7 @@ func TestTakedownLifecycle(t *testing.T) {
 		replicas[i] = startDaemon(t, opts, log)
 	}
 
-	st := seedStore(t, dsn)
+	st := registrytest.Open(t, dsn, testKeys(t, dsn))
 	state := func(id int64) cases.State {
 		c, err := st.Case(context.Background(), id)
 		if err != nil {
@@ -276,7 +277,7 @@ func TestLexiconSuspects(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	st := seedStore(t, dsn)
+	st := registrytest.Open(t, dsn, testKeys(t, dsn))
 	cs, err := st.ListCases(context.Background(), registry.CaseFilter{Kind: cases.Takedown})
 	if err != nil {
 		t.Fatal(err)

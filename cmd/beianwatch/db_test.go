@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/rand"
 	"database/sql"
 	"net/url"
@@ -11,9 +10,6 @@ import (
 	"testing"
 
 	_ "github.com/lib/pq" // for the test schema's admin connection
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/beianwatch/beianwatch/registry"
 )
 
 // forEachDB runs test on a fresh SQLite file and, when
@@ -57,21 +53,6 @@ func postgresSchema(t *testing.T) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
-}
-
-// seedStore opens the registry at dsn, migrated, for a test to fill.
-func seedStore(t *testing.T, dsn string) *registry.Store {
-	t.Helper()
-	st, err := registry.Open(context.Background(), dsn, nil, prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	st.SetKeys(testKeys(t, dsn))
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return st
 }
 
 func TestDBFlag(t *testing.T) {

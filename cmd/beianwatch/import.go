@@ -174,11 +174,9 @@ func (a *app) readSites(ctx context.Context, f *os.File, o importOptions, imp *i
 	}
 }
 
-// writeSites writes the sites in one transaction. With --partial, a site
-// the registry cannot match unambiguously is dropped, reported, and the
-// rest written again: each retry is a whole new transaction, cheap for
-// the rare conflicts a validated file can still have (a site whose
-// domains belong to two registered sites).
+// writeSites writes the sites in one transaction (registry's
+// ImportSites): with --partial, a site the registry cannot match
+// unambiguously is reported and left out; without, it stops the import.
 func (a *app) writeSites(ctx context.Context, o importOptions, imp *importRun) int {
 	st, err := a.openStore(ctx, !o.noMigrate)
 	if err != nil {
@@ -189,28 +187,21 @@ func (a *app) writeSites(ctx context.Context, o importOptions, imp *importRun) i
 	if len(imp.sites) > 0 && isTerminal(a.stderr) {
 		fmt.Fprintf(a.stderr, "writing %d sites to the registry…\n", len(imp.sites))
 	}
-	for len(imp.sites) > 0 {
-		stats, err := st.UpsertSites(ctx, imp.sites)
-		var ce *registry.ConflictError
-		switch {
-		case errors.As(err, &ce) && ce.Index >= 0 && ce.Index < len(imp.sites):
-			fmt.Fprintf(a.stderr, "%s:%d: domains: %s: %v\n", imp.name, imp.lines[ce.Index], ce.Domain, ce.Err)
-			imp.rejected++
-			if !o.partial {
-				imp.sites = nil
-				fmt.Fprintln(a.stderr, "beianwatch: nothing imported (--partial imports the other rows)")
-				return exitFail
-			}
-			imp.sites = append(imp.sites[:ce.Index], imp.sites[ce.Index+1:]...)
-			imp.lines = append(imp.lines[:ce.Index], imp.lines[ce.Index+1:]...)
-			continue
-		case err != nil:
-			fmt.Fprintf(a.stderr, "beianwatch: import: %v\n", err)
-			return exitTrouble
-		}
-		imp.stats = stats
-		return exitOK
+	stats, err := st.ImportSites(ctx, imp.sites, o.partial, func(ce *registry.ConflictError) {
+		fmt.Fprintf(a.stderr, "%s:%d: domains: %s: %v\n", imp.name, imp.lines[ce.Index], ce.Domain, ce.Err)
+		imp.rejected++
+	})
+	var ce *registry.ConflictError
+	switch {
+	case errors.As(err, &ce):
+		imp.sites = nil
+		fmt.Fprintln(a.stderr, "beianwatch: nothing imported (--partial imports the other rows)")
+		return exitFail
+	case err != nil:
+		fmt.Fprintf(a.stderr, "beianwatch: import: %v\n", err)
+		return exitTrouble
 	}
+	imp.stats = stats
 	return exitOK
 }
 

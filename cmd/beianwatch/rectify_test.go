@@ -20,6 +20,7 @@ import (
 	"github.com/beianwatch/beianwatch/daemon"
 	"github.com/beianwatch/beianwatch/internal/logbuf"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/registry/registrytest"
 )
 
 // TestRectificationLifecycle runs the daemon against a loopback site
@@ -62,7 +63,7 @@ func TestRectificationLifecycle(t *testing.T) {
 	opts.NoMigrate, opts.Interval, opts.RecheckInterval = true, time.Second, time.Second
 	d := startDaemon(t, opts, log)
 
-	st := seedStore(t, dsn)
+	st := registrytest.Open(t, dsn, testKeys(t, dsn))
 	bg := context.Background()
 	s, _, err := st.SiteByDomain(bg, "rect.test")
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/internal/chromium"
+	"github.com/beianwatch/beianwatch/internal/chromium/chromiumtest"
 )
 
 // scriptFooter is a page whose footer a script writes.
@@ -56,20 +57,10 @@ func scriptSite(t *testing.T, js string) string {
 	return srv.URL
 }
 
-func needChromium(t *testing.T) {
-	t.Helper()
-	if _, err := chromium.Find(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %v", err)
-		}
-		t.Skip(err)
-	}
-}
-
 // TestCheckRender checks a page drawn by script with --render auto and
 // never, and that no browser process outlives the command.
 func TestCheckRender(t *testing.T) {
-	needChromium(t)
+	chromiumtest.Need(t)
 	site := scriptSite(t, scriptFooterJS)
 
 	tests := []struct {
@@ -109,7 +100,7 @@ func TestServeRender(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	needChromium(t)
+	chromiumtest.Need(t)
 	site := scriptSite(t, failingFooterJS)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "beianwatch")

@@ -146,7 +146,7 @@ registry), prints a summary and exits: for cron jobs and CI.`,
 	f.StringVar(&o.owner, "owner", "", "this replica's `NAME` in leases (default: host name and process id)")
 	f.StringSliceVar(&o.providerRanges, "provider-ranges", nil, "the provider's own mainland networks (`CIDR`,…): a site served from elsewhere is an error finding")
 	f.BoolVar(&o.pinFiledIP, "pin-filed-ip", false, "fetch each site from the IP addresses its filing names, not where DNS points")
-	f.StringVar(&o.robots, "robots", def.Robots, "robots.txt `POLICY`: ignore or obey (see README)")
+	f.StringVar(&o.robots, "robots", def.Robots, "robots.txt `POLICY`: ignore or obey (see docs/serve.md)")
 	completeValues(cmd, "robots", []string{"ignore", "obey"})
 	f.DurationVar(&o.statsInterval, "stats-interval", def.StatsInterval, "how often the registry-wide gauges (beianwatch_sites …) are read from the registry")
 	f.BoolVar(&o.perSiteMetrics, "per-site-metrics", false, "add beianwatch_site_verdict{domain,verdict} for the worst sites")

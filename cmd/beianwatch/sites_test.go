@@ -10,6 +10,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/registry/registrytest"
 	"github.com/beianwatch/beianwatch/sitefile"
 )
 
@@ -18,7 +19,7 @@ import (
 func seedSites(t *testing.T, dsn string) {
 	t.Helper()
 	ctx := context.Background()
-	st := seedStore(t, dsn)
+	st := registrytest.Open(t, dsn, testKeys(t, dsn))
 	domain := func(s string) []registry.Domain {
 		d, err := registry.NormalizeDomain(s)
 		if err != nil {

@@ -96,14 +96,17 @@ func AllocatorOptions(cfg Config) []chromedp.ExecAllocatorOption {
 	if cfg.Proxy != "" {
 		opts = append(opts,
 			chromedp.ProxyServer(cfg.Proxy),
-			// "<-loopback>" removes Chromium's implicit bypass of
-			// localhost and 127.0.0.0/8: those requests go to the proxy
-			// too, which refuses them.
-			chromedp.Flag("proxy-bypass-list", "<-loopback>"),
+			chromedp.Flag("proxy-bypass-list", ProxyBypass),
 		)
 	}
 	return opts
 }
+
+// ProxyBypass is the proxy bypass list of the browser and of a browser
+// context with a proxy of its own: "<-loopback>" removes Chromium's
+// implicit bypass of localhost and 127.0.0.0/8, so those requests go to
+// the proxy too, which refuses them.
+const ProxyBypass = "<-loopback>"
 
 // KillGroup kills the process group led by pid, the browser started with
 // AllocatorOptions, and so every process it forked that stayed in it.

@@ -4,7 +4,7 @@
 // fetches the same pages and runs bytes.Contains on them.
 //
 //	go run ./internal/loadtest                          # 10,000 sites, SQLite, no latency
-//	go run ./internal/loadtest -latency 0,50ms -db both # the README's table
+//	go run ./internal/loadtest -latency 0,50ms -db both # the table in docs/benchmarks.md
 //	go run ./internal/loadtest -sites 10000,100000      # does memory grow with the registry?
 //	go run ./internal/loadtest -cycles 10 -db both -baseline=false # does history stay small?
 //	go run ./internal/loadtest -lexicon-phrases 1000,100000 -baseline=false # what --lexicon adds
