@@ -6,15 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
-	"github.com/beianwatch/beianwatch/internal/chromium"
+	"github.com/beianwatch/beianwatch/internal/chromium/chromiumtest"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/registry/registrytest"
 )
 
 // scriptPage is a page whose footer /app.js writes: the static check
@@ -31,12 +31,7 @@ const (
 // console's "check now", /probe) render a page drawn by script as the
 // crawl does, instead of leaving it an error.
 func TestOnDemandChecksRender(t *testing.T) {
-	if _, err := chromium.Find(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %v", err)
-		}
-		t.Skip(err)
-	}
+	chromiumtest.Need(t)
 	ctx := context.Background()
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/app.js" {
@@ -56,7 +51,7 @@ func TestOnDemandChecksRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts.Fetch.Resolve = append(opts.Fetch.Resolve, rs)
-	st := seedStore(t, opts.DSN)
+	st := registrytest.Open(t, opts.DSN, nil)
 	s := filedSite(t, "script.test", "鲁ICP备2022031907号-1", "37010202002316")
 	if _, err := st.UpsertSites(ctx, []registry.Site{s}); err != nil {
 		t.Fatal(err)
