@@ -95,7 +95,7 @@ type Config struct {
 	// daemon do; Noticer, when set, delivers `notify`'s customer notice.
 	CasePolicy cases.Policy
 	Calendar   cases.Calendar
-	Noticer    Noticer
+	Noticer    cases.Noticer
 	// Probe, when set, is served at /probe for tokens with the probe
 	// scope.
 	Probe  http.Handler

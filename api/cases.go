@@ -13,12 +13,6 @@ import (
 	"github.com/beianwatch/beianwatch/registry"
 )
 
-// Noticer delivers a case's customer notice (the daemon's notice
-// webhook); `case notify` uses the same.
-type Noticer interface {
-	DeliverNotice(ctx context.Context, c cases.Case) (receipt string, err error)
-}
-
 // caseView is a case as the API shows it.
 type caseView struct {
 	ID                  int64      `json:"id"`
@@ -315,29 +309,19 @@ func (a *API) moveCase(w http.ResponseWriter, r *http.Request) {
 		a.answerMove(w, r, id, action, note)
 		return
 	case "notify":
-		c, err := a.st.Case(r.Context(), id)
+		// cases.Notify is the one meaning of notify, shared with the
+		// command line and the console.
+		_, _, note, err := cases.Notify(r.Context(), a.st, a.cfg.Noticer, id, now, u.Actor, m.Reason)
+		if errors.Is(err, cases.ErrNoticeFailed) {
+			writeError(w, http.StatusBadGateway, "notice_failed", fmt.Sprintf("case %d: the notice could not be delivered; the case is unchanged", id))
+			return
+		}
 		if err != nil {
 			a.failCase(w, r, err)
 			return
 		}
-		// notify: check the move before sending anything.
-		if _, err := cases.Next(c, cases.Notified, now, u.Actor, m.Reason); err != nil {
-			a.failCase(w, r, err)
-			return
-		}
-		note = "notice NOT delivered by beianwatch: no notice delivery is configured"
-		if a.cfg.Noticer != nil {
-			receipt, err := a.cfg.Noticer.DeliverNotice(r.Context(), c)
-			if err != nil {
-				writeError(w, http.StatusBadGateway, "notice_failed", fmt.Sprintf("case %d: the notice could not be delivered; the case is unchanged", id))
-				return
-			}
-			note = "notice delivered: " + receipt
-		}
-		if u.Reason == "" {
-			u.Reason = note
-		}
-		u.To = cases.Notified
+		a.answerMove(w, r, id, action, note)
+		return
 	default:
 		writeError(w, http.StatusNotFound, "not_found", "no such case action: want notify, extend, confirm, dismiss, block or close")
 		return

@@ -118,6 +118,9 @@ func actions(c cases.Case) []string {
 	if c.State == cases.Suspected || (c.Escalation == cases.EscalationPending && c.EscalationConfirmedAt.IsZero()) {
 		out = append(out, "confirm")
 	}
+	if cases.Legal(c.Kind, c.State, cases.Notified) {
+		out = append(out, "notify")
+	}
 	for _, a := range []string{"extend", "dismiss", "block", "close"} {
 		if cases.Legal(c.Kind, c.State, moves[a]) && !(a == "dismiss" && c.RegulatorOrdered) && !(a == "extend" && c.ExtensionsUsed > 0) {
 			out = append(out, a)
@@ -138,6 +141,11 @@ func (c *Console) caseAction(w http.ResponseWriter, r *http.Request, u *user) {
 		err = registry.ErrNotFound
 	case action == "confirm":
 		_, _, err = cases.Confirm(r.Context(), c.o.Store, id, c.o.Cases, c.o.Calendar, now, u.actor(), reason)
+	case action == "notify":
+		var note string
+		if _, _, note, err = cases.Notify(r.Context(), c.o.Store, c.o.Noticer, id, now, u.actor(), reason); err == nil && note == cases.NotDelivered {
+			action = "notify_manual" // recorded; the page says no notice went out
+		}
 	case !ok:
 		c.fail(w, r, u, http.StatusNotFound, "err_input")
 		return
@@ -162,6 +170,10 @@ func (c *Console) caseAction(w http.ResponseWriter, r *http.Request, u *user) {
 	case errors.Is(err, registry.ErrNotFound):
 		c.fail(w, r, u, http.StatusNotFound, "err_no_case")
 		return
+	case errors.Is(err, cases.ErrNoticeFailed):
+		c.o.Logger.Warn("case notice not delivered", "case", id, "err", err)
+		c.fail(w, r, u, http.StatusBadGateway, "err_notice")
+		return
 	case errors.As(err, &te) || errors.Is(err, cases.ErrNothingToConfirm):
 		// The rules refused: say which, as the command line does.
 		c.failText(w, r, u, http.StatusConflict, "err_refused", err.Error())
@@ -170,7 +182,7 @@ func (c *Console) caseAction(w http.ResponseWriter, r *http.Request, u *user) {
 		c.storeError(w, r, u, "move case", err)
 		return
 	}
-	c.audit(r, u, "case."+action, "case/"+strconv.FormatInt(id, 10))
+	c.audit(r, u, "case."+strings.TrimSuffix(action, "_manual"), "case/"+strconv.FormatInt(id, 10))
 	c.o.Logger.Info("case moved from the console", "case", id, "action", action, "token", u.Name)
 	http.Redirect(w, r, Prefix+"cases/"+strconv.FormatInt(id, 10)+"?done="+action, http.StatusSeeOther)
 }

@@ -58,6 +58,9 @@ type Options struct {
 	// days); Calendar counts working days.
 	Cases    cases.Policy
 	Calendar cases.Calendar
+	// Noticer delivers a case's customer notice (serve's notice webhook);
+	// nil records "notify" without delivering anything, and says so.
+	Noticer cases.Noticer
 	// KnownUntil is the end of the calendar's last known year: the
 	// overview shows it, since deadlines past it are provisional.
 	KnownUntil time.Time

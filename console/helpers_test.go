@@ -136,6 +136,12 @@ func site(t testing.TB, domain, name, icp, checkURL string) registry.Site {
 // pages.
 func startEnv(t *testing.T) *env {
 	t.Helper()
+	return startEnvWith(t, nil)
+}
+
+// startEnvWith is startEnv with the daemon's options changed by set.
+func startEnvWith(t *testing.T, set func(*daemon.Options)) *env {
+	t.Helper()
 	ctx := context.Background()
 	e := &env{pages: newPages(t), logs: &logbuf.Buffer{}}
 	o := daemon.DefaultOptions()
@@ -153,6 +159,9 @@ func startEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	o.Keys = keyring.New(key)
+	if set != nil {
+		set(&o)
+	}
 	d, err := daemon.New(ctx, o)
 	if err != nil {
 		t.Fatalf("daemon.New: %v", err)

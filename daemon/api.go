@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -41,19 +40,11 @@ func (d *Daemon) buildAPI() error {
 	if err != nil {
 		return err
 	}
-	var noticer api.Noticer
-	if o.Notice.URL != "" {
-		n, err := NewNoticeWebhook(o.Notice, d.st.SiteByDomain)
-		if err != nil {
-			return fmt.Errorf("--notice-webhook: %w", err)
-		}
-		noticer = n
-	}
 	a, err := api.New(api.Config{
 		Store: d.st, Checker: &onDemand{st: d.st, q: d.q, fetch: d.col.Fetch, render: d.onDemandRender(), now: o.now},
 		CursorKey: key, MaxBody: o.API.MaxBody, MaxImportBody: o.API.MaxImportBody,
 		CheckRate: o.API.CheckRate, CheckBurst: o.API.CheckBurst, MaxChecks: o.API.MaxChecks, MaxInFlight: o.API.MaxInFlight,
-		CasePolicy: o.Cases, Calendar: o.Calendar, Noticer: noticer,
+		CasePolicy: o.Cases, Calendar: o.Calendar, Noticer: d.noticer,
 		Probe: d.probe, Logger: o.Logger, Metrics: o.Metrics, Now: o.Now,
 	})
 	if err != nil {

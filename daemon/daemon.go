@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/beianwatch/beianwatch/alerts"
+	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/console"
 	"github.com/beianwatch/beianwatch/crawler"
@@ -35,11 +36,14 @@ type Daemon struct {
 	renderFetcher *crawler.Fetcher
 	// render is the crawl's render stage (its zero value when off).
 	render crawler.RenderConfig
-	q      *storeQueue
-	cases  *caseWork
-	disp   *alerts.Dispatcher
-	gauge  *registryGauges
-	prune  *pruning
+	// noticer delivers case notices for the API's and the console's
+	// notify (nil without --notice-webhook).
+	noticer cases.Noticer
+	q       *storeQueue
+	cases   *caseWork
+	disp    *alerts.Dispatcher
+	gauge   *registryGauges
+	prune   *pruning
 
 	ln  net.Listener
 	srv *http.Server
@@ -160,6 +164,13 @@ func (d *Daemon) build() error {
 		return err
 	}
 	d.q.cases = d.cases
+	if o.Notice.URL != "" {
+		n, err := NewNoticeWebhook(o.Notice, d.st.SiteByDomain)
+		if err != nil {
+			return fmt.Errorf("--notice-webhook: %w", err)
+		}
+		d.noticer = n
+	}
 	if !o.API.Disabled {
 		return d.buildAPI()
 	}
@@ -365,7 +376,7 @@ func (d *Daemon) ready(w http.ResponseWriter, r *http.Request) {
 // buildConsole builds the web console on the registry and the crawler.
 func (d *Daemon) buildConsole() error {
 	o := &d.opts
-	ui, err := console.New(console.Options{Store: d.st, Checker: d, Cases: o.Cases, Calendar: o.Calendar,
+	ui, err := console.New(console.Options{Store: d.st, Checker: d, Cases: o.Cases, Calendar: o.Calendar, Noticer: d.noticer,
 		KnownUntil: o.Calendar.KnownUntil(), SessionTTL: o.ConsoleLoginTTL, Logger: o.Logger, Now: o.Now})
 	if err != nil {
 		return err

@@ -248,19 +248,11 @@ func (a *app) caseError(id int64, err error) error {
 	return a.trouble(err)
 }
 
-// caseNoticer delivers a case's customer notice: rendered from the
-// operator's Chinese and English templates and sent through the alert
-// receivers or the notice webhook. `case notify` calls it before it
-// records the case as notified; a failed delivery records nothing.
-type caseNoticer interface {
-	DeliverNotice(ctx context.Context, c cases.Case) (receipt string, err error)
-}
-
 // caseNoticer returns the notice delivery `case notify` uses, or nil when
 // none is configured: then the case is recorded as notified (the operator
 // told the customer by other means) and the command says that beianwatch
 // did not deliver a notice. The notice/ and alerts/ packages plug in here.
-func (a *app) caseNoticer(o *caseOptions, st *registry.Store) (caseNoticer, error) {
+func (a *app) caseNoticer(o *caseOptions, st *registry.Store) (cases.Noticer, error) {
 	return o.notices.noticer(st.SiteByDomain)
 }
 
@@ -288,30 +280,17 @@ func (a *app) runCaseNotify(ctx context.Context, o *caseOptions, id int64, reaso
 		return a.trouble(err)
 	}
 	defer st.Close()
-	c, err := st.Case(ctx, id)
-	if err != nil {
-		return a.caseError(id, err)
-	}
-	// Check the move before sending anything: a closed case gets no notice.
-	if _, err := cases.Next(c, cases.Notified, time.Now(), a.actorName(o), reason); err != nil {
-		return a.caseError(id, err)
-	}
-	delivered := "notice NOT delivered by beianwatch: no notice delivery is configured"
 	n, err := a.caseNoticer(o, st)
 	if err != nil {
 		return a.trouble(err)
 	}
-	if n != nil {
-		receipt, err := n.DeliverNotice(ctx, c)
-		if err != nil {
-			return a.trouble(fmt.Errorf("case %d: deliver notice: %w", id, err))
-		}
-		delivered = "notice delivered: " + receipt
+	before, after, note, err := cases.Notify(ctx, st, n, id, time.Now(), a.actorName(o), reason)
+	if err != nil {
+		return a.caseError(id, err)
 	}
-	if reason == "" {
-		reason = delivered
-	}
-	return a.moveCase(ctx, st, id, cases.Update{To: cases.Notified, Actor: a.actorName(o), Reason: reason}, delivered)
+	a.logger.Info("case moved", "case", id, "from", before.State, "to", after.State, "actor", a.actorName(o))
+	_, err = fmt.Fprintf(a.stdout, "case %d: %s → %s (%s)\n", id, before.State, after.State, note)
+	return err
 }
 
 // moveCase makes a move and prints it, with a note when given.

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/beianwatch/beianwatch/cases"
+
 	"github.com/spf13/pflag"
 
 	"github.com/beianwatch/beianwatch/daemon"
@@ -29,7 +31,7 @@ func (o *noticeOptions) addFlags(f *pflag.FlagSet) {
 
 // noticer builds the notice delivery from the flags; nil when no webhook
 // is configured.
-func (o *noticeOptions) noticer(site daemon.SiteLookup) (caseNoticer, error) {
+func (o *noticeOptions) noticer(site daemon.SiteLookup) (cases.Noticer, error) {
 	no, err := o.options()
 	if err != nil || no.URL == "" {
 		return nil, err
