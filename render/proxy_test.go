@@ -20,15 +20,7 @@ import (
 // allowed site (127.0.0.2), plain and tunnelled, and to refused addresses,
 // which are answered 403 and counted, with no connection made.
 func TestProxy(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Skip(err)
-	}
-	site := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "site") }))
-	site.Listener.Close()
-	site.Listener = ln
-	site.Start()
-	defer site.Close()
+	site := siteOn127002(t)
 	var canaryHits atomic.Int64
 	canary := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { canaryHits.Add(1) }))
 	defer canary.Close()
@@ -106,15 +98,7 @@ func TestProxy(t *testing.T) {
 // TestProxyCloseEndsTunnels: Close ends the open tunnels itself, as a
 // pinned render's proxy needs, closing while the browser lives on.
 func TestProxyCloseEndsTunnels(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Skip(err)
-	}
-	site := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "site") }))
-	site.Listener.Close()
-	site.Listener = ln
-	site.Start()
-	defer site.Close()
+	site := siteOn127002(t)
 	f, err := crawler.NewFetcher(crawler.FetchConfig{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}})
 	if err != nil {
 		t.Fatal(err)
@@ -147,4 +131,20 @@ func TestProxyCloseEndsTunnels(t *testing.T) {
 		t.Fatalf("reading the tunnel after Close = %d, %v; want EOF", n, err)
 	}
 	<-closed
+}
+
+// siteOn127002 serves "site" on 127.0.0.2, a loopback address of its own
+// that an AllowCIDRs entry opens alone.
+func siteOn127002(t *testing.T) *httptest.Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skip(err)
+	}
+	site := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "site") }))
+	site.Listener.Close()
+	site.Listener = ln
+	site.Start()
+	t.Cleanup(site.Close)
+	return site
 }
