@@ -3,8 +3,6 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +12,6 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +24,7 @@ import (
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/daemon"
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 	"github.com/beianwatch/beianwatch/keyring"
 	"github.com/beianwatch/beianwatch/registry"
 	"github.com/beianwatch/beianwatch/sitefile"
@@ -43,40 +41,6 @@ type env struct {
 	tokens map[string]string // "read", …, "admin", "expired", "limited" → secret
 	fetch  crawler.FetchConfig
 	ids    map[string]int64 // domain → site id
-}
-
-func forEachEngine(t *testing.T, test func(t *testing.T, dsn string)) {
-	t.Run("sqlite", func(t *testing.T) {
-		test(t, "sqlite://"+filepath.Join(t.TempDir(), "registry.db"))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("BEIANWATCH_TEST_POSTGRES")
-		if base == "" {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("BEIANWATCH_TEST_POSTGRES is empty, but CI=true requires the PostgreSQL tests")
-			}
-			t.Skip("BEIANWATCH_TEST_POSTGRES is empty")
-		}
-		db, err := sql.Open("postgres", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		schema := "test_" + strings.ToLower(rand.Text()[:16])
-		if _, err := db.Exec(`CREATE SCHEMA "` + schema + `"`); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			db, _ := sql.Open("postgres", base)
-			db.Exec(`DROP SCHEMA "` + schema + `" CASCADE`)
-			db.Close()
-		})
-		u, _ := url.Parse(base)
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		test(t, u.String())
-	})
 }
 
 func newEnv(t testing.TB, dsn string) *env {
@@ -214,7 +178,7 @@ func siteJSON(domain, icp string) map[string]any {
 // response is validated against the OpenAPI document, and at the end
 // every operation must have been answered 2xx at least once.
 func TestAPI(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, dsn string) {
+	pgtest.ForEachEngine(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
 		e.seed()
 		run := func(name string, f func(t *testing.T)) {

@@ -2,15 +2,10 @@ package console_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +19,7 @@ import (
 	"github.com/beianwatch/beianwatch/crawler"
 	"github.com/beianwatch/beianwatch/daemon"
 	"github.com/beianwatch/beianwatch/internal/logbuf"
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 	"github.com/beianwatch/beianwatch/keyring"
 	"github.com/beianwatch/beianwatch/registry"
 )
@@ -35,31 +31,10 @@ const postgresEnv = "BEIANWATCH_TEST_POSTGRES"
 // PostgreSQL is required, as in the registry's tests).
 func testDSN(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is empty, but CI=true requires PostgreSQL (scripts/test.sh starts a server)", postgresEnv)
-		}
-		return "sqlite://" + filepath.Join(t.TempDir(), "registry.db")
+	if pgtest.Available(t) {
+		return pgtest.SchemaDSN(t)
 	}
-	admin, err := sql.Open("postgres", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := "console_" + strings.ToLower(rand.Text()[:12])
-	if _, err := admin.Exec(`CREATE SCHEMA "` + schema + `"`); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() { admin.Exec(`DROP SCHEMA "` + schema + `" CASCADE`) })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.SQLiteDSN(t)
 }
 
 // pages is a loopback web server whose pages a test changes while it

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 )
 
 // BenchmarkUpsertSites100k imports 100,000 generated sites (each with a
@@ -15,8 +17,8 @@ import (
 func BenchmarkUpsertSites100k(b *testing.B) {
 	const n = 100_000
 	sites := generateSites(n)
-	b.Run("sqlite", func(b *testing.B) { benchUpsert(b, sites, func() string { return sqliteDSNForTest(b) }) })
-	b.Run("postgres", func(b *testing.B) { benchUpsert(b, sites, func() string { return postgresDSNForTest(b) }) })
+	b.Run("sqlite", func(b *testing.B) { benchUpsert(b, sites, func() string { return pgtest.SQLiteDSN(b) }) })
+	b.Run("postgres", func(b *testing.B) { benchUpsert(b, sites, func() string { return pgtest.SchemaDSN(b) }) })
 }
 
 // BenchmarkReimportSites100k imports the same 100,000 sites again: the
@@ -24,8 +26,8 @@ func BenchmarkUpsertSites100k(b *testing.B) {
 func BenchmarkReimportSites100k(b *testing.B) {
 	const n = 100_000
 	sites := generateSites(n)
-	b.Run("sqlite", func(b *testing.B) { benchReimport(b, sites, sqliteDSNForTest(b)) })
-	b.Run("postgres", func(b *testing.B) { benchReimport(b, sites, postgresDSNForTest(b)) })
+	b.Run("sqlite", func(b *testing.B) { benchReimport(b, sites, pgtest.SQLiteDSN(b)) })
+	b.Run("postgres", func(b *testing.B) { benchReimport(b, sites, pgtest.SchemaDSN(b)) })
 }
 
 func benchUpsert(b *testing.B, sites []Site, dsn func() string) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -58,7 +59,7 @@ func TestImportSites(t *testing.T) {
 // (pg_stat_user_tables.analyze_count counts manual ANALYZEs only, not
 // autovacuum's).
 func TestImportAnalyzes(t *testing.T) {
-	s := mustOpenStore(t, postgresDSNForTest(t))
+	s := mustOpenStore(t, pgtest.SchemaDSN(t))
 	ctx := context.Background()
 	analyzed := func() map[string]int {
 		rows, err := s.db.QueryContext(ctx, `SELECT relname, analyze_count FROM pg_stat_user_tables

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 )
 
 // BenchmarkLease1M leases batches of 500 sites from a PostgreSQL registry
@@ -32,7 +33,7 @@ func BenchmarkLease1M(b *testing.B) {
 	}
 	const sites, batch = 1_000_000, 500
 	ctx := context.Background()
-	s := mustOpenStore(b, postgresDSNForTest(b))
+	s := mustOpenStore(b, pgtest.SchemaDSN(b))
 	start := time.Now()
 	loadSites(b, s, sites)
 	b.Logf("loaded %d sites in %v", sites, time.Since(start).Round(time.Millisecond))
@@ -165,9 +166,9 @@ func BenchmarkComplete(b *testing.B) {
 	const sites, batch = 512, 64
 	for _, engine := range []string{"sqlite", "postgres"} {
 		b.Run(engine, func(b *testing.B) {
-			dsn := sqliteDSNForTest(b)
+			dsn := pgtest.SQLiteDSN(b)
 			if engine == "postgres" {
-				dsn = postgresDSNForTest(b)
+				dsn = pgtest.SchemaDSN(b)
 			}
 			s := mustOpenStore(b, dsn)
 			ids := setUpSites(b, s, slices.Repeat([]siteSetup{{owner: "me", expires: time.Hour}}, sites)...)

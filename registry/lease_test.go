@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 )
 
 const testTTL = time.Minute
@@ -180,7 +181,7 @@ func TestLease(t *testing.T) {
 }
 
 func TestLeaseArguments(t *testing.T) {
-	s := mustOpenStore(t, sqliteDSNForTest(t))
+	s := mustOpenStore(t, pgtest.SQLiteDSN(t))
 	for _, tt := range []struct {
 		owner string
 		n     int

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 	"github.com/beianwatch/beianwatch/keyring"
 )
 
@@ -294,7 +295,7 @@ func TestEncryptLegacy(t *testing.T) {
 
 // TestNoKeys: a store without keys refuses personal data, naming no value.
 func TestNoKeys(t *testing.T) {
-	s, err := Open(context.Background(), sqliteDSNForTest(t), nil, prometheus.NewRegistry())
+	s, err := Open(context.Background(), pgtest.SQLiteDSN(t), nil, prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 	"github.com/lib/pq"
 )
 
@@ -18,7 +19,7 @@ import (
 // batch that grow with the registry.
 func TestPostgresPlansReadByKey(t *testing.T) {
 	ctx := context.Background()
-	s := mustOpenStore(t, postgresDSNForTest(t))
+	s := mustOpenStore(t, pgtest.SchemaDSN(t))
 	const sites, batch = 5000, 128
 	loadSites(t, s, sites)
 	ids := make([]int64, batch)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 )
 
 // TestPruneAlongsideCrawl measures pruning on PostgreSQL beside a crawl's
@@ -32,7 +33,7 @@ func TestPruneAlongsideCrawl(t *testing.T) {
 	}
 	const sites, batch = 10_000, 64
 	ctx := context.Background()
-	s := mustOpenStore(t, postgresDSNForTest(t))
+	s := mustOpenStore(t, pgtest.SchemaDSN(t))
 	start := time.Now()
 	loadSites(t, s, sites)
 	// Old entries that changed nothing, ~400 bytes each, a few seconds

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 )
 
 func TestOpenErrors(t *testing.T) {
@@ -104,7 +105,7 @@ func TestClosedStore(t *testing.T) {
 // A PostgreSQL connection killed inside an import's transaction fails the
 // import, writes nothing, and the next import works on a new connection.
 func TestKilledConnection(t *testing.T) {
-	dsn := postgresDSNForTest(t)
+	dsn := pgtest.SchemaDSN(t)
 	ctx := context.Background()
 	s := mustOpenStore(t, dsn)
 	mustUpsert(t, s, exampleSite(1))
@@ -134,7 +135,7 @@ func TestKilledConnection(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	s, err := Open(context.Background(), sqliteDSNForTest(t), nil, reg)
+	s, err := Open(context.Background(), pgtest.SQLiteDSN(t), nil, reg)
 	if err != nil {
 		t.Fatal(err)
 	}

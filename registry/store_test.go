@@ -2,16 +2,11 @@ package registry
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -30,53 +25,12 @@ func forEachEngine(t *testing.T, test func(t *testing.T, dsn string)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		test(t, sqliteDSNForTest(t))
+		test(t, pgtest.SQLiteDSN(t))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		test(t, postgresDSNForTest(t))
+		test(t, pgtest.SchemaDSN(t))
 	})
-}
-
-func sqliteDSNForTest(t testing.TB) string {
-	return "sqlite://" + filepath.Join(t.TempDir(), "registry.db")
-}
-
-// postgresDSNForTest creates a schema and returns the server's DSN with
-// search_path set to it.
-func postgresDSNForTest(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is empty, but CI=true requires the PostgreSQL tests (scripts/test.sh starts a server)", postgresEnv)
-		}
-		t.Skipf("%s is empty: PostgreSQL tests skipped (scripts/test.sh starts a server)", postgresEnv)
-	}
-	admin, err := sql.Open("postgres", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := "test_" + strings.ToLower(rand.Text()[:16])
-	if _, err := admin.Exec(`CREATE SCHEMA "` + schema + `"`); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(`DROP SCHEMA "` + schema + `" CASCADE`); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	// Named so that a test can find (and kill) its store's connections.
-	q.Set("application_name", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // openStore opens a store on dsn, closed when the test ends, with its

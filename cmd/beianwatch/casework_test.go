@@ -22,6 +22,7 @@ import (
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/daemon"
 	"github.com/beianwatch/beianwatch/internal/logbuf"
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 	"github.com/beianwatch/beianwatch/registry"
 	"github.com/beianwatch/beianwatch/registry/registrytest"
 )
@@ -92,7 +93,7 @@ func count(xs []string, x string) int {
 // and one escalation call; a false report is dismissed; a site that is
 // down during the window is not counted as fixed.
 func TestTakedownLifecycle(t *testing.T) {
-	dsn := postgresSchema(t)
+	dsn := pgtest.SchemaDSN(t)
 	var removed atomic.Bool
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"crypto/rand"
-	"database/sql"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 	_ "github.com/lib/pq" // for the test schema's admin connection
 )
 
@@ -22,37 +19,8 @@ func forEachDB(t *testing.T, test func(t *testing.T, dsn string)) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		test(t, postgresSchema(t))
+		test(t, pgtest.SchemaDSN(t))
 	})
-}
-
-func postgresSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("BEIANWATCH_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("BEIANWATCH_TEST_POSTGRES is empty, but CI=true requires the PostgreSQL tests")
-		}
-		t.Skip("BEIANWATCH_TEST_POSTGRES is empty: PostgreSQL tests skipped")
-	}
-	admin, err := sql.Open("postgres", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := "cmd_" + strings.ToLower(rand.Text()[:16])
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`) })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func TestDBFlag(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
@@ -245,7 +246,7 @@ func TestImportControlCharacters(t *testing.T) {
 	for _, engine := range []struct {
 		name string
 		dsn  func(*testing.T) string
-	}{{"sqlite", sqliteDSN}, {"postgres", postgresDSN}} {
+	}{{"sqlite", func(t *testing.T) string { return pgtest.SQLiteDSN(t) }}, {"postgres", func(t *testing.T) string { return pgtest.SchemaDSN(t) }}} {
 		t.Run(engine.name, func(t *testing.T) {
 			dsn := engine.dsn(t)
 			r := mustRun(t, 1, "import", "--db", dsn, file)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/rand"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -20,43 +18,10 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/beianwatch/beianwatch/checker"
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 	"github.com/beianwatch/beianwatch/registry"
 	"github.com/beianwatch/beianwatch/sitefile"
 )
-
-// sqliteDSN is a registry of the test's own, not yet created.
-func sqliteDSN(t *testing.T) string {
-	return "sqlite://" + filepath.Join(t.TempDir(), "registry.db")
-}
-
-// postgresDSN is an empty schema on the server BEIANWATCH_TEST_POSTGRES
-// names, dropped after the test; the test skips without one (the
-// registry's own suite is the one that insists on PostgreSQL).
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("BEIANWATCH_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("BEIANWATCH_TEST_POSTGRES is empty: PostgreSQL round trip skipped")
-	}
-	admin, err := sql.Open("postgres", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := "test_cmd_" + strings.ToLower(rand.Text()[:12])
-	if _, err := admin.Exec(`CREATE SCHEMA "` + schema + `"`); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() { admin.Exec(`DROP SCHEMA "` + schema + `" CASCADE`) })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // mustRun runs the program and fails the test unless it exits with code.
 func mustRun(t *testing.T, code int, args ...string) result {
@@ -136,14 +101,14 @@ func roundTrip(t *testing.T, dsn1, dsn2 string) {
 }
 
 func TestImportExportRoundTrip(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { roundTrip(t, sqliteDSN(t), sqliteDSN(t)) })
-	t.Run("postgres", func(t *testing.T) { roundTrip(t, postgresDSN(t), postgresDSN(t)) })
+	t.Run("sqlite", func(t *testing.T) { roundTrip(t, pgtest.SQLiteDSN(t), pgtest.SQLiteDSN(t)) })
+	t.Run("postgres", func(t *testing.T) { roundTrip(t, pgtest.SchemaDSN(t), pgtest.SchemaDSN(t)) })
 }
 
 // TestImportAllOrNothing: one bad row, or one row the registry cannot
 // match, and nothing is written.
 func TestImportAllOrNothing(t *testing.T) {
-	dsn := sqliteDSN(t)
+	dsn := pgtest.SQLiteDSN(t)
 	mustRun(t, 0, "import", "--db", dsn, "testdata/import/sites.csv")
 	before := exported(t, dsn)
 
@@ -170,7 +135,7 @@ beianwatch: 3 bad rows: nothing imported (--partial imports the good rows)
 }
 
 func TestImportPartial(t *testing.T) {
-	dsn := sqliteDSN(t)
+	dsn := pgtest.SQLiteDSN(t)
 	mustRun(t, 0, "import", "--db", dsn, "testdata/import/sites.csv")
 	r := mustRun(t, 0, "import", "--db", dsn, "--partial", "testdata/import/mixed.csv")
 	if want := "inserted 2, updated 0, unchanged 0, rejected 3, warnings 0\n"; r.stdout != want {
@@ -223,7 +188,7 @@ func TestImportGBK(t *testing.T) {
 	if err := os.WriteFile(file, gbk, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	dsn := sqliteDSN(t)
+	dsn := pgtest.SQLiteDSN(t)
 	r := mustRun(t, 1, "import", "--db", dsn, file)
 	if want := file + ":2: not valid UTF-8 text; a file saved by Excel in China is usually GBK or GB18030: give its encoding\n"; r.stderr != "beianwatch: "+want {
 		t.Errorf("stderr = %q, want %q", r.stderr, want)
@@ -238,7 +203,7 @@ func TestImportGBK(t *testing.T) {
 }
 
 func TestImportExportUsage(t *testing.T) {
-	dsn := sqliteDSN(t)
+	dsn := pgtest.SQLiteDSN(t)
 	empty := filepath.Join(t.TempDir(), "empty.csv")
 	os.WriteFile(empty, nil, 0o644)
 	tests := []struct {
@@ -267,7 +232,7 @@ func TestImportExportUsage(t *testing.T) {
 // TestExportMasksPersonalData: without --include-personal, no name, phone
 // or email leaves the registry whole.
 func TestExportMasksPersonalData(t *testing.T) {
-	dsn := sqliteDSN(t)
+	dsn := pgtest.SQLiteDSN(t)
 	mustRun(t, 0, "import", "--db", dsn, "testdata/import/sites.csv")
 	for _, format := range []string{"csv", "json"} {
 		r := mustRun(t, 0, "export", "--db", dsn, "--format", format, "--with-results")
@@ -292,7 +257,7 @@ func TestExportMasksPersonalData(t *testing.T) {
 func TestCheckWithRegistry(t *testing.T) {
 	site := newSite(t)
 	u, _ := url.Parse(site.URL)
-	dsn := sqliteDSN(t)
+	dsn := pgtest.SQLiteDSN(t)
 	mustRun(t, 0, "import", "--db", dsn, "testdata/import/sites.csv")
 	resolve := func(host string) []string {
 		return []string{"--json", "--allow-private", "--resolve", host + ":127.0.0.1:" + u.Port(), host}

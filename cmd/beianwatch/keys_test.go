@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 )
 
 // TestPersonalDataCommands: the key beside a SQLite registry is made on
@@ -93,7 +95,7 @@ func TestPersonalDataCommands(t *testing.T) {
 // TestPostgresNeedsKeyFile: on PostgreSQL, no key file is an error
 // before anything is read or written.
 func TestPostgresNeedsKeyFile(t *testing.T) {
-	dsn := postgresSchema(t)
+	dsn := pgtest.SchemaDSN(t)
 	r := runInProcess(t, "migrate", "--db", dsn, "--key-file=")
 	if r.code != 2 || !strings.Contains(r.stderr, "no key file") {
 		t.Errorf("migrate on PostgreSQL without a key file: exit %d, stderr %q; want 2, no key file", r.code, r.stderr)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/internal/farm"
+	"github.com/beianwatch/beianwatch/internal/pgtest"
 	"github.com/beianwatch/beianwatch/registry"
 )
 
@@ -84,7 +85,7 @@ func tail(s string, n int) string {
 // returns its DSN.
 func importFarm(t *testing.T, bin string, f *farm.Farm) string {
 	t.Helper()
-	dsn := sqliteDSN(t)
+	dsn := pgtest.SQLiteDSN(t)
 	file := filepath.Join(t.TempDir(), "farm.csv")
 	var buf bytes.Buffer
 	if err := f.CSV(&buf); err != nil {
