@@ -136,6 +136,17 @@ func WithPinnedAddrs(ctx context.Context, host string, addrs []netip.Addr) conte
 	return context.WithValue(ctx, pinKey{}, pin{strings.ToLower(host), addrs})
 }
 
+// PinTarget is WithPinnedAddrs for the host of a check target (a domain,
+// or a URL): how the scheduler and the checks someone asks for pin a
+// registered site to its filed addresses (--pin-filed-ip).
+func PinTarget(ctx context.Context, target string, addrs []netip.Addr) context.Context {
+	u, err := parseTarget(target)
+	if err != nil || len(addrs) == 0 {
+		return ctx
+	}
+	return WithPinnedAddrs(ctx, u[0].Hostname(), addrs)
+}
+
 // Pinned returns the host ctx pins and its addresses (WithPinnedAddrs),
 // for a fetcher of its own, the renderer's proxy, to pin the same.
 func Pinned(ctx context.Context) (host string, addrs []netip.Addr, ok bool) {

@@ -516,9 +516,7 @@ func (s *Scheduler) stored(o Outcome) {
 // check fetches and judges one site, through the one Pipeline.
 func (s *Scheduler) check(ctx context.Context, j Job) Outcome {
 	if s.cfg.PinFiledIP {
-		if u, err := parseTarget(j.Target); err == nil {
-			ctx = WithPinnedAddrs(ctx, u[0].Hostname(), j.Want.FiledIPs)
-		}
+		ctx = PinTarget(ctx, j.Target, j.Want.FiledIPs)
 	}
 	p := Pipeline{Fetch: s.fetch, Scanner: s.cfg.Scanner, Recycle: s.recycle, Now: s.now, Render: s.cfg.Render, Budget: s.budget}
 	o, err := p.Run(ctx, j)

@@ -41,7 +41,7 @@ func (d *Daemon) buildAPI() error {
 		return err
 	}
 	a, err := api.New(api.Config{
-		Store: d.st, Checker: &onDemand{st: d.st, q: d.q, fetch: d.col.Fetch, render: d.onDemandRender(), now: o.now},
+		Store: d.st, Checker: &onDemand{st: d.st, q: d.q, fetch: d.col.Fetch, render: d.onDemandRender(), pin: o.PinFiledIP, now: o.now},
 		CursorKey: key, MaxBody: o.API.MaxBody, MaxImportBody: o.API.MaxImportBody,
 		CheckRate: o.API.CheckRate, CheckBurst: o.API.CheckBurst, MaxChecks: o.API.MaxChecks, MaxInFlight: o.API.MaxInFlight,
 		CasePolicy: o.Cases, Calendar: o.Calendar, Noticer: d.noticer,
@@ -105,7 +105,10 @@ type onDemand struct {
 	q      *storeQueue
 	fetch  func(ctx context.Context, target string) (*checker.Page, error)
 	render crawler.RenderConfig
-	now    func() time.Time
+	// pin fetches a registered site from its filed addresses
+	// (--pin-filed-ip), as the scheduler does.
+	pin bool
+	now func() time.Time
 }
 
 var _ api.Checker = (*onDemand)(nil)
@@ -132,6 +135,9 @@ func (c *onDemand) Expect(ctx context.Context, target string) (checker.Expect, i
 
 func (c *onDemand) Check(ctx context.Context, target string, want checker.Expect, siteID int64) (checker.Report, error) {
 	start := time.Now()
+	if c.pin && siteID != 0 {
+		ctx = crawler.PinTarget(ctx, target, want.FiledIPs)
+	}
 	o, _ := crawler.Pipeline{Fetch: c.fetch, Render: c.render, Now: c.now}.Run(ctx, crawler.Job{SiteID: siteID, Target: target, Want: want})
 	o.Duration = time.Since(start)
 	if siteID == 0 {

@@ -16,7 +16,7 @@ func (d *Daemon) CheckSite(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	c := onDemand{st: d.st, q: d.q, fetch: d.col.Fetch, render: d.onDemandRender(), now: d.opts.now}
+	c := onDemand{st: d.st, q: d.q, fetch: d.col.Fetch, render: d.onDemandRender(), pin: d.opts.PinFiledIP, now: d.opts.now}
 	_, err = c.Check(ctx, target(s), d.q.expect(s, st), s.ID)
 	return err
 }

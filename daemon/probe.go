@@ -39,6 +39,9 @@ func (p *prober) Check(ctx context.Context, target string) (probe.Result, error)
 		rc = p.d.onDemandRender()
 		rc.Screenshots = false // a probe stores nothing
 	}
+	if p.d.opts.PinFiledIP {
+		ctx = crawler.PinTarget(ctx, target, want.FiledIPs)
+	}
 	o, err := crawler.Pipeline{Fetch: p.fetcher.Fetch, Render: rc, Now: p.d.opts.Now}.Run(ctx, crawler.Job{Target: target, Want: want})
 	return probe.Result{Report: o.Report, CertNotAfter: o.CertNotAfter}, err
 }
