@@ -7,6 +7,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# cmd/beianwatch/default.pgo is for the release build (the Dockerfile's).
+# Under the default -pgo=auto, vet ./... and every build of the binary
+# compile all of the program's dependencies a second time with the profile;
+# off, one plain compile serves vet, the plain tests and the binary.
+GOFLAGS=$(go env GOFLAGS)
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-pgo=off"
+TEST_BIN_DIR=
+cleanup() {
+  stop_postgres
+  [ -z "$TEST_BIN_DIR" ] || rm -rf "$TEST_BIN_DIR"
+}
+trap cleanup EXIT
+
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:" >&2
@@ -14,6 +27,12 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+
+# The binary the end-to-end tests run (cmd/beianwatch's and deploy/'s),
+# built once, with the flags above: the tests neither compile nor link it.
+TEST_BIN_DIR=$(mktemp -d)
+go build -o "$TEST_BIN_DIR/beianwatch" ./cmd/beianwatch
+export BEIANWATCH_TEST_BIN=$TEST_BIN_DIR/beianwatch
 
 # find_pg_bin prints the directory holding initdb and pg_ctl, if any.
 find_pg_bin() {
@@ -31,7 +50,7 @@ find_pg_bin() {
 }
 
 # start_postgres starts a server in a temp dir and exports
-# BEIANWATCH_TEST_POSTGRES; the EXIT trap stops and deletes it.
+# BEIANWATCH_TEST_POSTGRES; cleanup (the EXIT trap) stops and deletes it.
 start_postgres() {
   local bin=$1 dir port tmp=${TMPDIR:-/tmp} as=()
   if [ "$(id -u)" = 0 ]; then
@@ -49,7 +68,6 @@ start_postgres() {
   [ "$(id -u)" != 0 ] || chown nobody "$dir"
   PG_STOP=("${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop)
   PG_DIR=$dir
-  trap stop_postgres EXIT
   "${as[@]}" "$bin/initdb" -A trust -U postgres -E UTF8 --no-locale -D "$dir/data" >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; return 1; }
   # A port taken between free_port and the server's bind is retried.
@@ -169,15 +187,18 @@ for p in $(go list ./...); do
   if [[ " ${plain[*]} " == *" $rel "* ]]; then continue; fi
   race+=("$p")
 done
-go test -race -count=1 "$@" "${race[@]}"
-go test -count=1 "$@" "${plain[@]/#/./}"
-go test -race -count=1 -run '^TestCheck(JSON|KeepsInputOrder|ErrorWinsOverFail)$' "$@" ./cmd/beianwatch
+# -vet=off: go vet ./... above ran every analyzer on every package, tests
+# included; go test's own vet would analyse every dependency again in each
+# build mode.
+go test -race -count=1 -vet=off "$@" "${race[@]}"
+go test -count=1 -vet=off "$@" "${plain[@]/#/./}"
+go test -race -count=1 -vet=off -run '^TestCheck(JSON|KeepsInputOrder|ErrorWinsOverFail)$' "$@" ./cmd/beianwatch
 
 # --- deploy/: its own Go module (Prometheus and Kubernetes libraries stay out
 # of the product's go.mod). Its tests run promtool, a real Prometheus
 # scraping a real `beianwatch serve`, amtool and psql; under CI=true Debian's
 # prometheus (prometheus, promtool) is installed and a missing tool fails the
-# run, elsewhere those tests skip. The binary is built once for all of them.
+# run, elsewhere those tests skip. They run the binary built above.
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
   if [ "${CI:-}" = true ]; then
     echo "test.sh: installing prometheus" >&2
@@ -188,8 +209,5 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
     echo "test.sh: warning: no prometheus/promtool: the rule and scrape tests in deploy/ will skip" >&2
   fi
 fi
-deploy_bin=$(mktemp -d)
-go build -o "$deploy_bin/beianwatch" ./cmd/beianwatch
-(cd deploy && go vet ./... && BEIANWATCH_TEST_BIN="$deploy_bin/beianwatch" go test -count=1 "$@" ./...) || { rm -rf "$deploy_bin"; exit 1; }
-rm -rf "$deploy_bin"
+(cd deploy && go vet ./... && go test -count=1 -vet=off "$@" ./...)
 # --- end deploy/ ---

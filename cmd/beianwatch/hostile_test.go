@@ -138,10 +138,7 @@ func TestBinaryStackedEncodings(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 
-	bin := filepath.Join(t.TempDir(), "beianwatch")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := programBinary(t, false)
 	site := newSite(t)
 	_, _, _, baseRSS := runMeasured(t, bin, "check", "--json", "--allow-private", site.URL+"/")
 	code, stdout, elapsed, rss := runMeasured(t, bin, "check", "--json", "--allow-private", srv.URL+"/")

@@ -85,8 +85,9 @@ func TestREADMEFirstRun(t *testing.T) {
 	}
 	cmds := readmeBlock(t, "first-run")
 	dir, binDir := t.TempDir(), t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "beianwatch"), ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	// The commands run it as beianwatch, from PATH.
+	if err := os.Symlink(programBinary(t, false), filepath.Join(binDir, "beianwatch")); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.CopyFS(filepath.Join(dir, "examples"), os.DirFS("../../examples")); err != nil {
 		t.Fatal(err)

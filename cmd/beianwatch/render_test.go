@@ -103,10 +103,7 @@ func TestServeRender(t *testing.T) {
 	chromiumtest.Need(t)
 	site := scriptSite(t, failingFooterJS)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "beianwatch")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := programBinary(t, false)
 	dsn := "sqlite://" + filepath.Join(dir, "r.db")
 	csv := filepath.Join(dir, "sites.csv")
 	if err := os.WriteFile(csv, []byte("domains,check_url\nscript.test,"+site+"/\n"), 0o600); err != nil {

@@ -26,13 +26,25 @@ import (
 // known from how its sites were made.
 
 // buildFarmBinary builds the program, with the race detector when the
-// tests have it (so that serve's own goroutines are checked too). The
-// build cache makes the second build of a run a link only.
+// tests have it (so that serve's own goroutines are checked too).
 func buildFarmBinary(t *testing.T) string {
 	t.Helper()
+	return programBinary(t, raceBuild)
+}
+
+// programBinary returns the program for an end-to-end run: the one named by
+// BEIANWATCH_TEST_BIN (scripts/test.sh builds it once for the whole run,
+// with the flags its own builds use, so that no test adds a compile or a
+// link), else a build of this package, with the race detector if race. The
+// build cache makes every build after the first a link.
+func programBinary(t *testing.T, race bool) string {
+	t.Helper()
+	if bin := os.Getenv("BEIANWATCH_TEST_BIN"); bin != "" && !race {
+		return bin
+	}
 	bin := filepath.Join(t.TempDir(), "beianwatch")
 	args := []string{"build", "-o", bin}
-	if raceBuild {
+	if race {
 		args = append(args, "-race")
 	}
 	if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
