@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -62,31 +61,15 @@ func TestOnDemandChecksPinFiledIP(t *testing.T) {
 	d, _ := mustRunDaemon(t, opts)
 	waitReady(t, d)
 	target := fmt.Sprintf("http://pinned.test:%d/", filedPort)
-	call := func(method, path, body string) string {
-		t.Helper()
-		req, _ := http.NewRequest(method, "http://"+d.Addr().String()+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return string(b)
-	}
-
 	var r checker.Report
-	body := call(http.MethodPost, "/api/v1/checks", `{"target":"`+target+`"}`)
+	_, body := apiCall(t, d, token, http.MethodPost, "/api/v1/checks", `{"target":"`+target+`"}`)
 	if err := json.Unmarshal([]byte(body), &r); err != nil {
 		t.Fatalf("POST /api/v1/checks: %s (%v)", body, err)
 	}
 	if r.Verdict != checker.VerdictPass {
 		t.Errorf("the API's check of a pinned site: %s %v (error %q); want pass, from the filed address", r.Verdict, r.Findings, r.Error)
 	}
-	if body := call(http.MethodGet, "/probe?target="+target, ""); !strings.Contains(body, "beianwatch_probe_success 1") {
+	if _, body := apiCall(t, d, token, http.MethodGet, "/probe?target="+target, ""); !strings.Contains(body, "beianwatch_probe_success 1") {
 		t.Errorf("/probe of a pinned site:\n%s\nwant success, from the filed address", body)
 	}
 }

@@ -62,24 +62,7 @@ func TestOnDemandChecksRender(t *testing.T) {
 	}
 	d, _ := mustRunDaemon(t, opts)
 	waitReady(t, d)
-	base := "http://" + d.Addr().String()
-	call := func(method, path, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-
-	code, body := call(http.MethodPost, "/api/v1/checks", `{"target":"script.test"}`)
+	code, body := apiCall(t, d, token, http.MethodPost, "/api/v1/checks", `{"target":"script.test"}`)
 	var r checker.Report
 	if err := json.Unmarshal([]byte(body), &r); err != nil || code != http.StatusOK {
 		t.Fatalf("POST /api/v1/checks = %d %s (%v)", code, body, err)
@@ -96,8 +79,29 @@ func TestOnDemandChecksRender(t *testing.T) {
 		t.Errorf("stored result of the API's check: %+v (%v); want one, pass and rendered", stored, err)
 	}
 
-	code, body = call(http.MethodGet, "/probe?target=script.test", "")
+	code, body = apiCall(t, d, token, http.MethodGet, "/probe?target=script.test", "")
 	if code != http.StatusOK || !strings.Contains(body, "beianwatch_probe_success 1") {
 		t.Errorf("/probe of a page drawn by script = %d:\n%s\nwant success", code, body)
 	}
+}
+
+// apiCall sends an authenticated request to the daemon's HTTP server and
+// returns the status and the body.
+func apiCall(t *testing.T, d *Daemon, token, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+d.Addr().String()+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
