@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
@@ -53,7 +51,7 @@ func (p *prober) expect(ctx context.Context, target string) (checker.Expect, err
 	if !p.d.built.Load() {
 		return want, nil
 	}
-	host := targetHost(target)
+	host := crawler.TargetHost(target)
 	if _, err := registry.NormalizeDomain(host); err != nil {
 		// No domain (an IP address, a malformed name): in no site, and
 		// the fetch says what is wrong with it.
@@ -69,19 +67,6 @@ func (p *prober) expect(ctx context.Context, target string) (checker.Expect, err
 	want = site.Expect(state)
 	want.Policy = p.d.q.policyFor(site.Tags)
 	return want, nil
-}
-
-// targetHost is the host name of a check target: a URL, or a domain with
-// an optional port and path; "" if there is none.
-func targetHost(target string) string {
-	if !strings.Contains(target, "://") {
-		target = "http://" + target
-	}
-	u, err := url.Parse(target)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Hostname())
 }
 
 // probeHandler builds GET /probe; the API serves it behind its tokens.

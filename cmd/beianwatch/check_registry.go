@@ -38,7 +38,7 @@ func (a *app) expectations(ctx context.Context, o checkOptions, flagWant checker
 	}
 	defer st.Close()
 	for i, t := range targets {
-		host := targetHost(t)
+		host := crawler.TargetHost(t)
 		site, state, err := st.SiteByDomain(ctx, host)
 		switch {
 		case errors.Is(err, registry.ErrNotFound) || host == "":
@@ -65,6 +65,3 @@ func (a *app) expectations(ctx context.Context, o checkOptions, flagWant checker
 	}
 	return wants, fromRegistry, nil
 }
-
-// targetHost is the host name of a check target (crawler.TargetHost).
-func targetHost(target string) string { return crawler.TargetHost(target) }
