@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
-
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
 )
@@ -71,47 +68,19 @@ func TestSchedulerBodyBudget(t *testing.T) {
 		}
 	}
 	for _, m := range []struct {
-		c    prometheus.Collector
-		want float64
+		name, label, value string
+		want               float64
 	}{
-		{gauge(t, reg, "beianwatch_crawler_body_memory_bytes", "state", "in_use"), 0},
-		{gauge(t, reg, "beianwatch_crawler_body_memory_bytes", "state", "limit"), maxBody + maxBody/4},
+		{"beianwatch_crawler_body_memory_bytes", "state", "in_use", 0},
+		{"beianwatch_crawler_body_memory_bytes", "state", "limit", maxBody + maxBody/4},
 		// Eight workers: the controller's floor and its ceiling.
-		{gauge(t, reg, "beianwatch_crawler_concurrency", "", ""), 8},
+		{"beianwatch_crawler_concurrency", "", "", 8},
 	} {
-		if got := testutil.ToFloat64(m.c); got != m.want {
-			t.Errorf("%v = %v, want %v", m.c, got, m.want)
+		if got := series(t, reg, m.name, m.label, m.value); got != m.want {
+			t.Errorf("%s{%s=%q} = %v, want %v", m.name, m.label, m.value, got, m.want)
 		}
 	}
 	if got := c.Budget().Waits(); got < 1 {
 		t.Errorf("%d bodies waited for memory, want at least 1", got)
 	}
-}
-
-// gauge finds one series of a gauge: the one with label=value, or the
-// only one when label is "".
-func gauge(t *testing.T, reg *prometheus.Registry, name, label, value string) prometheus.Collector {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			match := label == ""
-			for _, lp := range m.GetLabel() {
-				match = match || lp.GetName() == label && lp.GetValue() == value
-			}
-			if match {
-				g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name})
-				g.Set(m.GetGauge().GetValue())
-				return g
-			}
-		}
-	}
-	t.Fatalf("no series %s{%s=%q}", name, label, value)
-	return nil
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/crawler"
@@ -195,11 +194,11 @@ func TestSchedulerOnce(t *testing.T) {
 			}
 		}
 		for verdict, want := range map[string]int{"pass": 100, "fail": 50, "error": 50} {
-			if got := testutil.ToFloat64(counter(t, reg, "beianwatch_checks_total", "result", verdict)); int(got) != want {
+			if got := series(t, reg, "beianwatch_checks_total", "result", verdict); int(got) != want {
 				t.Errorf("beianwatch_checks_total{result=%q} = %v, want %d", verdict, got, want)
 			}
 		}
-		if got := testutil.ToFloat64(counter(t, reg, "beianwatch_scheduler_queue_errors_total", "op", "complete")); got != 3 {
+		if got := series(t, reg, "beianwatch_scheduler_queue_errors_total", "op", "complete"); got != 3 {
 			t.Errorf("queue errors = %v, want 3 (the store retried)", got)
 		}
 		if bq, ok := queue.(*memBatchQueue); ok && (bq.batches == 0 || bq.batches >= 200 || bq.lost != 0) {
@@ -208,8 +207,9 @@ func TestSchedulerOnce(t *testing.T) {
 	})
 }
 
-// counter finds one labelled series in a registry as a collector.
-func counter(t *testing.T, reg *prometheus.Registry, name, label, value string) prometheus.Collector {
+// series is the value of one series of a counter or gauge in reg: the
+// one with label=value, or the only one when label is "".
+func series(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -220,17 +220,20 @@ func counter(t *testing.T, reg *prometheus.Registry, name, label, value string) 
 			continue
 		}
 		for _, m := range mf.GetMetric() {
+			match := label == ""
 			for _, lp := range m.GetLabel() {
-				if lp.GetName() == label && lp.GetValue() == value {
-					g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "x"})
-					g.Set(m.GetCounter().GetValue())
-					return g
+				match = match || lp.GetName() == label && lp.GetValue() == value
+			}
+			if match {
+				if c := m.GetCounter(); c != nil {
+					return c.GetValue()
 				}
+				return m.GetGauge().GetValue()
 			}
 		}
 	}
 	t.Fatalf("no series %s{%s=%q}", name, label, value)
-	return nil
+	return 0
 }
 
 // TestSchedulerBatchFollowsLevel checks that the first lease asks for 4×
