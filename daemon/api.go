@@ -148,8 +148,13 @@ func (c *onDemand) Check(ctx context.Context, target string, want checker.Expect
 	if err != nil {
 		return checker.Report{}, err
 	}
-	if err := c.st.SaveResult(ctx, registryResult(o), st.NextCheckAt, o.Report.Deadlines, o.BadgeShown); err != nil {
+	// Stored as a scheduled check is: its alert changes decided in its
+	// transaction, and a fix it sees closing the site's rectifications.
+	if err := c.st.SaveResultAlerting(ctx, registryResult(o), st.NextCheckAt, o.Report.Deadlines, o.BadgeShown, c.q.alerting); err != nil {
 		return checker.Report{}, err
+	}
+	if c.q.cases != nil {
+		c.q.cases.afterOnDemand(ctx, o)
 	}
 	return o.Report, nil
 }

@@ -63,7 +63,7 @@ func TestAutoRectifyAcrossYearEnd(t *testing.T) {
 			if err := st.SaveResult(ctx, res, now.Add(time.Hour), r.Deadlines, false); err != nil {
 				t.Fatal(err)
 			}
-			if err := w.rectify(ctx, site.ID, r, true); err != nil {
+			if err := w.rectify(ctx, site.ID, r, true, true); err != nil {
 				t.Fatalf("%s: rectify: %v", domain, err)
 			}
 		}

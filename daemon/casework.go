@@ -207,7 +207,23 @@ func (w *caseWork) act(ctx context.Context, o crawler.Outcome, active map[int64]
 	if !w.autoRectify || o.Report.Verdict == checker.VerdictError {
 		return
 	}
-	if err := w.rectify(ctx, id, o.Report, active == nil || active[id]); err != nil {
+	if err := w.rectify(ctx, id, o.Report, active == nil || active[id], true); err != nil {
+		w.fail("rectification", id, err)
+	}
+}
+
+// afterOnDemand acts on a stored check made on demand (the console's
+// "check now", the API's checks): it fixes the site's rectifications the
+// check no longer finds, so that a customer's fix counts as soon as
+// someone checks it. It opens nothing: the policy's "failing checks in a
+// row" is counted on the schedule's clock, not on how often someone
+// asks.
+func (w *caseWork) afterOnDemand(ctx context.Context, o crawler.Outcome) {
+	id := o.Job.SiteID
+	if !w.autoRectify || o.Report.Verdict == checker.VerdictError {
+		return
+	}
+	if err := w.rectify(ctx, id, o.Report, true, false); err != nil {
 		w.fail("rectification", id, err)
 	}
 }
@@ -218,9 +234,10 @@ func (w *caseWork) fail(what string, site int64, err error) {
 }
 
 // rectify fixes the site's active rectifications that the check r no
-// longer finds, and opens one when the site keeps failing. mayHave false
-// says the site has no active rectification (asked for a whole batch).
-func (w *caseWork) rectify(ctx context.Context, siteID int64, r checker.Report, mayHave bool) error {
+// longer finds, and, if mayOpen, opens one when the site keeps failing.
+// mayHave false says the site has no active rectification (asked for a
+// whole batch).
+func (w *caseWork) rectify(ctx context.Context, siteID int64, r checker.Report, mayHave, mayOpen bool) error {
 	var open []cases.Case
 	if mayHave {
 		var err error
@@ -243,7 +260,7 @@ func (w *caseWork) rectify(ctx context.Context, siteID int64, r checker.Report, 
 		}
 		w.fixed(ctx, fixed)
 	}
-	if len(open) > 0 || r.Verdict != checker.VerdictFail || len(w.policy.Matching(r.Findings)) == 0 {
+	if !mayOpen || len(open) > 0 || r.Verdict != checker.VerdictFail || len(w.policy.Matching(r.Findings)) == 0 {
 		return nil
 	}
 	results, err := w.st.Results(ctx, siteID, 4*w.policy.OpenAfter)

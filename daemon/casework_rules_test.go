@@ -210,7 +210,8 @@ func newTestCaseWork(t *testing.T, st caseStore, now func() time.Time) *caseWork
 }
 
 // TestRectifyRules: when the daemon opens and fixes a rectification by
-// itself, check by check (pass, fail, error: the page could not be seen).
+// itself, check by check (pass, fail, error: the page could not be seen),
+// scheduled checks and checks someone asked for.
 func TestRectifyRules(t *testing.T) {
 	const (
 		P = checker.VerdictPass
@@ -224,14 +225,20 @@ func TestRectifyRules(t *testing.T) {
 		// none); opened how many were opened in all.
 		want   []cases.State
 		opened int
+		// asked marks with 'a' the checks made on demand (afterOnDemand);
+		// the rest are scheduled. Empty: all scheduled.
+		asked string
 	}{
-		{"opens after two failing checks, not one", []checker.Verdict{F, F}, []cases.State{"", cases.Open}, 1},
-		{"a pass breaks the run", []checker.Verdict{F, P, F}, []cases.State{"", "", ""}, 0},
-		{"an unseen page neither counts nor breaks the run", []checker.Verdict{F, E, F}, []cases.State{"", "", cases.Open}, 1},
-		{"fixed only by a passing check", []checker.Verdict{F, F, F, P}, []cases.State{"", cases.Open, cases.Open, cases.Fixed}, 1},
-		{"a down site is never fixed", []checker.Verdict{F, F, E, E, E}, []cases.State{"", cases.Open, cases.Open, cases.Open, cases.Open}, 1},
-		{"one case however long it fails", []checker.Verdict{F, F, F, F, F}, []cases.State{"", cases.Open, cases.Open, cases.Open, cases.Open}, 1},
-		{"a new case after a fix", []checker.Verdict{F, F, P, F, F}, []cases.State{"", cases.Open, cases.Fixed, cases.Fixed, cases.Open}, 2},
+		{"opens after two failing checks, not one", []checker.Verdict{F, F}, []cases.State{"", cases.Open}, 1, ""},
+		{"a pass breaks the run", []checker.Verdict{F, P, F}, []cases.State{"", "", ""}, 0, ""},
+		{"an unseen page neither counts nor breaks the run", []checker.Verdict{F, E, F}, []cases.State{"", "", cases.Open}, 1, ""},
+		{"fixed only by a passing check", []checker.Verdict{F, F, F, P}, []cases.State{"", cases.Open, cases.Open, cases.Fixed}, 1, ""},
+		{"a down site is never fixed", []checker.Verdict{F, F, E, E, E}, []cases.State{"", cases.Open, cases.Open, cases.Open, cases.Open}, 1, ""},
+		{"one case however long it fails", []checker.Verdict{F, F, F, F, F}, []cases.State{"", cases.Open, cases.Open, cases.Open, cases.Open}, 1, ""},
+		{"a new case after a fix", []checker.Verdict{F, F, P, F, F}, []cases.State{"", cases.Open, cases.Fixed, cases.Fixed, cases.Open}, 2, ""},
+		{"checks on demand open nothing, but count in the run", []checker.Verdict{F, F, F, F}, []cases.State{"", "", "", cases.Open}, 1, "aaa."},
+		{"a fix seen on demand fixes at once", []checker.Verdict{F, F, P}, []cases.State{"", cases.Open, cases.Fixed}, 1, "..a"},
+		{"a down site seen on demand is not fixed", []checker.Verdict{F, F, E}, []cases.State{"", cases.Open, cases.Open}, 1, "..a"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -241,7 +248,11 @@ func TestRectifyRules(t *testing.T) {
 			w := newTestCaseWork(t, st, func() time.Time { return at })
 			for i, v := range tt.checks {
 				at = at.Add(time.Hour)
-				w.afterBatch(ctx, []crawler.Outcome{st.check(v, at)}, 1)
+				if o := st.check(v, at); i < len(tt.asked) && tt.asked[i] == 'a' {
+					w.afterOnDemand(ctx, o)
+				} else {
+					w.afterBatch(ctx, []crawler.Outcome{o}, 1)
+				}
 				got := cases.State("")
 				if cs, _ := st.ListCases(ctx, registry.CaseFilter{Kind: cases.Rectification}); len(cs) > 0 {
 					got = cs[0].State // the newest

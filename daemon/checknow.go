@@ -8,9 +8,9 @@ import (
 // console's "check now". It is the API's on-demand check of a registered
 // site (onDemand: the scheduler's expectations, the collector with its
 // connection-safety rule, the site keeping its place in the schedule).
-// The result is stored without a lease, so no alert change is decided
-// for it: the next scheduled check compares with it. It returns an error
-// wrapping registry.ErrNotFound for no such site.
+// The result is stored as a scheduled check's is, alerts decided with it,
+// and a fix it sees closes the site's rectifications (it opens none). It
+// returns an error wrapping registry.ErrNotFound for no such site.
 func (d *Daemon) CheckSite(ctx context.Context, id int64) error {
 	s, st, err := d.st.SiteByID(ctx, id)
 	if err != nil {

@@ -63,7 +63,30 @@ func (s *Store) CompleteAlerting(ctx context.Context, owner string, r Result, ne
 	if owner == "" {
 		return fmt.Errorf("complete site %d: no owner", r.SiteID)
 	}
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	if err := s.storeAlerting(ctx, owner, r, next, d, badgeShown, fn); err != nil {
+		return fmt.Errorf("complete site %d: %w", r.SiteID, err)
+	}
+	return nil
+}
+
+// SaveResultAlerting is SaveResult with alerting, as CompleteAlerting is
+// Complete's: a check made outside the schedule (on demand) decides its
+// alert changes in its own transaction, as a scheduled one does. It needs
+// no lease; should a scheduled check of the site be under way, whichever
+// is stored last sets the state, and its alert changes follow it.
+func (s *Store) SaveResultAlerting(ctx context.Context, r Result, next time.Time, d checker.Deadlines, badgeShown bool, fn ChangeFunc) (err error) {
+	defer s.observe("save_result", time.Now(), &err)
+	if err := s.storeAlerting(ctx, "", r, next, d, badgeShown, fn); err != nil {
+		return fmt.Errorf("save result of site %d: %w", r.SiteID, err)
+	}
+	return nil
+}
+
+// storeAlerting stores the check r (only while owner holds the site's
+// lease, when there is an owner) and, with fn, the alert changes fn
+// decides from what it did, in one transaction.
+func (s *Store) storeAlerting(ctx context.Context, owner string, r Result, next time.Time, d checker.Deadlines, badgeShown bool, fn ChangeFunc) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var c Change
 		if fn != nil {
 			sites, states, err := s.loadSitesByID(ctx, tx, []int64{r.SiteID})
@@ -98,10 +121,6 @@ func (s *Store) CompleteAlerting(ctx context.Context, owner string, r Result, ne
 		}
 		return s.applyAlertChanges(ctx, tx, changes)
 	})
-	if err != nil {
-		return fmt.Errorf("complete site %d: %w", r.SiteID, err)
-	}
-	return nil
 }
 
 // RecordAlerts records alert changes that come from no check (a case

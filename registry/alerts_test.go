@@ -83,7 +83,35 @@ func outboxRows(t *testing.T, s *Store) []string {
 	return out
 }
 
+// TestCompleteAlerting stores alertVerdicts as scheduled checks
+// (CompleteAlerting, under a lease) and as checks on demand
+// (SaveResultAlerting, with no lease of their own and, on odd hours, the
+// site leased by a scheduled check under way): the alerts come out the
+// same.
 func TestCompleteAlerting(t *testing.T) {
+	ctx := context.Background()
+	store := map[string]func(s *Store, i int, r Result, fn ChangeFunc) error{
+		"scheduled": func(s *Store, _ int, r Result, fn ChangeFunc) error {
+			if _, err := s.Lease(ctx, "me", 1, testTTL); err != nil {
+				return err
+			}
+			return s.CompleteAlerting(ctx, "me", r, testNow, checker.Deadlines{}, false, fn)
+		},
+		"on demand": func(s *Store, i int, r Result, fn ChangeFunc) error {
+			if i%2 == 1 {
+				if _, err := s.Lease(ctx, "scheduler", 1, testTTL); err != nil {
+					return err
+				}
+			}
+			return s.SaveResultAlerting(ctx, r, testNow, checker.Deadlines{}, false, fn)
+		},
+	}
+	for name, save := range store {
+		t.Run(name, func(t *testing.T) { testAlerting(t, save) })
+	}
+}
+
+func testAlerting(t *testing.T, save func(s *Store, i int, r Result, fn ChangeFunc) error) {
 	forEachEngine(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		s := mustOpenStore(t, dsn)
@@ -92,12 +120,9 @@ func TestCompleteAlerting(t *testing.T) {
 		var seen []Change
 		for i, v := range alertVerdicts {
 			at := testNow.Add(time.Duration(i) * time.Hour)
-			if _, err := s.Lease(ctx, "me", 1, testTTL); err != nil {
-				t.Fatal(err)
-			}
 			r := Result{SiteID: id, CheckedAt: at, Target: "site0.example.cn", HTTPStatus: 200, Verdict: v}
-			if err := s.CompleteAlerting(ctx, "me", r, testNow, checker.Deadlines{}, false, failingRule(&seen)); err != nil {
-				t.Fatalf("check %d: CompleteAlerting: %v", i, err)
+			if err := save(s, i, r, failingRule(&seen)); err != nil {
+				t.Fatalf("check %d: %v", i, err)
 			}
 		}
 		// The change handed over says what the check did.

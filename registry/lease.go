@@ -112,7 +112,7 @@ func (s *Store) Complete(ctx context.Context, owner string, r Result, next time.
 	if owner == "" {
 		return fmt.Errorf("complete site %d: no owner", r.SiteID)
 	}
-	if err := s.saveResult(ctx, owner, r, next, d, badgeShown); err != nil {
+	if err := s.storeAlerting(ctx, owner, r, next, d, badgeShown, nil); err != nil {
 		return fmt.Errorf("complete site %d: %w", r.SiteID, err)
 	}
 	return nil

@@ -29,21 +29,10 @@ import (
 // verdicts in a row.
 func (s *Store) SaveResult(ctx context.Context, r Result, next time.Time, d checker.Deadlines, badgeShown bool) (err error) {
 	defer s.observe("save_result", time.Now(), &err)
-	if err := s.saveResult(ctx, "", r, next, d, badgeShown); err != nil {
+	if err := s.storeAlerting(ctx, "", r, next, d, badgeShown, nil); err != nil {
 		return fmt.Errorf("save result of site %d: %w", r.SiteID, err)
 	}
 	return nil
-}
-
-// saveResult is SaveResult and, with an owner, Complete: the state is
-// updated only while owner holds the site's lease.
-func (s *Store) saveResult(ctx context.Context, owner string, r Result, next time.Time, d checker.Deadlines, badgeShown bool) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := updateState(ctx, tx, owner, r, next, d, badgeShown); err != nil {
-			return err
-		}
-		return s.storeResults(ctx, tx, []Result{r})
-	})
 }
 
 // updateState moves the site's state on after the check r. With an owner
