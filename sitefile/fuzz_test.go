@@ -1,8 +1,12 @@
 package sitefile
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/csv"
+	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -38,4 +42,79 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzReadXLSX feeds hostile workbooks to the .xlsx reader: a zip cut
+// short or with a broken directory, a sheet whose XML is broken, shared
+// strings out of range. Reading must not panic or hang, and every problem
+// must name the file and a row. The seeds are stored uncompressed and
+// without checksums (storedZip), so that the fuzzer's changes to their
+// bytes reach the XML inside rather than failing the zip's checks.
+func FuzzReadXLSX(f *testing.F) {
+	example := readFile(f, "../examples/sites.xlsx")
+	r := csv.NewReader(bytes.NewReader(readFile(f, "testdata/bad-rows.csv")))
+	r.FieldsPerRecord = -1
+	cells, err := r.ReadAll()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, book := range [][]byte{example, workbook(f, 3, cells)} {
+		f.Add(book)
+		f.Add(storedZip(f, book))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		const name = "f.xlsx"
+		rows, bad, err := Read(bytes.NewReader(data), name, ReadOptions{Now: testNow})
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), name) {
+				t.Errorf("error %q does not name the file", err)
+			}
+			return
+		}
+		for _, e := range bad {
+			if e.File != name || e.Line < 1 {
+				t.Errorf("error %q: file %q row %d", e, e.File, e.Line)
+			}
+		}
+		for _, r := range rows {
+			if len(r.Site.Domains) == 0 || r.Line < 1 {
+				t.Errorf("row %d passed with %d domains", r.Line, len(r.Site.Domains))
+			}
+		}
+	})
+}
+
+// storedZip rewrites a zip file with every entry stored (not deflated)
+// and no CRC-32, which archive/zip then does not check.
+func storedZip(t testing.TB, data []byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: f.Name, Method: zip.Store,
+			CompressedSize64: uint64(len(b)), UncompressedSize64: uint64(len(b))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

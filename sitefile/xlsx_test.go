@@ -13,7 +13,7 @@ import (
 
 // workbook writes rows on the first sheet of a new workbook, every cell as
 // text, starting at row first (rows above it stay empty).
-func workbook(t *testing.T, first int, rows [][]string) []byte {
+func workbook(t testing.TB, first int, rows [][]string) []byte {
 	t.Helper()
 	f := excelize.NewFile()
 	defer f.Close()
