@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -46,8 +47,15 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	// One line for the lot (a new registry takes every migration at
+	// once), each step at debug level.
+	var took time.Duration
 	for _, r := range res {
-		s.logger.Info("migrated", "version", r.Source.Version, "duration", r.Duration)
+		s.logger.Debug("migration applied", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
+		took += r.Duration
+	}
+	if len(res) > 0 {
+		s.logger.Info("migrated", "from", res[0].Source.Version-1, "to", res[len(res)-1].Source.Version, "steps", len(res), "duration", took)
 	}
 	return nil
 }

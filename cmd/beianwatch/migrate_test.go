@@ -44,7 +44,7 @@ func TestMigrateCommand(t *testing.T) {
 		steps := []step{
 			{[]string{"migrate", "status"}, exitOK, "pending\n", ""},
 			{[]string{"sites", "list"}, exitTrouble, "", "not up to date (migration 1 init pending): run 'beianwatch migrate'"},
-			{[]string{"migrate"}, exitOK, at(n), "msg=migrated"},
+			{[]string{"migrate"}, exitOK, at(n), "msg=migrated component=registry from=0 to=" + latest},
 		}
 		steps = append(steps,
 			step{[]string{"migrate", "up"}, exitOK, at(n), ""},
