@@ -137,15 +137,17 @@ func blank(fields []string) bool {
 // leading apostrophe, which Excel hides; import takes it off again.
 const formulaStart = "=+-@\t\r"
 
-// guard prefixes a cell that a spreadsheet would run as a formula.
-func guard(s string) string {
+// GuardCell prefixes a cell that a spreadsheet would run as a formula
+// with an apostrophe: every CSV the tool writes guards its cells with it
+// (customer text is anyone's text).
+func GuardCell(s string) string {
 	if s != "" && strings.IndexByte(formulaStart, s[0]) >= 0 {
 		return "'" + s
 	}
 	return s
 }
 
-// unguard undoes guard.
+// unguard undoes GuardCell.
 func unguard(s string) string {
 	if len(s) > 1 && s[0] == '\'' && strings.IndexByte(formulaStart, s[1]) >= 0 {
 		return strings.TrimSpace(s[1:])

@@ -97,7 +97,7 @@ func (w *Writer) Write(s *registry.Site, st *registry.State) error {
 	case w.csv != nil:
 		w.cells = w.cells[:0]
 		for _, v := range values {
-			w.cells = append(w.cells, guard(csvText(v)))
+			w.cells = append(w.cells, GuardCell(csvText(v)))
 		}
 		return w.csv.Write(w.cells)
 	case w.xlsx != nil:

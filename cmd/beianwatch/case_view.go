@@ -14,6 +14,7 @@ import (
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
 	"github.com/beianwatch/beianwatch/registry"
+	"github.com/beianwatch/beianwatch/sitefile"
 )
 
 // showVerifications is how many of a case's latest verifications `case
@@ -145,7 +146,7 @@ func writeCasesCSV(w io.Writer, cs []cases.Case) error {
 			string(c.BlockLevel), string(c.Escalation), csvTime(c.NotifiedAt), csvTime(c.FixedAt), csvTime(c.ClosedAt),
 			cases.ProvisionalNote(c.Provisional)}
 		for i := range rec {
-			rec[i] = guardCell(rec[i])
+			rec[i] = sitefile.GuardCell(rec[i])
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -160,15 +161,6 @@ func csvTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// guardCell keeps a spreadsheet from running a cell as a formula (a
-// reporter's name is anyone's text), as export does.
-func guardCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 func (a *app) caseShowCmd() *cobra.Command {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/beianwatch/beianwatch/sitefile"
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 )
@@ -145,7 +146,7 @@ func (rw *recordWriter[T]) write(v T) error {
 	case formatCSV:
 		cells := rw.row(v)
 		for i := range cells {
-			cells[i] = guardCell(cells[i])
+			cells[i] = sitefile.GuardCell(cells[i])
 		}
 		return rw.csv.Write(cells)
 	case formatYAML:
