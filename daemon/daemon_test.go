@@ -61,11 +61,7 @@ func mustRunDaemon(t *testing.T, opts Options) (d *Daemon, stop func() error) {
 // daemon's gauges, and a shutdown ends Run without an error.
 func TestDaemonServes(t *testing.T) {
 	page := readFile(t, "testdata/site/compliant.html")
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(page)
-	}))
-	t.Cleanup(site.Close)
+	site := serveHTML(t, "", fixed(page))
 	opts := testOptions(t)
 	opts.Listen = "127.0.0.1:0"
 	st := registrytest.Open(t, opts.DSN, nil)

@@ -2,6 +2,9 @@ package daemon
 
 import (
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"testing"
 
@@ -37,3 +40,28 @@ func filedSite(t *testing.T, domain, icp, psb string) registry.Site {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// serveHTML serves the page page returns, as UTF-8 HTML, on addr
+// ("127.0.0.2:0"; "" for 127.0.0.1) until the test ends. A test whose
+// address cannot be had here is skipped.
+func serveHTML(t *testing.T, addr string, page func() []byte) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page())
+	}))
+	if addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Skip(err)
+		}
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// fixed returns a page func that always returns b.
+func fixed(b []byte) func() []byte { return func() []byte { return b } }

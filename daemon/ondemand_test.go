@@ -32,11 +32,7 @@ func TestCheckNowCounts(t *testing.T) {
 	bad := bytes.Replace(good, badge, nil, 1)
 	var page atomic.Pointer[[]byte]
 	page.Store(&bad)
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(*page.Load())
-	}))
-	defer site.Close()
+	site := serveHTML(t, "", func() []byte { return *page.Load() })
 	hook := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer hook.Close()
 

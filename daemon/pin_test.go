@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -21,19 +20,7 @@ import (
 // serveOn serves page on addr ("127.0.0.2:0") and returns its port.
 func serveOn(t *testing.T, addr string, page []byte) uint16 {
 	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Skip(err)
-	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(page)
-	}))
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return uint16(ln.Addr().(*net.TCPAddr).Port)
+	return uint16(serveHTML(t, addr, fixed(page)).Listener.Addr().(*net.TCPAddr).Port)
 }
 
 // TestOnDemandChecksPinFiledIP: with --pin-filed-ip, the checks someone

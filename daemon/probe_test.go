@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -22,11 +21,7 @@ import (
 // target without expectations, both through the crawl's address rule.
 func TestDaemonProbe(t *testing.T) {
 	page := readFile(t, "testdata/site/compliant.html")
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(page)
-	}))
-	t.Cleanup(site.Close)
+	site := serveHTML(t, "", fixed(page))
 	opts := testOptions(t)
 	opts.Listen = "127.0.0.1:0"
 	for _, host := range []string{"filed.test", "other.test"} {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -67,11 +66,7 @@ func TestReadinessFollowsTheRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pg.Stop() })
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(readFile(t, "testdata/site/compliant.html"))
-	}))
-	t.Cleanup(site.Close)
+	site := serveHTML(t, "", fixed(readFile(t, "testdata/site/compliant.html")))
 
 	// A password the server ignores (trust), to see it stays out of logs.
 	dsn := strings.Replace(pg.DSN, "postgres@", "postgres:s3cret@", 1)
