@@ -28,13 +28,13 @@ func (a *app) expectations(ctx context.Context, o checkOptions, flagWant checker
 	if !o.registry {
 		return wants, fromRegistry, nil
 	}
-	st, err := a.openStore(ctx, false)
+	st, err := a.openCurrentStore(ctx)
 	if err != nil {
 		if o.defaultRegistry {
 			fmt.Fprintf(a.stderr, "beianwatch: note: %s not used: %v\n", registry.DefaultDSN, err)
 			return wants, fromRegistry, nil
 		}
-		return nil, nil, err
+		return nil, nil, a.trouble(err) // the registry's trouble, not the command line's
 	}
 	defer st.Close()
 	for i, t := range targets {
@@ -52,7 +52,7 @@ func (a *app) expectations(ctx context.Context, o checkOptions, flagWant checker
 			fmt.Fprintf(a.stderr, "beianwatch: note: %s not used: %v\n", registry.DefaultDSN, err)
 			return wants, make([]bool, len(targets)), nil
 		case err != nil:
-			return nil, nil, err
+			return nil, nil, a.trouble(err)
 		}
 		// The flags given override the registry field by field; the dates
 		// together must still be in order. (The registry's own were

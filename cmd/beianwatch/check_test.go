@@ -340,6 +340,10 @@ func TestUsageErrors(t *testing.T) {
 		{"missing file", []string{"check", "-f", "testdata/does-not-exist.txt"}, "read targets"},
 		{"bad log level", []string{"--log-level", "loud", "check", "example.test"}, `invalid --log-level "loud"`},
 		{"unknown command", []string{"chekc", "example.test"}, `unknown command "chekc"`},
+		{"unknown subcommand", []string{"keys", "rotat"}, `unknown command "rotat" for "beianwatch keys"`},
+		{"unknown case subcommand", []string{"case", "opne"}, `unknown command "opne" for "beianwatch case"`},
+		{"unknown token subcommand", []string{"token", "craete"}, `unknown command "craete" for "beianwatch token"`},
+		{"unknown audit subcommand", []string{"audit", "lsit"}, `unknown command "lsit" for "beianwatch audit"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -366,6 +370,8 @@ func TestHelpAndVersion(t *testing.T) {
 		{[]string{"check", "--help"}, "--expect-icp NUMBER"},
 		{[]string{"help", "check"}, "--resolve HOST:ADDR"},
 		{[]string{"--version"}, "beianwatch version dev"},
+		{[]string{"keys"}, "Available Commands:\n  init"},
+		{[]string{"case"}, "Available Commands:"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"strings"
 
 	"github.com/beianwatch/beianwatch/registry"
 )
@@ -38,9 +43,13 @@ func (a *app) openStore(ctx context.Context, migrate bool) (*registry.Store, err
 }
 
 // openCurrentStore opens the registry for commands that only read or
-// change sites: they do not migrate (a typo in --db should not grow a new
-// database), and say so plainly when the schema is behind.
+// change sites: they do not migrate, create nothing (a typo in --db should
+// grow neither a new database nor a key file), and say so plainly when
+// the registry is missing or its schema is behind.
 func (a *app) openCurrentStore(ctx context.Context) (*registry.Store, error) {
+	if err := registryMissing(a.dsn); err != nil {
+		return nil, err
+	}
 	st, err := a.openStore(ctx, false)
 	if err != nil {
 		return nil, err
@@ -65,4 +74,19 @@ func (a *app) openCurrentStore(ctx context.Context) (*registry.Store, error) {
 func (a *app) trouble(err error) error {
 	fmt.Fprintf(a.stderr, "beianwatch: %v\n", err)
 	return &exitError{exitTrouble}
+}
+
+// registryMissing returns an error naming the commands that create the
+// registry when dsn is a SQLite file that does not exist (opening it
+// would create it); nil for anything else. It only looks.
+func registryMissing(dsn string) error {
+	path, ok := strings.CutPrefix(cmp.Or(dsn, registry.DefaultDSN), "sqlite://")
+	if !ok || path == "" {
+		return nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("registry %s does not exist: 'beianwatch import FILE' creates it with the sites of FILE ('beianwatch migrate' creates it empty)",
+			registry.RedactDSN(cmp.Or(dsn, registry.DefaultDSN)))
+	}
+	return nil
 }

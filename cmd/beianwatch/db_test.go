@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,5 +50,45 @@ func TestDSNPasswordHidden(t *testing.T) {
 		if r.code != exitTrouble || strings.Contains(r.stdout+r.stderr, "s3cret") {
 			t.Errorf("%q = %d, stderr %q; want exit %d and no password", args, r.code, r.stderr, exitTrouble)
 		}
+	}
+}
+
+// TestMissingRegistryCreatesNothing: the commands that read or change a
+// registry, pointed at a SQLite file that is not there (a typo in --db, a
+// directory without one), say which command creates it and leave the
+// directory as it was: no database, no key file. import and migrate
+// create it.
+func TestMissingRegistryCreatesNothing(t *testing.T) {
+	t.Setenv("BEIANWATCH_DB", "")
+	t.Setenv("BEIANWATCH_KEY_FILE", "")
+	dir := t.TempDir()
+	t.Chdir(dir)
+	typo := "sqlite://" + filepath.Join(dir, "regsitry.db")
+	for _, args := range [][]string{
+		{"sites", "list"},
+		{"sites", "show", "example.cn"},
+		{"export", "--file", "out.csv"},
+		{"token", "list"},
+		{"audit", "list"},
+		{"case", "list"},
+		{"keys", "rotate"},
+		{"sites", "list", "--db", typo},
+		// check with a named registry is judged against it: it must be there.
+		{"check", "--db", typo, "example.cn"},
+	} {
+		r := runInProcess(t, args...)
+		if r.code != exitTrouble || !strings.Contains(r.stderr, "does not exist: 'beianwatch import FILE' creates it") ||
+			strings.Contains(r.stderr, "--help' for usage") {
+			t.Errorf("%q = %d\nstderr: %s\nwant %d, the registry does not exist, and no usage hint", args, r.code, r.stderr, exitTrouble)
+		}
+		if files, _ := os.ReadDir(dir); len(files) > 0 {
+			t.Fatalf("%q left %v in the directory; want nothing", args, files)
+		}
+	}
+	if r := runInProcess(t, "migrate", "--db", typo); r.code != exitOK {
+		t.Fatalf("migrate --db %s = %d, %s", typo, r.code, r.stderr)
+	}
+	if r := runInProcess(t, "sites", "list", "--db", typo); r.code != exitOK {
+		t.Errorf("sites list after migrate = %d, %s", r.code, r.stderr)
 	}
 }

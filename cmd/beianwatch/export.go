@@ -112,7 +112,7 @@ func (a *app) runExport(ctx context.Context, o exportOptions) error {
 	if o.includePersonal {
 		fmt.Fprintln(a.stderr, "beianwatch: warning: the export holds personal data (names, phone numbers, email addresses): keep it safe and delete it when done")
 	}
-	st, err := a.openStore(ctx, false)
+	st, err := a.openCurrentStore(ctx)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "beianwatch: %v\n", err)
 		return &exitError{exitTrouble}

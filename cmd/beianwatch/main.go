@@ -146,6 +146,7 @@ formed, linked to the official query pages, badged, and filed in time.`,
 	root.AddCommand(a.keysCmd())
 	root.AddCommand(a.tokenCmd(), a.auditCmd())
 	root.AddCommand(a.versionCmd())
+	refuseUnknownSubcommands(root)
 	return root
 }
 
@@ -166,4 +167,19 @@ func buildVersion() string {
 		return "dev"
 	}
 	return info.Main.Version
+}
+
+// refuseUnknownSubcommands makes every group command below root (its work
+// is in its subcommands: case, keys, token …) print its help when called
+// alone and refuse anything else as an unknown command. Left to cobra, a
+// group prints its help for "beianwatch keys rotat" too and exits 0, so a
+// script's typo would pass for success.
+func refuseUnknownSubcommands(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.HasSubCommands() && !c.Runnable() {
+			c.Args = cobra.NoArgs
+			c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		}
+		refuseUnknownSubcommands(c)
+	}
 }
