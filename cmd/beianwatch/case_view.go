@@ -100,6 +100,13 @@ func (a *app) runCaseList(ctx context.Context, f registry.CaseFilter, format str
 		fmt.Fprintln(a.stdout, caseRow(strconv.FormatInt(c.ID, 10), string(c.State), string(c.Kind), string(c.Category),
 			listDeadline(c), caseTarget(c)))
 	}
+	if len(cs) == 0 {
+		if f == (registry.CaseFilter{}) {
+			fmt.Fprintln(a.stderr, "beianwatch: no cases yet: 'beianwatch case open' opens one")
+		} else {
+			fmt.Fprintln(a.stderr, "beianwatch: no case matches")
+		}
+	}
 	return nil
 }
 

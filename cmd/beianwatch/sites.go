@@ -232,6 +232,19 @@ func (a *app) runSitesList(ctx context.Context, o sitesListOptions) error {
 	if err != nil {
 		return a.trouble(err)
 	}
+	if n == 0 {
+		// On stderr: the table stays a table for whoever reads it.
+		g := f
+		g.IncludeRetired = false
+		switch {
+		case g != (registry.SiteFilter{}):
+			fmt.Fprintln(a.stderr, "beianwatch: no site matches")
+		case f.IncludeRetired:
+			fmt.Fprintln(a.stderr, "beianwatch: the registry has no sites: 'beianwatch import FILE' adds them")
+		default:
+			fmt.Fprintln(a.stderr, "beianwatch: the registry has no active sites: 'beianwatch import FILE' adds them (--all lists retired ones too)")
+		}
+	}
 	a.logger.Debug("listed sites", "count", n)
 	return nil
 }

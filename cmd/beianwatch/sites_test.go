@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -217,5 +218,32 @@ func TestMask(t *testing.T) {
 		if got := tt.fn(tt.in); got != tt.want {
 			t.Errorf("mask(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestEmptyListsSaySo: an empty table says on stderr why it is empty, and
+// what to do; stdout stays the header alone, and JSON an empty array.
+func TestEmptyListsSaySo(t *testing.T) {
+	t.Setenv("BEIANWATCH_DB", "sqlite://"+filepath.Join(t.TempDir(), "empty.db"))
+	if r := runInProcess(t, "migrate"); r.code != exitOK {
+		t.Fatalf("migrate: %d %s", r.code, r.stderr)
+	}
+	for _, tt := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"sites", "list"}, "the registry has no active sites: 'beianwatch import FILE' adds them"},
+		{[]string{"sites", "list", "--all"}, "the registry has no sites"},
+		{[]string{"sites", "list", "--verdict", "fail"}, "no site matches"},
+		{[]string{"case", "list"}, "no cases yet"},
+		{[]string{"case", "list", "--active"}, "no case matches"},
+	} {
+		r := runInProcess(t, tt.args...)
+		if r.code != exitOK || !strings.Contains(r.stderr, tt.stderr) || strings.Count(r.stdout, "\n") != 1 {
+			t.Errorf("%q = %d\nstdout: %s\nstderr: %s\nwant 0, the header alone, and %q", tt.args, r.code, r.stdout, r.stderr, tt.stderr)
+		}
+	}
+	if r := runInProcess(t, "sites", "list", "-o", "json"); r.code != exitOK || strings.TrimSpace(r.stdout) != "[]" || r.stderr != "" {
+		t.Errorf("sites list -o json = %d %q %q; want [] and nothing on stderr", r.code, r.stdout, r.stderr)
 	}
 }
