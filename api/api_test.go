@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/beianwatch/beianwatch/cases"
 	"github.com/beianwatch/beianwatch/checker"
@@ -123,6 +125,8 @@ func (e *env) do(ctx context.Context, method, path, token string, body any) (int
 		r, ctype = strings.NewReader(b), "application/json"
 	case csvBody:
 		r, ctype = strings.NewReader(string(b)), "text/csv"
+	case xlsxBody:
+		r, ctype = bytes.NewReader(b), sitefile.MediaTypeXLSX
 	default:
 		j, _ := json.Marshal(b)
 		r, ctype = bytes.NewReader(j), "application/json"
@@ -147,6 +151,34 @@ func (e *env) do(ctx context.Context, method, path, token string, body any) (int
 }
 
 type csvBody string
+
+// xlsxBody is an Excel workbook sent as a request body.
+type xlsxBody []byte
+
+// workbook is the CSV text csv as an Excel workbook: its lines are the
+// first sheet's rows, as a person would type them.
+func workbook(t *testing.T, csvText string) xlsxBody {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(csvText)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	for i, row := range rows {
+		for j, v := range row {
+			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+			if err := f.SetCellStr("Sheet1", cell, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
 
 // must sends a valid request and wants the status.
 func (e *env) must(status int, method, path, token string, body any) []byte {
@@ -374,18 +406,21 @@ func (e *env) testVerbatim(t *testing.T) {
 	e.must(http.StatusOK, "GET", "/api/v1/sites?q="+url.QueryEscape("' OR 1=1 --"), "read", nil)
 }
 
+// importReply is what testImport reads of an import's answer.
+type importReply struct {
+	DryRun                    bool `json:"dry_run"`
+	Imported                  bool
+	Valid, Inserted, Rejected int
+	Errors                    []struct {
+		Line            int
+		Column, Message string
+	}
+}
+
 func (e *env) testImport(t *testing.T) {
 	good := "domains,site_name,icp_number\nk.example.test,K,京ICP备2021034610号-1\nl.example.test,L,京ICP备2021034611号-1\n"
 	bad := good + "m.example.test,M,not-a-number\n"
-	var rep struct {
-		DryRun                    bool `json:"dry_run"`
-		Imported                  bool
-		Valid, Inserted, Rejected int
-		Errors                    []struct {
-			Line            int
-			Column, Message string
-		}
-	}
+	var rep importReply
 	json.Unmarshal(e.must(http.StatusOK, "POST", "/api/v1/sites/import?dry_run=true", "write", csvBody(good)), &rep)
 	if !rep.DryRun || rep.Imported || rep.Valid != 2 {
 		t.Errorf("dry run: %+v", rep)
@@ -415,6 +450,32 @@ func (e *env) testImport(t *testing.T) {
 	if !rep.Imported || rep.Inserted != 1 || rep.Rejected != 1 || len(rep.Errors) != 1 || rep.Errors[0].Line != 2 {
 		t.Errorf("conflict, partial: %+v", rep)
 	}
+
+	// An Excel workbook, as import reads one: its row numbers are the
+	// lines of the errors.
+	book := "domains,site_name,icp_number\nx1.example.test,X1,京ICP备2021034620号-1\nx2.example.test,X2,京ICP备2021034621号-1\n"
+	rep = importReply{}
+	json.Unmarshal(e.must(http.StatusOK, "POST", "/api/v1/sites/import?dry_run=true", "write", workbook(t, book)), &rep)
+	if !rep.DryRun || rep.Imported || rep.Valid != 2 {
+		t.Errorf("workbook, dry run: %+v", rep)
+	}
+	json.Unmarshal(e.must(http.StatusUnprocessableEntity, "POST", "/api/v1/sites/import", "write", workbook(t, book+"x3.example.test,X3,not-a-number\n")), &rep)
+	if rep.Imported || rep.Rejected != 1 || len(rep.Errors) != 1 || rep.Errors[0].Line != 4 || rep.Errors[0].Column != "icp_number" {
+		t.Errorf("workbook, bad row: %+v", rep)
+	}
+	rep = importReply{}
+	json.Unmarshal(e.must(http.StatusOK, "POST", "/api/v1/sites/import", "write", workbook(t, book)), &rep)
+	if !rep.Imported || rep.Inserted != 2 {
+		t.Errorf("workbook import: %+v", rep)
+	}
+	if b := e.must(http.StatusUnprocessableEntity, "POST", "/api/v1/sites/import", "write", xlsxBody("domains\nnot.a.workbook\n")); errorCode(b) != "invalid_file" ||
+		!bytes.Contains(b, []byte(`"not an Excel workbook (.xlsx)`)) {
+		t.Errorf("a CSV sent as a workbook: %s, want invalid_file, not an Excel workbook", b)
+	}
+	if b := e.must(http.StatusUnprocessableEntity, "POST", "/api/v1/sites/import", "write", csvBody("domians\nx.example.test\n")); errorCode(b) != "invalid_file" ||
+		!bytes.Contains(b, []byte(`"line 1: `)) {
+		t.Errorf("a CSV with a misspelt column: %s, want invalid_file at line 1", b)
+	}
 }
 
 // testExport: the downloads are what `beianwatch export` writes (the
@@ -437,6 +498,17 @@ func (e *env) testExport(t *testing.T) {
 		t.Errorf("editor export with include_personal: no contact phone")
 	}
 	e.must(http.StatusForbidden, "GET", "/api/v1/export?include_personal=true", "read", nil)
+
+	// The workbook holds the same sites as the JSON export.
+	book := e.must(http.StatusOK, "GET", "/api/v1/export?format=xlsx&include_personal=true", "editor", nil)
+	var sites []map[string]any
+	if err := json.Unmarshal(e.must(http.StatusOK, "GET", "/api/v1/export?format=json", "read", nil), &sites); err != nil {
+		t.Fatal(err)
+	}
+	rows, bad, err := sitefile.Read(bytes.NewReader(book), "export.xlsx", sitefile.ReadOptions{})
+	if err != nil || len(bad) > 0 || len(rows) != len(sites) || len(rows) == 0 {
+		t.Errorf("xlsx export read back: %d rows, %v, %v; want the JSON export's %d sites", len(rows), bad, err, len(sites))
+	}
 }
 
 // testChecks: POST /api/v1/checks answers what `beianwatch check --json`

@@ -421,9 +421,10 @@ type importReport struct {
 	Warnings  []rowProblem `json:"warnings"`
 }
 
-// importSites reads a CSV (text/csv) or JSON array (application/json)
-// body with import's validation: by default a bad row imports nothing;
-// partial=true imports the good rows; dry_run=true writes nothing.
+// importSites reads a CSV (text/csv), JSON array (application/json) or
+// Excel workbook (sitefile.MediaTypeXLSX) body with import's validation:
+// by default a bad row imports nothing; partial=true imports the good
+// rows; dry_run=true writes nothing.
 func (a *API) importSites(w http.ResponseWriter, r *http.Request) {
 	dryRun, err := boolParam(r, "dry_run")
 	if err != nil {
@@ -441,8 +442,10 @@ func (a *API) importSites(w http.ResponseWriter, r *http.Request) {
 		format = sitefile.FormatCSV
 	case strings.HasPrefix(ct, "application/json"):
 		format = sitefile.FormatJSON
+	case strings.HasPrefix(ct, sitefile.MediaTypeXLSX):
+		format = sitefile.FormatXLSX
 	default:
-		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "want Content-Type: text/csv or application/json")
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "want Content-Type: text/csv, application/json or "+sitefile.MediaTypeXLSX)
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, a.cfg.MaxImportBody)
@@ -503,5 +506,13 @@ func importReadError(err error, limit int64) error {
 	if errors.As(err, &me) {
 		return jsonError(err, limit)
 	}
-	return &inputError{Status: http.StatusUnprocessableEntity, Code: "invalid_file", Msg: strings.TrimPrefix(err.Error(), "body")}
+	// The reader names the body "body": "body:3: …" is line 3.
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "body:"); ok {
+		msg = strings.TrimSpace(rest)
+		if msg != "" && msg[0] >= '0' && msg[0] <= '9' {
+			msg = "line " + msg
+		}
+	}
+	return &inputError{Status: http.StatusUnprocessableEntity, Code: "invalid_file", Msg: msg}
 }

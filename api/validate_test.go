@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/beianwatch/beianwatch/api"
+	"github.com/beianwatch/beianwatch/sitefile"
 )
 
 // invalidKey marks a request the test makes wrong on purpose: the
@@ -42,6 +43,11 @@ type validator struct {
 	mu  sync.Mutex
 	hit map[string]bool // operationId → answered 2xx
 	n   int
+}
+
+// A workbook is a file to the validator, as application/octet-stream is.
+func init() {
+	openapi3filter.RegisterBodyDecoder(sitefile.MediaTypeXLSX, openapi3filter.FileBodyDecoder)
 }
 
 func newValidator(t testing.TB) *validator {

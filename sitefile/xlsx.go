@@ -12,6 +12,9 @@ import (
 // row naming the columns first, as in a CSV file.
 const FormatXLSX = "xlsx"
 
+// MediaTypeXLSX is an Excel workbook's media type, for HTTP.
+const MediaTypeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 // xlsxSheet is the name of the sheet an export writes.
 const xlsxSheet = "sites"
 
