@@ -1,9 +1,12 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"html"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -11,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -207,5 +212,65 @@ func TestImportConflict(t *testing.T) {
 	}
 	if _, _, err := e.st.SiteByDomain(context.Background(), "three.example.cn"); err != nil {
 		t.Errorf("the other row: %v", err)
+	}
+}
+
+// TestImportWorkbook: an Excel workbook goes through the same two steps as
+// a CSV file, its row numbers as lines; the encoding chosen in the form
+// (for text files) does not get in its way.
+func TestImportWorkbook(t *testing.T) {
+	e := startEnv(t)
+	c := newClient(t, e.base)
+	if resp := c.login(e.token(t, "ops", "write")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login = %d, want 303", resp.StatusCode)
+	}
+	f := excelize.NewFile()
+	for i, row := range [][]string{{"domains", "site_name", "icp_number"},
+		{"book.example.cn", "表格网站", "闽ICP备17023814号-8"}, {"bad.example.cn", "坏行", "not-a-number"}} {
+		for j, v := range row {
+			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+			f.SetCellStr("Sheet1", cell, v)
+		}
+	}
+	var book bytes.Buffer
+	if err := f.Write(&book); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	// The dry run, uploaded as a browser does.
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf", c.csrf("/ui/import"))
+	mw.WriteField("step", "check")
+	mw.WriteField("encoding", "gbk")
+	fw, _ := mw.CreateFormFile("file", "sites.xlsx")
+	fw.Write(book.Bytes())
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.base+"/ui/import", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || bytes.Contains(page, []byte(`id="file-error"`)) ||
+		!bytes.Contains(page, []byte(`<td class="num">3</td><td>bad.example.cn</td><td><div class="error row-error">icp_number: `)) {
+		t.Fatalf("dry run of a workbook = %d, want 200 and row 3 refused:\n%s", resp.StatusCode, page)
+	}
+	m := regexp.MustCompile(`name="content" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("dry run page has no import form:\n%s", page)
+	}
+
+	// The import of its valid rows.
+	r, done := c.do("POST", "/ui/import", url.Values{"csrf": {c.csrf("/ui/import")}, "step": {"import"}, "name": {"sites.xlsx"},
+		"encoding": {""}, "content": {html.UnescapeString(string(m[1]))}})
+	if r.StatusCode != http.StatusOK || !strings.Contains(done, `id="inserted">1<`) {
+		t.Fatalf("import of a workbook = %d, want 200 and 1 inserted:\n%s", r.StatusCode, done)
+	}
+	if _, _, err := e.st.SiteByDomain(context.Background(), "book.example.cn"); err != nil {
+		t.Errorf("the workbook's valid row: %v", err)
 	}
 }

@@ -147,9 +147,9 @@ var messages = map[string][2]string{
 	"done_block":         {"Block recorded.", "已记录封禁。"},
 	"done_close":         {"Closed.", "已关闭。"},
 
-	"import_help":       {"Upload a CSV or JSON file with the columns of beianwatch import. The file is checked first; nothing is written until you import it.", "上传与 beianwatch import 相同列的 CSV 或 JSON 文件。文件会先经过校验，确认导入前不会写入任何数据。"},
+	"import_help":       {"Upload a CSV, JSON or Excel (.xlsx, its first sheet) file with the columns of beianwatch import. The file is checked first; nothing is written until you import it.", "上传与 beianwatch import 相同列的 CSV、JSON 或 Excel（.xlsx，读取第一个工作表）文件。文件会先经过校验，确认导入前不会写入任何数据。"},
 	"file":              {"File", "文件"},
-	"encoding":          {"Encoding", "编码"},
+	"encoding":          {"Encoding (CSV and JSON)", "编码（CSV 与 JSON）"},
 	"dry_run":           {"Check the file", "校验文件"},
 	"dry_run_report":    {"check report (nothing written)", "校验报告（未写入）"},
 	"import_done":       {"imported", "已导入"},

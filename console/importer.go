@@ -82,6 +82,9 @@ func (c *Console) importFile(w http.ResponseWriter, r *http.Request, u *user) {
 		}
 		p.Content = base64.StdEncoding.EncodeToString(data)
 	}
+	if strings.EqualFold(filepath.Ext(p.Name), "."+sitefile.FormatXLSX) {
+		p.Encoding = "" // a workbook has its own; the form's choice is for text files
+	}
 	switch strings.ToLower(p.Encoding) {
 	case "", "utf-8", "utf8", "gbk", "gb18030":
 	default:
