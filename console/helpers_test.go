@@ -24,8 +24,6 @@ import (
 	"github.com/beianwatch/beianwatch/registry"
 )
 
-const postgresEnv = "BEIANWATCH_TEST_POSTGRES"
-
 // testDSN is a fresh registry: a schema of its own on the PostgreSQL
 // server of BEIANWATCH_TEST_POSTGRES, else a SQLite file (under CI=true
 // PostgreSQL is required, as in the registry's tests).
