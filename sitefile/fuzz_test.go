@@ -31,17 +31,24 @@ func FuzzRead(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, e := range bad {
-			if e.File != name || e.Line < 1 {
-				t.Errorf("error %q: file %q line %d", e, e.File, e.Line)
-			}
-		}
-		for _, r := range rows {
-			if len(r.Site.Domains) == 0 || r.Line < 1 {
-				t.Errorf("row on line %d passed with %d domains", r.Line, len(r.Site.Domains))
-			}
-		}
+		checkRead(t, name, rows, bad)
 	})
+}
+
+// checkRead holds what Read returned for a file to the fuzzers' rules:
+// every problem names the file and a line, every row that passed has a
+// domain and a line.
+func checkRead(t *testing.T, name string, rows []Row, bad []*RowError) {
+	for _, e := range bad {
+		if e.File != name || e.Line < 1 {
+			t.Errorf("error %q: file %q line %d", e, e.File, e.Line)
+		}
+	}
+	for _, r := range rows {
+		if len(r.Site.Domains) == 0 || r.Line < 1 {
+			t.Errorf("row on line %d passed with %d domains", r.Line, len(r.Site.Domains))
+		}
+	}
 }
 
 // FuzzReadXLSX feeds hostile workbooks to the .xlsx reader: a zip cut
@@ -71,16 +78,7 @@ func FuzzReadXLSX(f *testing.F) {
 			}
 			return
 		}
-		for _, e := range bad {
-			if e.File != name || e.Line < 1 {
-				t.Errorf("error %q: file %q row %d", e, e.File, e.Line)
-			}
-		}
-		for _, r := range rows {
-			if len(r.Site.Domains) == 0 || r.Line < 1 {
-				t.Errorf("row %d passed with %d domains", r.Line, len(r.Site.Domains))
-			}
-		}
+		checkRead(t, name, rows, bad)
 	})
 }
 
