@@ -342,7 +342,8 @@ func loadPolicy(file string) (*checker.Policy, error) {
 // defaultRegistryExists says whether the default registry's SQLite file
 // is in the working directory. It only looks: check must not create it.
 func defaultRegistryExists() bool {
-	fi, err := os.Stat(strings.TrimPrefix(registry.DefaultDSN, "sqlite://"))
+	path, _ := sqliteFile(registry.DefaultDSN)
+	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular()
 }
 

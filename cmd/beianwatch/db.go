@@ -80,13 +80,20 @@ func (a *app) trouble(err error) error {
 // registry when dsn is a SQLite file that does not exist (opening it
 // would create it); nil for anything else. It only looks.
 func registryMissing(dsn string) error {
-	path, ok := strings.CutPrefix(cmp.Or(dsn, registry.DefaultDSN), "sqlite://")
-	if !ok || path == "" {
+	dsn = cmp.Or(dsn, registry.DefaultDSN)
+	path, ok := sqliteFile(dsn)
+	if !ok {
 		return nil
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("registry %s does not exist: 'beianwatch import FILE' creates it with the sites of FILE ('beianwatch migrate' creates it empty)",
-			registry.RedactDSN(cmp.Or(dsn, registry.DefaultDSN)))
+			registry.RedactDSN(dsn))
 	}
 	return nil
+}
+
+// sqliteFile is the file a sqlite://FILE DSN names; false for any other.
+func sqliteFile(dsn string) (string, bool) {
+	path, ok := strings.CutPrefix(dsn, "sqlite://")
+	return path, ok && path != ""
 }
